@@ -1,0 +1,1 @@
+//! berth-core: plan and execute, without printing.

@@ -1,0 +1,1 @@
+//! berth-engine: container engines behind one trait.
