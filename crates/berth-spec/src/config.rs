@@ -1,0 +1,1 @@
+//! What `berth config` prints: the project as YAML or JSON, and the listing flags (--services, --variables, ...).

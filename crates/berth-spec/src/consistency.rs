@@ -1,0 +1,1 @@
+//! Cross-reference checks: undefined networks, volumes, secrets, configs; dependency cycles.

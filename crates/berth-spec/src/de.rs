@@ -1,0 +1,1 @@
+//! Decoding a `Node` tree into typed values with serde, keeping file, line and YAML path in every error.

@@ -1,0 +1,1 @@
+//! Default values Docker Compose fills in before validation and paths.

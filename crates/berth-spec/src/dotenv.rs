@@ -1,0 +1,1 @@
+//! The `.env` file syntax, exactly as Docker Compose reads it.

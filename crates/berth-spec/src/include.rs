@@ -1,0 +1,1 @@
+//! `include`: loading other compose projects into this one.

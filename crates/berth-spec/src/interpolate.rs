@@ -1,0 +1,1 @@
+//! Interpolation of a whole compose tree, then casting each value to the type its attribute needs.

@@ -1,0 +1,1 @@
+//! The per-file pipeline and the assembly of a project model from several files.

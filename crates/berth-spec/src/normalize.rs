@@ -1,0 +1,1 @@
+//! Normalisation after loading: default network, resource names, build defaults, implied dependencies.

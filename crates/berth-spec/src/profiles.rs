@@ -1,0 +1,1 @@
+//! Profiles and service selection (with dependencies).

@@ -1,0 +1,1 @@
+//! The interpolation grammar: `$VAR`, `${VAR}`, defaults, required and alternative values, `$$`.
