@@ -41,7 +41,7 @@ fn compose_files(dir: &Path, out: &mut Vec<PathBuf>) {
             .to_owned();
         if path.is_dir() {
             compose_files(&path, out);
-        } else if (name.ends_with(".yml") || name.ends_with(".yaml"))
+        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml")
             && !name.contains(".expected")
             && !name.contains("compose-go-expected")
         {
