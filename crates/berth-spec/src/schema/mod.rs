@@ -10,6 +10,8 @@
 //! `rules` holds the rule language and the walker; `compose` describes the file format in it.
 
 mod compose;
+#[cfg(test)]
+mod conformance;
 mod rules;
 
 use std::sync::LazyLock;

@@ -79,7 +79,7 @@ pub(crate) enum KeyPattern {
 }
 
 impl KeyPattern {
-    fn matches(self, key: &str) -> bool {
+    pub(super) fn matches(self, key: &str) -> bool {
         match self {
             KeyPattern::Extension => key.starts_with("x-"),
             KeyPattern::Name => {
@@ -138,11 +138,11 @@ pub(crate) enum Others {
 #[derive(Debug)]
 pub(crate) struct Mapping {
     /// Other kinds accepted as they are (`"type": ["object", "null"]`).
-    also: &'static [Kind],
-    known: Vec<(&'static str, Rule)>,
-    patterns: Vec<(KeyPattern, Rule)>,
-    required: &'static [&'static str],
-    others: Others,
+    pub(super) also: &'static [Kind],
+    pub(super) known: Vec<(&'static str, Rule)>,
+    pub(super) patterns: Vec<(KeyPattern, Rule)>,
+    pub(super) required: &'static [&'static str],
+    pub(super) others: Others,
 }
 
 // ---------------------------------------------------------------------------------------------
