@@ -100,6 +100,17 @@ impl ResetPaths {
         self.apply_at(target, &mut path);
     }
 
+    /// Applies the paths to `target` as if it sat at `prefix` in the document: how compose-go
+    /// applies a document's resets to a base service copied by `extends`
+    /// (`{"services": {name: copy}}`). A path naming `prefix` itself deletes nothing.
+    pub fn apply_below(&self, target: &mut Node, prefix: &[&str]) {
+        if self.paths.is_empty() {
+            return;
+        }
+        let mut path: Vec<String> = prefix.iter().map(|s| (*s).to_owned()).collect();
+        self.apply_at(target, &mut path);
+    }
+
     fn apply_at(&self, node: &mut Node, path: &mut Vec<String>) {
         match &mut node.value {
             Value::Map(map) => {

@@ -31,6 +31,13 @@ pub fn validate(root: &Node) -> Result<()> {
 
 /// Checks a compose tree and returns every problem found, in document order.
 pub fn validate_all(root: &Node) -> Vec<Error> {
+    if root.as_map().is_none() {
+        let found = rules::found(root);
+        return vec![
+            Error::invalid(format!("a compose file must be a mapping, found {found}"))
+                .at(root.span),
+        ];
+    }
     let mut errors = Vec::new();
     rules::check(&COMPOSE_FILE, root, &mut errors);
     errors
@@ -75,7 +82,10 @@ mod tests {
             fails(&json!({"version": 3.8})),
             "version: expected a string, found the number `3.8`"
         );
-        assert_eq!(fails(&json!([])), "expected a mapping, found a list");
+        assert_eq!(
+            fails(&json!([])),
+            "a compose file must be a mapping, found a list"
+        );
     }
 
     #[test]

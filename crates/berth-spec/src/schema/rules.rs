@@ -11,6 +11,9 @@
 //! - every key of a mapping is checked against its known-key rule and against every pattern it
 //!   matches; a key matching neither is an error only for closed mappings.
 //!
+//! Values tagged `!reset` are skipped: compose-go drops them while reading the YAML, so its
+//! validator never sees them.
+//!
 //! Unlike the reference, the walker reports every problem with its position and a message
 //! written for people, and resolves `oneOf` failures to the alternative the value was most
 //! likely meant to be.
@@ -18,7 +21,7 @@
 use std::fmt::Write as _;
 
 use crate::error::{did_you_mean, Error};
-use crate::node::{format_float, Node, Path, Span, Value};
+use crate::node::{format_float, Node, Path, Span, Tag, Value};
 
 /// A JSON Schema value type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -408,15 +411,12 @@ impl<'a> Walker<'a> {
             }
             _ => None,
         };
-        self.report(
-            format!(
-                "expected {}, found {}",
-                join_alternatives(&names),
-                found(node)
-            ),
-            node.span,
-            hint,
+        let message = format!(
+            "expected {}, found {}",
+            join_alternatives(&names),
+            found(node)
         );
+        self.report(message, node.span, hint);
     }
 
     fn check_enum(&mut self, rule: &Rule, values: &'static [&'static str], node: &Node) {
@@ -471,7 +471,11 @@ impl<'a> Walker<'a> {
     }
 
     fn check_list(&mut self, items: &Rule, unique: bool, seq: &'a [Node]) {
-        for (i, item) in seq.iter().enumerate() {
+        for (i, item) in seq
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| item.tag != Tag::Reset)
+        {
             self.steps.push(Step::Index(i));
             self.check(items, item);
             self.steps.pop();
@@ -479,11 +483,15 @@ impl<'a> Walker<'a> {
         if !unique {
             return;
         }
-        for (j, later) in seq.iter().enumerate() {
+        for (j, later) in seq
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| item.tag != Tag::Reset)
+        {
             if let Some(i) = seq
                 .iter()
                 .take(j)
-                .position(|earlier| same_json(earlier, later))
+                .position(|earlier| earlier.tag != Tag::Reset && same_json(earlier, later))
             {
                 self.steps.push(Step::Index(j));
                 let shown = later
@@ -503,6 +511,9 @@ impl<'a> Walker<'a> {
     fn check_mapping(&mut self, m: &Mapping, node: &'a Node) {
         let Value::Map(map) = &node.value else { return };
         for (key, value) in map {
+            if value.tag == Tag::Reset {
+                continue;
+            }
             let name = key.name.as_str();
             self.steps.push(Step::Key(name));
             let mut matched = false;
@@ -530,7 +541,7 @@ impl<'a> Walker<'a> {
             self.steps.pop();
         }
         for required in m.required {
-            if !map.contains_key(*required) {
+            if !map.get(*required).is_some_and(|v| v.tag != Tag::Reset) {
                 let subject = self.describe_here();
                 self.report(
                     format!("missing required key `{required}` in {subject}"),
@@ -698,7 +709,7 @@ fn one_of_phrase(items: &[&str]) -> String {
 }
 
 /// The value as a message shows it: scalars with their value, collections by kind.
-fn found(node: &Node) -> String {
+pub(crate) fn found(node: &Node) -> String {
     match &node.value {
         Value::Null => "null".to_owned(),
         Value::Bool(b) => format!("the boolean `{b}`"),
@@ -988,6 +999,28 @@ mod tests {
             "the top level matches more than one of its allowed forms"
         );
         assert!(errors(&overlapping, &Node::synthetic(Value::Null)).is_empty());
+    }
+
+    #[test]
+    fn reset_values_are_absent() {
+        let mut reset = s("80:80");
+        reset.tag = crate::node::Tag::Reset;
+        let rule = mapping()
+            .key("ports", unique_list(string()))
+            .required(&["ports"])
+            .closed();
+        let node = map(vec![("ports", seq(vec![s("80:80"), reset.clone()]))]);
+        assert!(
+            errors(&rule, &node).is_empty(),
+            "a reset item is not a duplicate"
+        );
+        let mut bogus = Node::synthetic(Value::Null);
+        bogus.tag = crate::node::Tag::Reset;
+        let node = map(vec![("ports", reset), ("bogus", bogus)]);
+        assert_eq!(
+            first(&rule, &node),
+            "missing required key `ports` in the top level"
+        );
     }
 
     #[test]
