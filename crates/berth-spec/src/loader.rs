@@ -72,7 +72,7 @@ pub struct LoadOptions {
 }
 
 impl LoadOptions {
-    fn warn(&self, message: String) {
+    pub(crate) fn warn(&self, message: String) {
         let mut warnings = self.warnings.borrow_mut();
         if !warnings.contains(&message) {
             warnings.push(message);
@@ -164,7 +164,7 @@ pub fn load_model(details: &ConfigDetails, opts: &LoadOptions) -> Result<Node> {
         if let Some(map) = dict.as_map_mut() {
             map.insert(Key::synthetic("name"), Node::string(name, Span::SYNTHETIC));
         }
-        pending::normalize(&mut dict, &environment)?;
+        crate::normalize::normalize(&mut dict, &environment)?;
     }
     Ok(dict)
 }
@@ -245,7 +245,8 @@ fn project_name_inner(
         let mut map = Map::new();
         map.insert(Key::synthetic("name"), Node::string(from_files, Span::SYNTHETIC));
         let mut tree = Node::map(map, Span::SYNTHETIC);
-        pending::interpolate(&mut tree, &|k: &str| environment.lookup(k))?;
+        let mut warnings = Vec::new();
+        crate::interpolate::interpolate_with_warnings(&mut tree, &|k: &str| environment.lookup(k), &mut warnings)?;
         from_files = tree.get("name").and_then(Node::scalar_to_string).unwrap_or_default();
     }
     let from_files = normalize_project_name(&from_files);
@@ -268,15 +269,15 @@ pub(crate) fn load_yaml_model(
         dict = load_yaml_file(file, opts, &details.working_dir, &details.environment, tracker, dict, included)?.0;
     }
     if !opts.skip_default_values {
-        pending::set_default_values(&mut dict)?;
+        crate::defaults::set_default_values(&mut dict)?;
     }
     if !opts.skip_validation {
         validate(&dict)?;
     }
     if opts.resolve_paths {
-        pending::resolve_relative_paths(&mut dict, FsPath::new(&details.working_dir))?;
+        crate::paths::resolve_relative_paths(&mut dict, FsPath::new(&details.working_dir))?;
     }
-    pending::resolve_environment(&mut dict, &details.environment);
+    crate::normalize::resolve_environment(&mut dict, &details.environment);
     Ok(dict)
 }
 
@@ -307,7 +308,11 @@ pub(crate) fn load_yaml_file(
         }
         if !opts.skip_interpolation {
             let env = Rc::clone(&opts.interpolation_env);
-            pending::interpolate(&mut doc, &|k: &str| env.lookup(k))?;
+            let mut warnings = Vec::new();
+            crate::interpolate::interpolate_with_warnings(&mut doc, &|k: &str| env.lookup(k), &mut warnings)?;
+            for w in warnings {
+                opts.sink.warn(w);
+            }
         }
         if !opts.skip_extends {
             let ctx = ExtendsContext {
@@ -345,8 +350,8 @@ pub(crate) fn load_yaml_file(
                 }
             }
         }
-        pending::canonical(&mut dict, opts.skip_interpolation)?;
-        pending::omit_empty(&mut dict);
+        crate::canonical::canonical(&mut dict, opts.skip_interpolation)?;
+        crate::canonical::omit_empty(&mut dict);
         // Canonical syntax can reveal duplicates (a port range overlapping a later port).
         merge::enforce_unicity(&mut dict)?;
         last_resets = Some(resets);
@@ -618,9 +623,6 @@ pub(crate) fn go_abs(p: &str) -> String {
 /// waits for; the real one replaces it as soon as it is on main.
 #[allow(clippy::unnecessary_wraps)]
 pub(crate) mod pending {
-    use std::path::Path as FsPath;
-
-    use crate::environment::Environment;
     use crate::error::Error;
     use crate::node::{Key, Map, Node, Span, Value};
     use crate::sources::{self, FileId};
@@ -659,57 +661,6 @@ pub(crate) mod pending {
             Yaml::Alias(_) | Yaml::Null | Yaml::BadValue => Value::Null,
         };
         Ok(Node::new(value, Span::SYNTHETIC))
-    }
-
-    // TEMPORARY until interpolate lands: leaves the tree as it is.
-    pub(crate) fn interpolate(_root: &mut Node, _lookup: &dyn Fn(&str) -> Option<String>) -> Result<()> {
-        Ok(())
-    }
-
-    // TEMPORARY until canonical lands: leaves the tree as it is.
-    pub(crate) fn canonical(_root: &mut Node, _skip_interpolation: bool) -> Result<()> {
-        Ok(())
-    }
-
-    // TEMPORARY until canonical lands: leaves the tree as it is.
-    pub(crate) fn omit_empty(_root: &mut Node) {}
-
-    // TEMPORARY until defaults lands: leaves the tree as it is.
-    pub(crate) fn set_default_values(_root: &mut Node) -> Result<()> {
-        Ok(())
-    }
-
-    // TEMPORARY until paths lands: only `services.*.extends.file`.
-    pub(crate) fn resolve_relative_paths(root: &mut Node, working_dir: &FsPath) -> Result<()> {
-        let dir = super::path_str(working_dir);
-        let Some(services) = root.get_mut("services").and_then(Node::as_map_mut) else { return Ok(()) };
-        for service in services.values_mut() {
-            if let Some(Node { value: Value::String(f), .. }) = service.get_mut("extends").and_then(|e| e.get_mut("file")) {
-                if !super::is_abs(f) && !f.is_empty() {
-                    *f = super::go_join(&[&dir, f]);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    // TEMPORARY until normalize lands: leaves the tree as it is.
-    pub(crate) fn resolve_environment(_root: &mut Node, _env: &Environment) {}
-
-    // TEMPORARY until normalize lands: leaves the tree as it is.
-    pub(crate) fn normalize(_root: &mut Node, _env: &Environment) -> Result<()> {
-        Ok(())
-    }
-
-    // TEMPORARY until dotenv lands: `KEY=VALUE` lines only, no quoting or interpolation.
-    pub(crate) fn read_dotenv(path: &FsPath, _lookup: &dyn Fn(&str) -> Option<String>) -> Result<Vec<(String, String)>> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("{}: {e}", path.display())))?;
-        Ok(text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .filter_map(|l| l.split_once('=').map(|(k, v)| (k.trim().to_owned(), v.to_owned())))
-            .collect())
     }
 }
 
@@ -810,7 +761,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             out.get("services").unwrap().to_json(),
-            json!({"web": {"image": "b", "environment": ["A=1", "B=2"], "cap_add": ["X"]}})
+            json!({"web": {"image": "b", "environment": ["A=1", "B=2"], "cap_add": ["X"], "networks": {"default": null}}})
         );
         assert!(out.get("version").is_none());
         assert_eq!(
