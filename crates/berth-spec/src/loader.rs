@@ -72,7 +72,7 @@ pub struct LoadOptions {
 }
 
 impl LoadOptions {
-    fn warn(&self, message: String) {
+    pub(crate) fn warn(&self, message: String) {
         let mut warnings = self.warnings.borrow_mut();
         if !warnings.contains(&message) {
             warnings.push(message);
@@ -245,7 +245,8 @@ fn project_name_inner(
         let mut map = Map::new();
         map.insert(Key::synthetic("name"), Node::string(from_files, Span::SYNTHETIC));
         let mut tree = Node::map(map, Span::SYNTHETIC);
-        pending::interpolate(&mut tree, &|k: &str| environment.lookup(k))?;
+        let mut warnings = Vec::new();
+        crate::interpolate::interpolate_with_warnings(&mut tree, &|k: &str| environment.lookup(k), &mut warnings)?;
         from_files = tree.get("name").and_then(Node::scalar_to_string).unwrap_or_default();
     }
     let from_files = normalize_project_name(&from_files);
@@ -307,7 +308,11 @@ pub(crate) fn load_yaml_file(
         }
         if !opts.skip_interpolation {
             let env = Rc::clone(&opts.interpolation_env);
-            pending::interpolate(&mut doc, &|k: &str| env.lookup(k))?;
+            let mut warnings = Vec::new();
+            crate::interpolate::interpolate_with_warnings(&mut doc, &|k: &str| env.lookup(k), &mut warnings)?;
+            for w in warnings {
+                opts.sink.warn(w);
+            }
         }
         if !opts.skip_extends {
             let ctx = ExtendsContext {
@@ -618,8 +623,6 @@ pub(crate) fn go_abs(p: &str) -> String {
 /// waits for; the real one replaces it as soon as it is on main.
 #[allow(clippy::unnecessary_wraps)]
 pub(crate) mod pending {
-    use std::path::Path as FsPath;
-
     use crate::error::Error;
     use crate::node::{Key, Map, Node, Span, Value};
     use crate::sources::{self, FileId};
@@ -658,22 +661,6 @@ pub(crate) mod pending {
             Yaml::Alias(_) | Yaml::Null | Yaml::BadValue => Value::Null,
         };
         Ok(Node::new(value, Span::SYNTHETIC))
-    }
-
-    // TEMPORARY until interpolate lands: leaves the tree as it is.
-    pub(crate) fn interpolate(_root: &mut Node, _lookup: &dyn Fn(&str) -> Option<String>) -> Result<()> {
-        Ok(())
-    }
-
-    // TEMPORARY until dotenv lands: `KEY=VALUE` lines only, no quoting or interpolation.
-    pub(crate) fn read_dotenv(path: &FsPath, _lookup: &dyn Fn(&str) -> Option<String>) -> Result<Vec<(String, String)>> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("{}: {e}", path.display())))?;
-        Ok(text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .filter_map(|l| l.split_once('=').map(|(k, v)| (k.trim().to_owned(), v.to_owned())))
-            .collect())
     }
 }
 
