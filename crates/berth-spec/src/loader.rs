@@ -72,10 +72,19 @@ pub struct LoadOptions {
 }
 
 impl LoadOptions {
+    /// Records a warning. Compose logs one per occurrence (an unset variable used three times
+    /// warns three times), so there is no de-duplication here.
     pub(crate) fn warn(&self, message: String) {
-        let mut warnings = self.warnings.borrow_mut();
-        if !warnings.contains(&message) {
-            warnings.push(message);
+        self.warnings.borrow_mut().push(message);
+    }
+
+    /// compose-go warns about `version` once per file for the whole process.
+    fn warn_obsolete_version(&self, file: &str) {
+        let message = format!(
+            "{file}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion"
+        );
+        if !self.warnings.borrow().contains(&message) {
+            self.warn(message);
         }
     }
 }
@@ -246,7 +255,9 @@ fn project_name_inner(
         map.insert(Key::synthetic("name"), Node::string(from_files, Span::SYNTHETIC));
         let mut tree = Node::map(map, Span::SYNTHETIC);
         let mut warnings = Vec::new();
-        crate::interpolate::interpolate_with_warnings(&mut tree, &|k: &str| environment.lookup(k), &mut warnings)?;
+        let result = crate::interpolate::interpolate_with_warnings(&mut tree, &|k: &str| environment.lookup(k), &mut warnings);
+        warnings.into_iter().for_each(|w| opts.warn(w));
+        result?;
         from_files = tree.get("name").and_then(Node::scalar_to_string).unwrap_or_default();
     }
     let from_files = normalize_project_name(&from_files);
@@ -309,10 +320,9 @@ pub(crate) fn load_yaml_file(
         if !opts.skip_interpolation {
             let env = Rc::clone(&opts.interpolation_env);
             let mut warnings = Vec::new();
-            crate::interpolate::interpolate_with_warnings(&mut doc, &|k: &str| env.lookup(k), &mut warnings)?;
-            for w in warnings {
-                opts.sink.warn(w);
-            }
+            let result = crate::interpolate::interpolate_with_warnings(&mut doc, &|k: &str| env.lookup(k), &mut warnings);
+            warnings.into_iter().for_each(|w| opts.sink.warn(w));
+            result?;
         }
         if !opts.skip_extends {
             let ctx = ExtendsContext {
@@ -343,14 +353,13 @@ pub(crate) fn load_yaml_file(
             })?;
             if let Some(map) = dict.as_map_mut() {
                 if map.shift_remove("version").is_some() {
-                    opts.sink.warn(format!(
-                        "{}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion",
-                        file.name
-                    ));
+                    opts.sink.warn_obsolete_version(&file.name);
                 }
             }
         }
-        crate::canonical::canonical(&mut dict, opts.skip_interpolation)?;
+        for w in crate::canonical::canonical_with_warnings(&mut dict, opts.skip_interpolation)? {
+            opts.sink.warn(w);
+        }
         crate::canonical::omit_empty(&mut dict);
         // Canonical syntax can reveal duplicates (a port range overlapping a later port).
         merge::enforce_unicity(&mut dict)?;
@@ -768,6 +777,22 @@ mod tests {
             opts.warnings.borrow().as_slice(),
             ["/proj/a.yaml: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion"]
         );
+    }
+
+    #[test]
+    fn warnings_are_kept_per_occurrence() {
+        let opts = LoadOptions { project_name: "p".into(), project_name_imperatively_set: true, ..Default::default() };
+        load_model(
+            &details(vec![
+                file("/proj/a.yaml", "version: '3'\nservices:\n  web:\n    image: ${TAG}\n    labels: ['a=${TAG}']\n"),
+                file("/proj/b.yaml", "version: '3'\nservices:\n  web:\n    image: x\n"),
+            ]),
+            &opts,
+        )
+        .unwrap();
+        let warnings = opts.warnings.borrow();
+        assert_eq!(warnings.iter().filter(|w| w.contains("\"TAG\" variable is not set")).count(), 2, "{warnings:?}");
+        assert_eq!(warnings.iter().filter(|w| w.contains("`version` is obsolete")).count(), 2, "{warnings:?}");
     }
 
     #[test]

@@ -48,6 +48,11 @@ const FIXTURES: &[&str] = &[
     // `env_file`) comes from the typed stage, after this loader.
     "compose-go@v2.4.8/loader/testdata/include/included.yaml",
     "compose-go@v2.4.8/loader/testdata/include/project-directory.yaml",
+    "compose-go@v2.4.8/loader/testdata/remote/compose.yaml",
+    "compose-go@v2.4.8/loader/testdata/remote/cycle/compose.yaml",
+    "compose-go@v2.4.8/loader/testdata/remote/cycle/compose-cycle.yaml",
+    "compose-go@v2.4.8/loader/testdata/remote/nested/compose.yaml",
+    "compose-go@v2.4.8/loader/testdata/remote/nested/compose-nested.yaml",
     "compose-go@v2.4.8/cli/testdata/simple/compose-with-overrides.yaml",
     "docker-compose/pkg/e2e/fixtures/publish/oci/extends.yaml",
     "docker-compose/pkg/e2e/testdata/TestPublishLocalInclude/compose.yaml",
