@@ -256,7 +256,9 @@ fn project_name_inner(
         let mut tree = Node::map(map, Span::SYNTHETIC);
         let mut warnings = Vec::new();
         let result = crate::interpolate::interpolate_with_warnings(&mut tree, &|k: &str| environment.lookup(k), &mut warnings);
-        warnings.into_iter().for_each(|w| opts.warn(w));
+        for w in warnings {
+            opts.warn(w);
+        }
         result?;
         from_files = tree.get("name").and_then(Node::scalar_to_string).unwrap_or_default();
     }
@@ -321,7 +323,9 @@ pub(crate) fn load_yaml_file(
             let env = Rc::clone(&opts.interpolation_env);
             let mut warnings = Vec::new();
             let result = crate::interpolate::interpolate_with_warnings(&mut doc, &|k: &str| env.lookup(k), &mut warnings);
-            warnings.into_iter().for_each(|w| opts.sink.warn(w));
+            for w in warnings {
+                opts.sink.warn(w);
+            }
             result?;
         }
         if !opts.skip_extends {
