@@ -153,7 +153,9 @@ fn read_env_files(
             let lookup = |k: &str| environment.lookup(k).or_else(|| acc.lookup(k));
             let mut warnings = Vec::new();
             let vars = crate::dotenv::read_file_with_warnings(std::path::Path::new(&abs), &lookup, &mut warnings);
-            warnings.into_iter().for_each(|w| sink.warn(w));
+            for w in warnings {
+                sink.warn(w);
+            }
             vars.map_err(|e| Error::invalid(format!("failed to read {abs}: {}", e.message)))?
         };
         for (k, v) in vars {

@@ -207,8 +207,10 @@ pub fn normalize_project_name(s: &str) -> String {
 
 /// The project name, as compose-go's `projectName` decides it: an imperative name must be
 /// valid already; otherwise the last non-empty `name:` of the files, interpolated and
-/// normalised, wins over the name decided before loading. The result is always added to
-/// `environment` as `COMPOSE_PROJECT_NAME`, so files can interpolate it.
+/// normalised, wins over the name decided before loading. As in Docker Compose's CLI, that
+/// directory-based name is not used at all when the first document of some file has a
+/// `name:` (so `name: ${UNSET}` gives "project name must not be empty"). The result is always
+/// added to `environment` as `COMPOSE_PROJECT_NAME`, so files can interpolate it.
 pub fn project_name(details: &ConfigDetails, opts: &LoadOptions, environment: &mut Environment) -> Result<String> {
     let mut name = opts.project_name.clone();
     let result = project_name_inner(details, opts, environment, &mut name);
@@ -232,6 +234,7 @@ fn project_name_inner(
         return Ok(());
     }
     let mut from_files = String::new();
+    let mut named_in_yaml = false;
     for file in &details.config_files {
         let content = match &file.content {
             Some(c) => c.clone(),
@@ -242,6 +245,8 @@ fn project_name_inner(
         // A parse error is ignored here: loading reports it.
         let id = sources::register(file.name.clone(), content);
         let Ok(docs) = pending::parse(id) else { continue };
+        let named = |doc: &Node| doc.get("name").and_then(Node::scalar_to_string).is_some_and(|n| !n.is_empty());
+        named_in_yaml |= docs.first().is_some_and(named);
         for doc in docs {
             if let Some(n) = doc.get("name").and_then(Node::scalar_to_string) {
                 if !n.is_empty() {
@@ -256,11 +261,16 @@ fn project_name_inner(
         let mut tree = Node::map(map, Span::SYNTHETIC);
         let mut warnings = Vec::new();
         let result = crate::interpolate::interpolate_with_warnings(&mut tree, &|k: &str| environment.lookup(k), &mut warnings);
-        warnings.into_iter().for_each(|w| opts.warn(w));
+        for w in warnings {
+            opts.warn(w);
+        }
         result?;
         from_files = tree.get("name").and_then(Node::scalar_to_string).unwrap_or_default();
     }
     let from_files = normalize_project_name(&from_files);
+    if named_in_yaml {
+        name.clear();
+    }
     if !from_files.is_empty() {
         *name = from_files;
     }
@@ -321,7 +331,9 @@ pub(crate) fn load_yaml_file(
             let env = Rc::clone(&opts.interpolation_env);
             let mut warnings = Vec::new();
             let result = crate::interpolate::interpolate_with_warnings(&mut doc, &|k: &str| env.lookup(k), &mut warnings);
-            warnings.into_iter().for_each(|w| opts.sink.warn(w));
+            for w in warnings {
+                opts.sink.warn(w);
+            }
             result?;
         }
         if !opts.skip_extends {
@@ -734,6 +746,8 @@ mod tests {
         assert_eq!(env.get("COMPOSE_PROJECT_NAME"), Some("secondone"));
         let name = project_name(&details(vec![file("/proj/a.yaml", "services: {}\n")]), &opts, &mut env).unwrap();
         assert_eq!(name, "dir");
+        let name = project_name(&details(vec![file("/proj/a.yaml", "name: ${UNSET}\n")]), &opts, &mut env).unwrap();
+        assert_eq!(name, "");
     }
 
     #[test]
