@@ -8,6 +8,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use berth_spec::model::{Project, ServiceConfig, VOLUME_TYPE_VOLUME};
+
+use crate::hash::{service_hash, service_json, HashError};
 use crate::labels;
 
 /// The desired state of one project.
@@ -270,6 +273,156 @@ fn compose_labels(kind_label: &str, key: &str, project: &str) -> BTreeMap<String
         (labels::PROJECT.to_owned(), project.to_owned()),
         (labels::VERSION.to_owned(), labels::COMPOSE_VERSION.to_owned()),
     ])
+}
+
+/// The `x-lifecycle` value that makes Docker Compose recreate a service's containers.
+const FORCE_RECREATE: &str = "force_recreate";
+
+/// The desired state of a loaded project. `image_digests` maps image references (as
+/// [`DesiredService::image`] names them) to the id of the local image, which becomes the
+/// `com.docker.compose.image` label; images missing from it have no digest.
+///
+/// The config hash is computed on the service as convergence sees it: `depends_on` entries
+/// that are not required and name a service outside the project are dropped first, as Docker
+/// Compose's dependency graph drops them before hashing.
+pub fn desired_from_project(project: &Project, image_digests: &BTreeMap<String, String>) -> Result<DesiredState, HashError> {
+    let mut services = BTreeMap::new();
+    for (name, config) in &project.services {
+        let service = desired_service(project, name, config, image_digests)?;
+        services.insert(name.clone(), service);
+    }
+    let disabled_services =
+        project.disabled_services.iter().map(|(name, s)| (name.clone(), s.profiles.clone())).collect();
+    let networks = project
+        .networks
+        .iter()
+        .map(|(key, n)| {
+            let mut labels = n.labels.clone();
+            labels.extend(compose_labels(labels::NETWORK, key, &project.name));
+            let network = DesiredNetwork {
+                key: key.clone(),
+                name: resource_name(&n.name, &project.name, key, n.external),
+                external: n.external,
+                driver: n.driver.clone(),
+                driver_opts: n.driver_opts.clone(),
+                ipam: Ipam {
+                    driver: n.ipam.driver.clone(),
+                    config: n
+                        .ipam
+                        .config
+                        .iter()
+                        .map(|pool| IpamPool {
+                            subnet: pool.subnet.clone(),
+                            ip_range: pool.ip_range.clone(),
+                            gateway: pool.gateway.clone(),
+                            aux_addresses: pool.auxiliary_addresses.clone(),
+                        })
+                        .collect(),
+                },
+                internal: n.internal,
+                attachable: n.attachable,
+                enable_ipv6: n.enable_ipv6,
+                labels,
+            };
+            (key.clone(), network)
+        })
+        .collect();
+    let volumes = project
+        .volumes
+        .iter()
+        .map(|(key, v)| {
+            let mut labels = v.labels.clone();
+            labels.extend(compose_labels(labels::VOLUME, key, &project.name));
+            let volume = DesiredVolume {
+                key: key.clone(),
+                name: resource_name(&v.name, &project.name, key, v.external),
+                external: v.external,
+                driver: v.driver.clone(),
+                driver_opts: v.driver_opts.clone(),
+                labels,
+            };
+            (key.clone(), volume)
+        })
+        .collect();
+    Ok(DesiredState { project: project.name.clone(), services, disabled_services, networks, volumes })
+}
+
+/// The loader names every network and volume; an unnamed one (a hand-built project) gets
+/// compose-go's default: the key for external resources, `<project>_<key>` otherwise.
+fn resource_name(name: &str, project: &str, key: &str, external: bool) -> String {
+    if !name.is_empty() {
+        name.to_owned()
+    } else if external {
+        key.to_owned()
+    } else {
+        format!("{project}_{key}")
+    }
+}
+
+fn desired_service(
+    project: &Project,
+    name: &str,
+    config: &ServiceConfig,
+    image_digests: &BTreeMap<String, String>,
+) -> Result<DesiredService, HashError> {
+    let mut hashed = config.clone();
+    name.clone_into(&mut hashed.name);
+    hashed.depends_on.retain(|dep, d| d.required || project.services.contains_key(dep));
+    let config_hash = service_hash(&hashed)?;
+    let config_json = service_json(&hashed)?;
+
+    let image = if config.image.is_empty() { format!("{}-{name}", project.name) } else { config.image.clone() };
+    let depends_on = config
+        .depends_on
+        .iter()
+        .map(|(dep, d)| {
+            let dependency =
+                Dependency { condition: Condition::parse(&d.condition), required: d.required, restart: d.restart };
+            (dep.clone(), dependency)
+        })
+        .collect();
+    let links = config.links.iter().map(|l| l.split(':').next().unwrap_or(l).to_owned()).collect();
+    let volumes_from = config
+        .volumes_from
+        .iter()
+        .filter(|v| !v.starts_with("container:"))
+        .map(|v| v.split(':').next().unwrap_or(v).to_owned())
+        .collect();
+    let shared_namespaces = [&config.network_mode, &config.ipc, &config.pid, &config.uts, &config.cgroup]
+        .into_iter()
+        .filter_map(|mode| mode.strip_prefix("service:"))
+        .map(str::to_owned)
+        .collect();
+    let volume_mounts = config.volumes.iter().filter(|v| v.kind == VOLUME_TYPE_VOLUME);
+    let named_volumes = volume_mounts
+        .clone()
+        .filter(|v| !v.source.is_empty() && project.volumes.contains_key(&v.source))
+        .map(|v| v.source.clone())
+        .collect();
+    let anonymous_volumes = volume_mounts.filter(|v| v.source.is_empty()).map(|v| v.target.clone()).collect();
+    let force_recreate = config
+        .extensions
+        .get("x-lifecycle")
+        .is_some_and(|v| v.as_str() == Some(FORCE_RECREATE));
+
+    Ok(DesiredService {
+        name: name.to_owned(),
+        scale: usize::try_from(config.scale_or_default()).unwrap_or(0),
+        container_name: (!config.container_name.is_empty()).then(|| config.container_name.clone()),
+        config_hash,
+        config: Some(config_json),
+        image_digest: image_digests.get(&image).cloned(),
+        has_image: !config.image.is_empty(),
+        image,
+        depends_on,
+        links,
+        volumes_from,
+        shared_namespaces,
+        networks: config.networks.keys().cloned().collect(),
+        named_volumes,
+        anonymous_volumes,
+        force_recreate,
+    })
 }
 
 #[cfg(test)]

@@ -269,15 +269,32 @@ impl Plan {
         Self::default()
     }
 
-    /// Adds an operation that runs after `after` (deduplicated; ids must be lower than the new
-    /// operation's, which holds for any id this plan returned before).
+    /// Adds an operation that runs after `after`. Ids that are not lower than the new
+    /// operation's are ignored (any id this plan returned before is), and so are dependencies
+    /// implied by others (transitive reduction), which keeps the DAG and its text form minimal.
     pub fn push(&mut self, action: Action, cause: Cause, after: impl IntoIterator<Item = OpId>) -> OpId {
         let id = OpId(self.operations.len());
         let mut after: Vec<OpId> = after.into_iter().filter(|a| *a < id).collect();
         after.sort_unstable();
         after.dedup();
+        let implied = self.ancestors(&after);
+        after.retain(|a| !implied.contains(a));
         self.operations.push(Operation { id, action, cause, after });
         id
+    }
+
+    /// Every operation some operation of `ids` transitively waits for (not `ids` themselves,
+    /// unless one waits for another).
+    fn ancestors(&self, ids: &[OpId]) -> std::collections::BTreeSet<OpId> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stack: Vec<OpId> =
+            ids.iter().filter_map(|id| self.get(*id)).flat_map(|op| op.after.iter().copied()).collect();
+        while let Some(id) = stack.pop() {
+            if seen.insert(id) {
+                stack.extend(self.get(id).into_iter().flat_map(|op| op.after.iter().copied()));
+            }
+        }
+        seen
     }
 
     /// Records a warning.
@@ -362,7 +379,7 @@ mod tests {
             "warning: something odd\n\
              0: create network lab_default (network missing)\n\
              1: create container lab-web-1 (no existing container) after 0\n\
-             2: start container lab-web-1 (new container) after 0, 1\n"
+             2: start container lab-web-1 (new container) after 1\n"
         );
     }
 
