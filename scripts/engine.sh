@@ -104,7 +104,8 @@ ensure_docker() {
 podman_conf() {
     # The machine's hard nofile limit is 20000; Podman's default ulimits ask for more and
     # every container would fail to start. No systemd: cgroupfs and file-based events.
-    # catatonit is what Podman runs for `init: true`.
+    # catatonit is what Podman runs for `init: true`. crun refuses this kernel's hybrid
+    # cgroup v1/v2 layout ("cgroups in hybrid mode not supported"); runc copes.
     cat <<'EOF'
 # Written by berth's scripts/engine.sh --podman; select it with CONTAINERS_CONF.
 [containers]
@@ -112,6 +113,7 @@ default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 init_path = "/usr/bin/catatonit"
 
 [engine]
+runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 
@@ -126,7 +128,7 @@ ensure_podman() {
         return 0
     fi
     need_root
-    apt_install podman catatonit crun netavark aardvark-dns curl
+    apt_install podman catatonit runc netavark aardvark-dns curl
     local conf_changed=0
     if ! podman_conf | cmp -s - "$PODMAN_CONF"; then
         mkdir -p "$PODMAN_CONF_DIR"

@@ -227,7 +227,7 @@ fn extends_base_from_file(
             }
         }
     }
-    loader::pending::resolve_relative_paths(&mut source, std::path::Path::new(&rel_working_dir))?;
+    crate::paths::resolve_relative_paths(&mut source, std::path::Path::new(&rel_working_dir))?;
     let services = match source.as_map_mut().and_then(|m| m.shift_remove("services")) {
         Some(Node { value: Value::Map(m), .. }) => m,
         _ => Map::new(),
@@ -267,8 +267,20 @@ mod tests {
 ",
         )
         .unwrap();
-        assert_eq!(out["top"], json!({"image": "busybox", "environment": ["A=1", "B=2"], "command": ["echo"], "ports": ["80"]}));
-        assert_eq!(out["mid"], json!({"image": "busybox", "environment": ["A=1", "B=2"], "command": ["sleep", "1"]}));
+        assert_eq!(
+            out["top"],
+            json!({
+                "image": "busybox",
+                "environment": ["A=1", "B=2"],
+                "command": ["echo"],
+                "ports": [{"mode": "ingress", "target": 80, "protocol": "tcp"}],
+                "networks": {"default": null}
+            })
+        );
+        assert_eq!(
+            out["mid"],
+            json!({"image": "busybox", "environment": ["A=1", "B=2"], "command": ["sleep", "1"], "networks": {"default": null}})
+        );
         assert_eq!(out["base"]["image"], json!("busybox"));
     }
 
@@ -322,7 +334,33 @@ mod tests {
         write(tmp.path(), "dir/base.yaml", "services:\n  base:\n    extends: {file: root.yaml, service: root}\n    environment: [B=2]\n");
         write(tmp.path(), "dir/root.yaml", "services:\n  root:\n    image: root\n    environment: [A=1]\n    cap_add: [X]\n");
         let out = load_dir(tmp.path(), "compose.yaml").unwrap();
-        assert_eq!(out["web"], json!({"image": "mine", "environment": ["A=1", "B=2"], "cap_add": ["X"]}));
+        assert_eq!(
+            out["web"],
+            json!({"image": "mine", "environment": ["A=1", "B=2"], "cap_add": ["X"], "networks": {"default": null}})
+        );
+    }
+
+    #[test]
+    fn file_is_interpolated_and_paths_rebased() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "compose.yaml", "services:\n  web:\n    extends: {file: '${DIR}/base.yaml', service: base}\n");
+        write(tmp.path(), "sub/base.yaml", "services:\n  base:\n    build: ./ctx\n    volumes: ['./data:/data']\n    env_file: [e.env]\n");
+        write(tmp.path(), "sub/e.env", "X=1\n");
+        let details = ConfigDetails {
+            working_dir: tmp.path().to_path_buf(),
+            config_files: vec![ConfigFile {
+                name: tmp.path().join("compose.yaml").to_string_lossy().into_owned(),
+                content: None,
+            }],
+            environment: [("DIR".to_owned(), "sub".to_owned())].into_iter().collect(),
+        };
+        let opts = LoadOptions { project_name: "p".into(), project_name_imperatively_set: true, ..Default::default() };
+        let out = load_model(&details, &opts).unwrap();
+        let web = out.get("services").unwrap().get("web").unwrap().to_json();
+        let sub = tmp.path().join("sub");
+        assert_eq!(web["build"]["context"], json!(sub.join("ctx").to_string_lossy()));
+        assert_eq!(web["volumes"][0]["source"], json!(sub.join("data").to_string_lossy()));
+        assert_eq!(web["env_file"][0]["path"], json!(sub.join("e.env").to_string_lossy()));
     }
 
     #[test]

@@ -72,10 +72,19 @@ pub struct LoadOptions {
 }
 
 impl LoadOptions {
-    fn warn(&self, message: String) {
-        let mut warnings = self.warnings.borrow_mut();
-        if !warnings.contains(&message) {
-            warnings.push(message);
+    /// Records a warning. Compose logs one per occurrence (an unset variable used three times
+    /// warns three times), so there is no de-duplication here.
+    pub(crate) fn warn(&self, message: String) {
+        self.warnings.borrow_mut().push(message);
+    }
+
+    /// compose-go warns about `version` once per file for the whole process.
+    fn warn_obsolete_version(&self, file: &str) {
+        let message = format!(
+            "{file}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion"
+        );
+        if !self.warnings.borrow().contains(&message) {
+            self.warn(message);
         }
     }
 }
@@ -164,7 +173,7 @@ pub fn load_model(details: &ConfigDetails, opts: &LoadOptions) -> Result<Node> {
         if let Some(map) = dict.as_map_mut() {
             map.insert(Key::synthetic("name"), Node::string(name, Span::SYNTHETIC));
         }
-        pending::normalize(&mut dict, &environment)?;
+        crate::normalize::normalize(&mut dict, &environment)?;
     }
     Ok(dict)
 }
@@ -198,8 +207,10 @@ pub fn normalize_project_name(s: &str) -> String {
 
 /// The project name, as compose-go's `projectName` decides it: an imperative name must be
 /// valid already; otherwise the last non-empty `name:` of the files, interpolated and
-/// normalised, wins over the name decided before loading. The result is always added to
-/// `environment` as `COMPOSE_PROJECT_NAME`, so files can interpolate it.
+/// normalised, wins over the name decided before loading. As in Docker Compose's CLI, that
+/// directory-based name is not used at all when the first document of some file has a
+/// `name:` (so `name: ${UNSET}` gives "project name must not be empty"). The result is always
+/// added to `environment` as `COMPOSE_PROJECT_NAME`, so files can interpolate it.
 pub fn project_name(details: &ConfigDetails, opts: &LoadOptions, environment: &mut Environment) -> Result<String> {
     let mut name = opts.project_name.clone();
     let result = project_name_inner(details, opts, environment, &mut name);
@@ -223,6 +234,7 @@ fn project_name_inner(
         return Ok(());
     }
     let mut from_files = String::new();
+    let mut named_in_yaml = false;
     for file in &details.config_files {
         let content = match &file.content {
             Some(c) => c.clone(),
@@ -233,6 +245,8 @@ fn project_name_inner(
         // A parse error is ignored here: loading reports it.
         let id = sources::register(file.name.clone(), content);
         let Ok(docs) = pending::parse(id) else { continue };
+        let named = |doc: &Node| doc.get("name").and_then(Node::scalar_to_string).is_some_and(|n| !n.is_empty());
+        named_in_yaml |= docs.first().is_some_and(named);
         for doc in docs {
             if let Some(n) = doc.get("name").and_then(Node::scalar_to_string) {
                 if !n.is_empty() {
@@ -245,10 +259,18 @@ fn project_name_inner(
         let mut map = Map::new();
         map.insert(Key::synthetic("name"), Node::string(from_files, Span::SYNTHETIC));
         let mut tree = Node::map(map, Span::SYNTHETIC);
-        pending::interpolate(&mut tree, &|k: &str| environment.lookup(k))?;
+        let mut warnings = Vec::new();
+        let result = crate::interpolate::interpolate_with_warnings(&mut tree, &|k: &str| environment.lookup(k), &mut warnings);
+        for w in warnings {
+            opts.warn(w);
+        }
+        result?;
         from_files = tree.get("name").and_then(Node::scalar_to_string).unwrap_or_default();
     }
     let from_files = normalize_project_name(&from_files);
+    if named_in_yaml {
+        name.clear();
+    }
     if !from_files.is_empty() {
         *name = from_files;
     }
@@ -268,15 +290,15 @@ pub(crate) fn load_yaml_model(
         dict = load_yaml_file(file, opts, &details.working_dir, &details.environment, tracker, dict, included)?.0;
     }
     if !opts.skip_default_values {
-        pending::set_default_values(&mut dict)?;
+        crate::defaults::set_default_values(&mut dict)?;
     }
     if !opts.skip_validation {
         validate(&dict)?;
     }
     if opts.resolve_paths {
-        pending::resolve_relative_paths(&mut dict, FsPath::new(&details.working_dir))?;
+        crate::paths::resolve_relative_paths(&mut dict, FsPath::new(&details.working_dir))?;
     }
-    pending::resolve_environment(&mut dict, &details.environment);
+    crate::normalize::resolve_environment(&mut dict, &details.environment);
     Ok(dict)
 }
 
@@ -307,7 +329,12 @@ pub(crate) fn load_yaml_file(
         }
         if !opts.skip_interpolation {
             let env = Rc::clone(&opts.interpolation_env);
-            pending::interpolate(&mut doc, &|k: &str| env.lookup(k))?;
+            let mut warnings = Vec::new();
+            let result = crate::interpolate::interpolate_with_warnings(&mut doc, &|k: &str| env.lookup(k), &mut warnings);
+            for w in warnings {
+                opts.sink.warn(w);
+            }
+            result?;
         }
         if !opts.skip_extends {
             let ctx = ExtendsContext {
@@ -338,15 +365,14 @@ pub(crate) fn load_yaml_file(
             })?;
             if let Some(map) = dict.as_map_mut() {
                 if map.shift_remove("version").is_some() {
-                    opts.sink.warn(format!(
-                        "{}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion",
-                        file.name
-                    ));
+                    opts.sink.warn_obsolete_version(&file.name);
                 }
             }
         }
-        pending::canonical(&mut dict, opts.skip_interpolation)?;
-        pending::omit_empty(&mut dict);
+        for w in crate::canonical::canonical_with_warnings(&mut dict, opts.skip_interpolation)? {
+            opts.sink.warn(w);
+        }
+        crate::canonical::omit_empty(&mut dict);
         // Canonical syntax can reveal duplicates (a port range overlapping a later port).
         merge::enforce_unicity(&mut dict)?;
         last_resets = Some(resets);
@@ -618,9 +644,6 @@ pub(crate) fn go_abs(p: &str) -> String {
 /// waits for; the real one replaces it as soon as it is on main.
 #[allow(clippy::unnecessary_wraps)]
 pub(crate) mod pending {
-    use std::path::Path as FsPath;
-
-    use crate::environment::Environment;
     use crate::error::Error;
     use crate::node::{Key, Map, Node, Span, Value};
     use crate::sources::{self, FileId};
@@ -659,57 +682,6 @@ pub(crate) mod pending {
             Yaml::Alias(_) | Yaml::Null | Yaml::BadValue => Value::Null,
         };
         Ok(Node::new(value, Span::SYNTHETIC))
-    }
-
-    // TEMPORARY until interpolate lands: leaves the tree as it is.
-    pub(crate) fn interpolate(_root: &mut Node, _lookup: &dyn Fn(&str) -> Option<String>) -> Result<()> {
-        Ok(())
-    }
-
-    // TEMPORARY until canonical lands: leaves the tree as it is.
-    pub(crate) fn canonical(_root: &mut Node, _skip_interpolation: bool) -> Result<()> {
-        Ok(())
-    }
-
-    // TEMPORARY until canonical lands: leaves the tree as it is.
-    pub(crate) fn omit_empty(_root: &mut Node) {}
-
-    // TEMPORARY until defaults lands: leaves the tree as it is.
-    pub(crate) fn set_default_values(_root: &mut Node) -> Result<()> {
-        Ok(())
-    }
-
-    // TEMPORARY until paths lands: only `services.*.extends.file`.
-    pub(crate) fn resolve_relative_paths(root: &mut Node, working_dir: &FsPath) -> Result<()> {
-        let dir = super::path_str(working_dir);
-        let Some(services) = root.get_mut("services").and_then(Node::as_map_mut) else { return Ok(()) };
-        for service in services.values_mut() {
-            if let Some(Node { value: Value::String(f), .. }) = service.get_mut("extends").and_then(|e| e.get_mut("file")) {
-                if !super::is_abs(f) && !f.is_empty() {
-                    *f = super::go_join(&[&dir, f]);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    // TEMPORARY until normalize lands: leaves the tree as it is.
-    pub(crate) fn resolve_environment(_root: &mut Node, _env: &Environment) {}
-
-    // TEMPORARY until normalize lands: leaves the tree as it is.
-    pub(crate) fn normalize(_root: &mut Node, _env: &Environment) -> Result<()> {
-        Ok(())
-    }
-
-    // TEMPORARY until dotenv lands: `KEY=VALUE` lines only, no quoting or interpolation.
-    pub(crate) fn read_dotenv(path: &FsPath, _lookup: &dyn Fn(&str) -> Option<String>) -> Result<Vec<(String, String)>> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("{}: {e}", path.display())))?;
-        Ok(text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .filter_map(|l| l.split_once('=').map(|(k, v)| (k.trim().to_owned(), v.to_owned())))
-            .collect())
     }
 }
 
@@ -774,6 +746,8 @@ mod tests {
         assert_eq!(env.get("COMPOSE_PROJECT_NAME"), Some("secondone"));
         let name = project_name(&details(vec![file("/proj/a.yaml", "services: {}\n")]), &opts, &mut env).unwrap();
         assert_eq!(name, "dir");
+        let name = project_name(&details(vec![file("/proj/a.yaml", "name: ${UNSET}\n")]), &opts, &mut env).unwrap();
+        assert_eq!(name, "");
     }
 
     #[test]
@@ -810,13 +784,29 @@ mod tests {
         .unwrap();
         assert_eq!(
             out.get("services").unwrap().to_json(),
-            json!({"web": {"image": "b", "environment": ["A=1", "B=2"], "cap_add": ["X"]}})
+            json!({"web": {"image": "b", "environment": ["A=1", "B=2"], "cap_add": ["X"], "networks": {"default": null}}})
         );
         assert!(out.get("version").is_none());
         assert_eq!(
             opts.warnings.borrow().as_slice(),
             ["/proj/a.yaml: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion"]
         );
+    }
+
+    #[test]
+    fn warnings_are_kept_per_occurrence() {
+        let opts = LoadOptions { project_name: "p".into(), project_name_imperatively_set: true, ..Default::default() };
+        load_model(
+            &details(vec![
+                file("/proj/a.yaml", "version: '3'\nservices:\n  web:\n    image: ${TAG}\n    labels: ['a=${TAG}']\n"),
+                file("/proj/b.yaml", "version: '3'\nservices:\n  web:\n    image: x\n"),
+            ]),
+            &opts,
+        )
+        .unwrap();
+        let warnings = opts.warnings.borrow();
+        assert_eq!(warnings.iter().filter(|w| w.contains("\"TAG\" variable is not set")).count(), 2, "{warnings:?}");
+        assert_eq!(warnings.iter().filter(|w| w.contains("`version` is obsolete")).count(), 2, "{warnings:?}");
     }
 
     #[test]
