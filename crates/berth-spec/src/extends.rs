@@ -341,6 +341,29 @@ mod tests {
     }
 
     #[test]
+    fn file_is_interpolated_and_paths_rebased() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "compose.yaml", "services:\n  web:\n    extends: {file: '${DIR}/base.yaml', service: base}\n");
+        write(tmp.path(), "sub/base.yaml", "services:\n  base:\n    build: ./ctx\n    volumes: ['./data:/data']\n    env_file: [e.env]\n");
+        write(tmp.path(), "sub/e.env", "X=1\n");
+        let details = ConfigDetails {
+            working_dir: tmp.path().to_path_buf(),
+            config_files: vec![ConfigFile {
+                name: tmp.path().join("compose.yaml").to_string_lossy().into_owned(),
+                content: None,
+            }],
+            environment: [("DIR".to_owned(), "sub".to_owned())].into_iter().collect(),
+        };
+        let opts = LoadOptions { project_name: "p".into(), project_name_imperatively_set: true, ..Default::default() };
+        let out = load_model(&details, &opts).unwrap();
+        let web = out.get("services").unwrap().get("web").unwrap().to_json();
+        let sub = tmp.path().join("sub");
+        assert_eq!(web["build"]["context"], json!(sub.join("ctx").to_string_lossy()));
+        assert_eq!(web["volumes"][0]["source"], json!(sub.join("data").to_string_lossy()));
+        assert_eq!(web["env_file"][0]["path"], json!(sub.join("e.env").to_string_lossy()));
+    }
+
+    #[test]
     fn other_file_errors() {
         let tmp = tempfile::tempdir().unwrap();
         write(tmp.path(), "compose.yaml", "services:\n  web:\n    extends: {file: base.yaml, service: nope}\n");

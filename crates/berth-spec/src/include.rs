@@ -89,7 +89,7 @@ fn include_one(r: &mut IncludeConfig, model: &mut Node, ctx: &IncludeContext<'_>
     }
 
     let env_files = env_files(r, &ctx.working_dir)?;
-    let from_files = read_env_files(&env_files, &ctx.environment)?;
+    let from_files = read_env_files(&env_files, &ctx.environment, opts.sink)?;
     let mut environment = (*ctx.environment).clone();
     for (k, v) in from_files {
         environment.insert_if_absent(k, v);
@@ -137,7 +137,11 @@ fn env_files(r: &IncludeConfig, working_dir: &str) -> Result<Vec<String>> {
 
 /// compose-go `dotenv.GetEnvFromFile`: later files see earlier ones' variables, and the
 /// environment given wins when a file interpolates.
-fn read_env_files(files: &[String], environment: &Environment) -> Result<Vec<(String, String)>> {
+fn read_env_files(
+    files: &[String],
+    environment: &Environment,
+    sink: &crate::loader::LoadOptions,
+) -> Result<Vec<(String, String)>> {
     let mut acc = Environment::new();
     for f in files {
         let abs = loader::go_abs(f);
@@ -147,8 +151,12 @@ fn read_env_files(files: &[String], environment: &Environment) -> Result<Vec<(St
         }
         let vars = {
             let lookup = |k: &str| environment.lookup(k).or_else(|| acc.lookup(k));
-            loader::pending::read_dotenv(std::path::Path::new(&abs), &lookup)
-                .map_err(|e| Error::invalid(format!("failed to read {abs}: {}", e.message)))?
+            let mut warnings = Vec::new();
+            let vars = crate::dotenv::read_file_with_warnings(std::path::Path::new(&abs), &lookup, &mut warnings);
+            for w in warnings {
+                sink.warn(w);
+            }
+            vars.map_err(|e| Error::invalid(format!("failed to read {abs}: {}", e.message)))?
         };
         for (k, v) in vars {
             acc.insert(k, v);
@@ -308,6 +316,42 @@ mod tests {
         assert!(out.get("services").unwrap().get("web").is_some());
         assert!(out.get("volumes").unwrap().get("data").is_some());
         assert!(out.get("include").is_none());
+    }
+
+    #[test]
+    fn included_project_has_its_own_env_and_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "compose.yaml", "include:\n  - sub/compose.yaml\nservices:\n  web:\n    image: ${TAG:-none}\n");
+        write(tmp.path(), "sub/compose.yaml", "services:\n  db:\n    image: db:${TAG}\n    build: .\n    labels: ['from=${FROM}']\n");
+        // The included project's .env completes the environment; the including one wins.
+        write(tmp.path(), "sub/.env", "TAG=sub\nFROM=dotenv\n");
+        let env: Environment = [("FROM".to_owned(), "shell".to_owned())].into_iter().collect();
+        let out = load_dir(tmp.path(), "compose.yaml", env).unwrap();
+        let services = out.get("services").unwrap().to_json();
+        assert_eq!(services["web"]["image"], json!("none"));
+        assert_eq!(services["db"]["image"], json!("db:sub"));
+        assert_eq!(services["db"]["labels"], json!(["from=shell"]));
+        assert_eq!(services["db"]["build"]["context"], json!(tmp.path().join("sub").to_string_lossy()));
+    }
+
+    #[test]
+    fn env_file_and_project_directory_options() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "compose.yaml",
+            "include:\n  - path: [sub/compose.yaml, sub/override.yaml]\n    project_directory: other\n    env_file: custom.env\n",
+        );
+        write(tmp.path(), "sub/compose.yaml", "services:\n  db:\n    image: db:${TAG}\n    build: ctx\n");
+        write(tmp.path(), "sub/override.yaml", "services:\n  db:\n    cap_add: [X]\n");
+        write(tmp.path(), "sub/.env", "TAG=ignored\n");
+        write(tmp.path(), "custom.env", "TAG=custom\n");
+        std::fs::create_dir_all(tmp.path().join("other")).unwrap();
+        let out = load_dir(tmp.path(), "compose.yaml", Environment::new()).unwrap();
+        let db = out.get("services").unwrap().get("db").unwrap().to_json();
+        assert_eq!(db["image"], json!("db:custom"));
+        assert_eq!(db["cap_add"], json!(["X"]));
+        assert_eq!(db["build"]["context"], json!(tmp.path().join("other/ctx").to_string_lossy()));
     }
 
     #[test]

@@ -72,10 +72,19 @@ pub struct LoadOptions {
 }
 
 impl LoadOptions {
-    fn warn(&self, message: String) {
-        let mut warnings = self.warnings.borrow_mut();
-        if !warnings.contains(&message) {
-            warnings.push(message);
+    /// Records a warning. Compose logs one per occurrence (an unset variable used three times
+    /// warns three times), so there is no de-duplication here.
+    pub(crate) fn warn(&self, message: String) {
+        self.warnings.borrow_mut().push(message);
+    }
+
+    /// compose-go warns about `version` once per file for the whole process.
+    fn warn_obsolete_version(&self, file: &str) {
+        let message = format!(
+            "{file}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion"
+        );
+        if !self.warnings.borrow().contains(&message) {
+            self.warn(message);
         }
     }
 }
@@ -198,8 +207,10 @@ pub fn normalize_project_name(s: &str) -> String {
 
 /// The project name, as compose-go's `projectName` decides it: an imperative name must be
 /// valid already; otherwise the last non-empty `name:` of the files, interpolated and
-/// normalised, wins over the name decided before loading. The result is always added to
-/// `environment` as `COMPOSE_PROJECT_NAME`, so files can interpolate it.
+/// normalised, wins over the name decided before loading. As in Docker Compose's CLI, that
+/// directory-based name is not used at all when the first document of some file has a
+/// `name:` (so `name: ${UNSET}` gives "project name must not be empty"). The result is always
+/// added to `environment` as `COMPOSE_PROJECT_NAME`, so files can interpolate it.
 pub fn project_name(details: &ConfigDetails, opts: &LoadOptions, environment: &mut Environment) -> Result<String> {
     let mut name = opts.project_name.clone();
     let result = project_name_inner(details, opts, environment, &mut name);
@@ -223,6 +234,7 @@ fn project_name_inner(
         return Ok(());
     }
     let mut from_files = String::new();
+    let mut named_in_yaml = false;
     for file in &details.config_files {
         let content = match &file.content {
             Some(c) => c.clone(),
@@ -233,6 +245,8 @@ fn project_name_inner(
         // A parse error is ignored here: loading reports it.
         let id = sources::register(file.name.clone(), content);
         let Ok(docs) = pending::parse(id) else { continue };
+        let named = |doc: &Node| doc.get("name").and_then(Node::scalar_to_string).is_some_and(|n| !n.is_empty());
+        named_in_yaml |= docs.first().is_some_and(named);
         for doc in docs {
             if let Some(n) = doc.get("name").and_then(Node::scalar_to_string) {
                 if !n.is_empty() {
@@ -245,10 +259,18 @@ fn project_name_inner(
         let mut map = Map::new();
         map.insert(Key::synthetic("name"), Node::string(from_files, Span::SYNTHETIC));
         let mut tree = Node::map(map, Span::SYNTHETIC);
-        pending::interpolate(&mut tree, &|k: &str| environment.lookup(k))?;
+        let mut warnings = Vec::new();
+        let result = crate::interpolate::interpolate_with_warnings(&mut tree, &|k: &str| environment.lookup(k), &mut warnings);
+        for w in warnings {
+            opts.warn(w);
+        }
+        result?;
         from_files = tree.get("name").and_then(Node::scalar_to_string).unwrap_or_default();
     }
     let from_files = normalize_project_name(&from_files);
+    if named_in_yaml {
+        name.clear();
+    }
     if !from_files.is_empty() {
         *name = from_files;
     }
@@ -307,7 +329,12 @@ pub(crate) fn load_yaml_file(
         }
         if !opts.skip_interpolation {
             let env = Rc::clone(&opts.interpolation_env);
-            pending::interpolate(&mut doc, &|k: &str| env.lookup(k))?;
+            let mut warnings = Vec::new();
+            let result = crate::interpolate::interpolate_with_warnings(&mut doc, &|k: &str| env.lookup(k), &mut warnings);
+            for w in warnings {
+                opts.sink.warn(w);
+            }
+            result?;
         }
         if !opts.skip_extends {
             let ctx = ExtendsContext {
@@ -338,14 +365,13 @@ pub(crate) fn load_yaml_file(
             })?;
             if let Some(map) = dict.as_map_mut() {
                 if map.shift_remove("version").is_some() {
-                    opts.sink.warn(format!(
-                        "{}: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion",
-                        file.name
-                    ));
+                    opts.sink.warn_obsolete_version(&file.name);
                 }
             }
         }
-        crate::canonical::canonical(&mut dict, opts.skip_interpolation)?;
+        for w in crate::canonical::canonical_with_warnings(&mut dict, opts.skip_interpolation)? {
+            opts.sink.warn(w);
+        }
         crate::canonical::omit_empty(&mut dict);
         // Canonical syntax can reveal duplicates (a port range overlapping a later port).
         merge::enforce_unicity(&mut dict)?;
@@ -618,8 +644,6 @@ pub(crate) fn go_abs(p: &str) -> String {
 /// waits for; the real one replaces it as soon as it is on main.
 #[allow(clippy::unnecessary_wraps)]
 pub(crate) mod pending {
-    use std::path::Path as FsPath;
-
     use crate::error::Error;
     use crate::node::{Key, Map, Node, Span, Value};
     use crate::sources::{self, FileId};
@@ -658,22 +682,6 @@ pub(crate) mod pending {
             Yaml::Alias(_) | Yaml::Null | Yaml::BadValue => Value::Null,
         };
         Ok(Node::new(value, Span::SYNTHETIC))
-    }
-
-    // TEMPORARY until interpolate lands: leaves the tree as it is.
-    pub(crate) fn interpolate(_root: &mut Node, _lookup: &dyn Fn(&str) -> Option<String>) -> Result<()> {
-        Ok(())
-    }
-
-    // TEMPORARY until dotenv lands: `KEY=VALUE` lines only, no quoting or interpolation.
-    pub(crate) fn read_dotenv(path: &FsPath, _lookup: &dyn Fn(&str) -> Option<String>) -> Result<Vec<(String, String)>> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("{}: {e}", path.display())))?;
-        Ok(text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .filter_map(|l| l.split_once('=').map(|(k, v)| (k.trim().to_owned(), v.to_owned())))
-            .collect())
     }
 }
 
@@ -738,6 +746,8 @@ mod tests {
         assert_eq!(env.get("COMPOSE_PROJECT_NAME"), Some("secondone"));
         let name = project_name(&details(vec![file("/proj/a.yaml", "services: {}\n")]), &opts, &mut env).unwrap();
         assert_eq!(name, "dir");
+        let name = project_name(&details(vec![file("/proj/a.yaml", "name: ${UNSET}\n")]), &opts, &mut env).unwrap();
+        assert_eq!(name, "");
     }
 
     #[test]
@@ -781,6 +791,22 @@ mod tests {
             opts.warnings.borrow().as_slice(),
             ["/proj/a.yaml: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion"]
         );
+    }
+
+    #[test]
+    fn warnings_are_kept_per_occurrence() {
+        let opts = LoadOptions { project_name: "p".into(), project_name_imperatively_set: true, ..Default::default() };
+        load_model(
+            &details(vec![
+                file("/proj/a.yaml", "version: '3'\nservices:\n  web:\n    image: ${TAG}\n    labels: ['a=${TAG}']\n"),
+                file("/proj/b.yaml", "version: '3'\nservices:\n  web:\n    image: x\n"),
+            ]),
+            &opts,
+        )
+        .unwrap();
+        let warnings = opts.warnings.borrow();
+        assert_eq!(warnings.iter().filter(|w| w.contains("\"TAG\" variable is not set")).count(), 2, "{warnings:?}");
+        assert_eq!(warnings.iter().filter(|w| w.contains("`version` is obsolete")).count(), 2, "{warnings:?}");
     }
 
     #[test]

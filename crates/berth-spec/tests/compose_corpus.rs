@@ -48,6 +48,11 @@ const FIXTURES: &[&str] = &[
     // `env_file`) comes from the typed stage, after this loader.
     "compose-go@v2.4.8/loader/testdata/include/included.yaml",
     "compose-go@v2.4.8/loader/testdata/include/project-directory.yaml",
+    "compose-go@v2.4.8/loader/testdata/remote/compose.yaml",
+    "compose-go@v2.4.8/loader/testdata/remote/cycle/compose.yaml",
+    "compose-go@v2.4.8/loader/testdata/remote/cycle/compose-cycle.yaml",
+    "compose-go@v2.4.8/loader/testdata/remote/nested/compose.yaml",
+    "compose-go@v2.4.8/loader/testdata/remote/nested/compose-nested.yaml",
     "compose-go@v2.4.8/cli/testdata/simple/compose-with-overrides.yaml",
     "docker-compose/pkg/e2e/fixtures/publish/oci/extends.yaml",
     "docker-compose/pkg/e2e/testdata/TestPublishLocalInclude/compose.yaml",
@@ -58,10 +63,6 @@ const FIXTURES: &[&str] = &[
 /// TEMPORARY: fixtures that need a module not on main yet, with the reason. Each is still
 /// loaded, and must fail (so that it is moved back as soon as it passes).
 const WAITING: &[(&str, &str)] = &[
-    ("compose-go@v2.4.8/loader/testdata/compose-include.yaml", "interpolate"),
-    ("compose-go@v2.4.8/loader/testdata/compose-test-extends.yaml", "interpolate"),
-    ("compose-go@v2.4.8/loader/testdata/subdir/compose-test-extends-imported.yaml", "interpolate"),
-    ("compose-go@v2.4.8/loader/testdata/extends/interpolated.yaml", "interpolate"),
     ("compose-go@v2.4.8/loader/testdata/extends/reset.yaml", "yaml (!reset tags)"),
     ("docker-compose/pkg/e2e/testdata/TestSecretFromInclude/compose.yaml", "yaml (0440 is octal)"),
     ("compose-go@v2.4.8/loader/testdata/extends/base.yaml", "schema (message for a null service)"),
