@@ -208,11 +208,8 @@ pub fn read_tar(bytes: &[u8]) -> EngineResult<Vec<TarEntry>> {
     let mut pax_path: Option<String> = None;
     let mut pax_link: Option<String> = None;
     let mut pax_size: Option<usize> = None;
-    loop {
-        let Some(h) = bytes.get(pos..pos + BLOCK) else {
-            // Archives without the closing zero blocks are common enough to accept.
-            break;
-        };
+    // Archives without the closing zero blocks are common enough to accept.
+    while let Some(h) = bytes.get(pos..pos + BLOCK) {
         if h.iter().all(|b| *b == 0) {
             break;
         }
@@ -259,11 +256,11 @@ pub fn read_tar(bytes: &[u8]) -> EngineResult<Vec<TarEntry>> {
         let path = pax_path.take().or(long_name.take()).unwrap_or(header_name);
         let link = pax_link.take().or(long_link.take()).unwrap_or_else(|| cstr(&h[157..257]));
         let kind = match typeflag {
-            b'0' | 0 | b'7' => EntryKind::File,
             b'5' => EntryKind::Dir,
             b'2' => EntryKind::Symlink(link),
             b'1' => EntryKind::Hardlink(link),
-            // Devices and fifos carry no data berth uses; keep them visible as empty files.
+            // Regular files; devices and fifos carry no data berth uses, so they are kept
+            // visible as (empty) files.
             _ => EntryKind::File,
         };
         let is_dir = kind == EntryKind::Dir;

@@ -41,7 +41,7 @@ pub enum EngineError {
     /// The connected engine's API is too old for a feature (or the engine lacks it entirely).
     #[error("{}", unsupported_message(what, *min_api, *have))]
     Unsupported {
-        /// The feature, in the user's words ("healthcheck.start_interval").
+        /// The feature, in the user's words (`healthcheck.start_interval`).
         what: String,
         /// The lowest API version providing it, if any version does.
         min_api: Option<crate::version::ApiVersion>,

@@ -4,6 +4,10 @@
 //! the docker CLI would leave them. Coming in, absent fields become empty values; nothing is
 //! invented.
 
+// The Engine API encodes sets as maps to empty objects (`{"80/tcp": {}}`), which bollard
+// models as `HashMap<_, HashMap<(), ()>>`.
+#![allow(clippy::zero_sized_map_values)]
+
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
 use std::time::Duration;
@@ -362,7 +366,7 @@ pub(crate) fn summary_from(c: m::ContainerSummary) -> ContainerSummary {
         command: c.command.unwrap_or_default(),
         created: c.created.unwrap_or_default(),
         labels: btree(c.labels),
-        state: c.state.map(|s| status_from(&s.to_string())).unwrap_or_default(),
+        state: c.state.map(|s| status_from(s.as_ref())).unwrap_or_default(),
         status: c.status.unwrap_or_default(),
         ports,
         network_mode: c.host_config.and_then(|h| h.network_mode),
@@ -655,7 +659,7 @@ fn health_state_from(h: m::Health) -> Health {
 
 pub(crate) fn details_from(c: m::ContainerInspectResponse) -> ContainerDetails {
     let state = c.state.map(|s| ContainerState {
-        status: s.status.map(|x| status_from(&x.to_string())).unwrap_or_default(),
+        status: s.status.map(|x| status_from(x.as_ref())).unwrap_or_default(),
         running: s.running.unwrap_or_default(),
         paused: s.paused.unwrap_or_default(),
         restarting: s.restarting.unwrap_or_default(),
@@ -822,13 +826,13 @@ pub(crate) fn progress_from(
     id: Option<String>,
     status: Option<String>,
     progress: Option<String>,
-    detail: Option<m::ProgressDetail>,
+    detail: Option<&m::ProgressDetail>,
 ) -> ProgressEvent {
     ProgressEvent {
         id,
         status,
-        current: detail.as_ref().and_then(|d| d.current),
-        total: detail.as_ref().and_then(|d| d.total),
+        current: detail.and_then(|d| d.current),
+        total: detail.and_then(|d| d.total),
         progress,
     }
 }
@@ -1087,7 +1091,7 @@ pub(crate) fn service_spec_to(s: &ServiceSpec) -> EngineResult<m::ServiceSpec> {
     let r = &s.resources;
     let resources = m::TaskSpecResources {
         limits: (r.limit_nano_cpus.is_some() || r.limit_memory_bytes.is_some() || r.limit_pids.is_some())
-            .then(|| m::Limit { nano_cpus: r.limit_nano_cpus, memory_bytes: r.limit_memory_bytes, pids: r.limit_pids }),
+            .then_some(m::Limit { nano_cpus: r.limit_nano_cpus, memory_bytes: r.limit_memory_bytes, pids: r.limit_pids }),
         reservations: (r.reserve_nano_cpus.is_some()
             || r.reserve_memory_bytes.is_some()
             || !r.reserve_generic.is_empty())

@@ -11,6 +11,7 @@ mod convert;
 mod raw;
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -61,7 +62,7 @@ pub struct DockerEngine {
 
 impl std::fmt::Debug for DockerEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DockerEngine").field("host", &self.host).field("caps", &self.caps).finish()
+        f.debug_struct("DockerEngine").field("host", &self.host).field("caps", &self.caps).finish_non_exhaustive()
     }
 }
 
@@ -120,7 +121,7 @@ fn percent_encode(s: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
@@ -491,7 +492,6 @@ impl Engine for DockerEngine {
             privileged: Some(config.privileged),
             user: config.user.clone(),
             working_dir: config.working_dir.clone(),
-            ..Default::default()
         };
         self.docker
             .create_exec(container, opts)
@@ -572,7 +572,7 @@ impl Engine for DockerEngine {
             .download_from_container(id, Some(opts))
             .map_err(move |e| match on_err(e) {
                 // The engine answers 404 for a missing path as well as a missing container.
-                EngineError::NotFound { message, .. } if !message.contains("container") => {
+                EngineError::NotFound { message, .. } if !message.starts_with("No such container") => {
                     EngineError::not_found(ObjectKind::Path, path.clone())
                 }
                 other => other,
@@ -586,10 +586,17 @@ impl Engine for DockerEngine {
             no_overwrite_dir_non_dir: options.no_overwrite_dir_non_dir.then(|| "true".to_owned()),
             copy_uidgid: options.copy_uid_gid.then(|| "true".to_owned()),
         };
+        let path = path.to_owned();
         self.docker
             .upload_to_container(id, Some(opts), bollard::body_try_stream(tar))
             .await
-            .map_err(self.err(ObjectKind::Container, id))
+            .map_err(|e| match self.err(ObjectKind::Container, id)(e) {
+                // The engine answers 404 for a missing directory as well as a missing container.
+                EngineError::NotFound { message, .. } if !message.starts_with("No such container") => {
+                    EngineError::not_found(ObjectKind::Path, path.clone())
+                }
+                other => other,
+            })
     }
 
     async fn list_images(&self, options: &ImageListOptions) -> EngineResult<Vec<ImageSummary>> {
@@ -638,7 +645,7 @@ impl Engine for DockerEngine {
         let creds = options.auth.as_ref().map(convert::auth_to);
         self.docker
             .create_image(Some(opts), None, creds)
-            .map_ok(|i| convert::progress_from(i.id, i.status, i.progress, i.progress_detail))
+            .map_ok(|i| convert::progress_from(i.id, i.status, i.progress, i.progress_detail.as_ref()))
             .map_err(self.err(ObjectKind::Image, &options.reference))
             .boxed()
     }
@@ -649,7 +656,7 @@ impl Engine for DockerEngine {
         let creds = options.auth.as_ref().map(convert::auth_to);
         self.docker
             .push_image(repo, Some(opts), creds)
-            .map_ok(|i| convert::progress_from(None, i.status, i.progress, i.progress_detail))
+            .map_ok(|i| convert::progress_from(None, i.status, i.progress, i.progress_detail.as_ref()))
             .map_err(self.err(ObjectKind::Image, &options.reference))
             .boxed()
     }
@@ -706,7 +713,7 @@ impl Engine for DockerEngine {
                                     info.id,
                                     info.status,
                                     info.progress,
-                                    info.progress_detail,
+                                    info.progress_detail.as_ref(),
                                 ))));
                             }
                             if let Some(id) = info.aux.and_then(|a| a.id) {

@@ -4,6 +4,8 @@
 //! One request per connection (`Connection: close`), whole bodies in memory: these endpoints
 //! exchange small JSON documents.
 
+use std::fmt::Write as _;
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::connect::EngineHost;
@@ -56,7 +58,7 @@ impl RawClient {
             self.version
         );
         if let Some(b) = body {
-            req.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", b.len()));
+            let _ = write!(req, "Content-Type: application/json\r\nContent-Length: {}\r\n", b.len());
         } else if method == "POST" {
             req.push_str("Content-Length: 0\r\n");
         }

@@ -132,10 +132,9 @@ fn key_values(rest: &str) -> Vec<(String, String)> {
                     Some(q) if c == q => {
                         quote = None;
                     }
-                    Some(_) => value.push(c),
                     None if c == '"' || c == '\'' => quote = Some(c),
                     None if c.is_whitespace() => break,
-                    None => value.push(c),
+                    Some(_) | None => value.push(c),
                 }
                 chars.next();
             }
@@ -192,7 +191,7 @@ pub(crate) fn apply_stage(
                     format!("{}/{rest}", cfg.working_dir.trim_end_matches('/'))
                 };
             }
-            "USER" => cfg.user = rest.clone(),
+            "USER" => cfg.user.clone_from(&rest),
             "VOLUME" => {
                 let vols = if rest.trim_start().starts_with('[') {
                     serde_json::from_str::<Vec<String>>(&rest).unwrap_or_default()

@@ -347,18 +347,26 @@ impl Cursor {
                 let c = &s.containers[idx];
                 let since = options.since.map(|t| t.saturating_mul(1_000_000_000));
                 let until = options.until.map(|t| t.saturating_mul(1_000_000_000));
-                let mut frames: Vec<LogFrame> = c
+                let mut window: Vec<&(i64, LogFrame)> = c
                     .logs
                     .iter()
                     .skip(self.pos)
-                    .filter(|(t, f)| {
-                        since.map_or(true, |s| *t >= s)
-                            && until.map_or(true, |u| *t <= u)
-                            && match f.stream {
-                                OutputStream::Stdout | OutputStream::Console => options.stdout,
-                                OutputStream::Stderr => options.stderr,
-                                OutputStream::Stdin => false,
-                            }
+                    .filter(|(t, _)| since.is_none_or(|s| *t >= s) && until.is_none_or(|u| *t <= u))
+                    .collect();
+                // The engine takes the tail of the log before choosing streams.
+                if self.first {
+                    if let Some(n) = options.tail {
+                        let n = usize::try_from(n).unwrap_or(usize::MAX);
+                        let skip = window.len().saturating_sub(n);
+                        window.drain(..skip);
+                    }
+                }
+                let frames: Vec<LogFrame> = window
+                    .into_iter()
+                    .filter(|(_, f)| match f.stream {
+                        OutputStream::Stdout | OutputStream::Console => options.stdout,
+                        OutputStream::Stderr => options.stderr,
+                        OutputStream::Stdin => false,
                     })
                     .map(|(t, f)| {
                         if options.timestamps {
@@ -370,13 +378,6 @@ impl Cursor {
                         }
                     })
                     .collect();
-                if self.first {
-                    if let Some(n) = options.tail {
-                        let n = usize::try_from(n).unwrap_or(usize::MAX);
-                        let skip = frames.len().saturating_sub(n);
-                        frames.drain(..skip);
-                    }
-                }
                 self.pos = c.logs.len();
                 let more = c.is_running() && until.is_none();
                 Ok((frames, more))
@@ -726,7 +727,7 @@ impl FakeEngine {
         if cfg.stop_signal.is_none() {
             cfg.stop_signal.clone_from(&image.stop_signal);
         }
-        if spec.host_config.network_mode.as_deref().map_or(true, str::is_empty) {
+        if spec.host_config.network_mode.as_deref().is_none_or(str::is_empty) {
             spec.host_config.network_mode = Some("default".to_owned());
         }
     }
@@ -876,7 +877,7 @@ impl Engine for FakeEngine {
                 s.events
                     .iter()
                     .map(|(_, e)| e)
-                    .filter(|e| since.map_or(true, |t| e.time_nano >= t) && until.map_or(true, |t| e.time_nano <= t))
+                    .filter(|e| since.is_none_or(|t| e.time_nano >= t) && until.is_none_or(|t| e.time_nano <= t))
                     .filter(|e| event_matches(e, &filters))
                     .cloned()
                     .collect()
@@ -917,7 +918,7 @@ impl Engine for FakeEngine {
                 if !options.all && !matches!(c.status, ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Restarting) {
                     continue;
                 }
-                if s.container_matches(c, &options.filters)? {
+                if State::container_matches(c, &options.filters)? {
                     out.push(Self::summary(s, c));
                 }
             }
@@ -1446,9 +1447,8 @@ impl Engine for FakeEngine {
                 }
                 match sample(&inner) {
                     Ok((st, running)) if first || (stream && running) => Some((Ok(st), (inner, stream && running))),
-                    Ok(_) => None,
                     Err(e) if first => Some((Err(e), (inner, false))),
-                    Err(_) => None,
+                    Ok(_) | Err(_) => None,
                 }
             }
         })
@@ -1737,14 +1737,13 @@ impl Engine for FakeEngine {
                 }
                 let mut cfg = done.pop().unwrap_or_default();
                 cfg.labels.extend(options.labels.clone());
-                let id = match options.tags.first() {
-                    Some(t) => s.put_image(t, cfg),
-                    None => {
-                        let id = format!("sha256:{}", s.new_id("image"));
-                        let created = s.clock.now();
-                        s.images.push(state::FakeImage { id: id.clone(), tags: Vec::new(), created, config: cfg, size: 1_024 });
-                        id
-                    }
+                let id = if let Some(t) = options.tags.first() {
+                    s.put_image(t, cfg)
+                } else {
+                    let id = format!("sha256:{}", s.new_id("image"));
+                    let created = s.clock.now();
+                    s.images.push(state::FakeImage { id: id.clone(), tags: Vec::new(), created, config: cfg, size: 1_024 });
+                    id
                 };
                 for t in options.tags.iter().skip(1) {
                     let norm = normalize_ref(t);

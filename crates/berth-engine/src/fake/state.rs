@@ -307,8 +307,7 @@ fn ipv4_parse(s: &str) -> Option<u32> {
 }
 
 fn ipv4_fmt(v: u32) -> String {
-    let [a, b, c, d] = v.to_be_bytes();
-    format!("{a}.{b}.{c}.{d}")
+    std::net::Ipv4Addr::from(v).to_string()
 }
 
 impl State {
@@ -382,7 +381,7 @@ impl State {
         let pos = self
             .failures
             .iter()
-            .position(|f| f.op == op && f.target.as_deref().map_or(true, |t| t == target));
+            .position(|f| f.op == op && f.target.as_deref().is_none_or(|t| t == target));
         match pos {
             Some(i) => Err(self.failures.remove(i).error),
             None => Ok(()),
@@ -601,14 +600,13 @@ impl State {
             let mut out = Vec::new();
             for b in bindings {
                 let ip = b.host_ip.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "0.0.0.0".to_owned());
-                let host_port = match b.host_port.as_deref().filter(|s| !s.is_empty()) {
+                let host_port = if let Some(p) = b.host_port.as_deref().filter(|s| !s.is_empty()) {
                     // A range binds its first port.
-                    Some(p) => p.split('-').next().unwrap_or(p).to_owned(),
-                    None => {
-                        let p = self.next_host_port;
-                        self.next_host_port = self.next_host_port.checked_add(1).unwrap_or(49153);
-                        p.to_string()
-                    }
+                    p.split('-').next().unwrap_or(p).to_owned()
+                } else {
+                    let p = self.next_host_port;
+                    self.next_host_port = self.next_host_port.checked_add(1).unwrap_or(49153);
+                    p.to_string()
                 };
                 let taken = self.containers.iter().enumerate().any(|(j, c)| {
                     j != idx
@@ -643,14 +641,13 @@ impl State {
                 continue;
             };
             let Some((cfg, st)) = self.containers[idx].endpoints.get(&name).cloned() else { continue };
-            let ip = match cfg.ipv4_address.clone() {
-                Some(ip) => ip,
-                None => {
-                    let next = self.network_next_ip.entry(net.id.clone()).or_insert(2);
-                    let ip = ipv4_fmt(base.saturating_add(*next));
-                    *next = next.saturating_add(1);
-                    ip
-                }
+            let ip = if let Some(ip) = cfg.ipv4_address.clone() {
+                ip
+            } else {
+                let next = self.network_next_ip.entry(net.id.clone()).or_insert(2);
+                let ip = ipv4_fmt(base.saturating_add(*next));
+                *next = next.saturating_add(1);
+                ip
             };
             let gateway = pool.gateway.clone().unwrap_or_else(|| ipv4_fmt(base.saturating_add(1)));
             let mac_tail = u32::try_from(idx).unwrap_or(0).saturating_add(2);
@@ -763,8 +760,8 @@ impl State {
 
     fn stdin_closed(&self, target: &Target) -> bool {
         match target {
-            Target::Container(id) => self.containers.iter().find(|c| &c.id == id).map_or(true, |c| c.stdin_closed),
-            Target::Exec(id) => self.execs.get(id).map_or(true, |e| e.stdin_closed || !e.config.attach_stdin),
+            Target::Container(id) => self.containers.iter().find(|c| &c.id == id).is_none_or(|c| c.stdin_closed),
+            Target::Exec(id) => self.execs.get(id).is_none_or(|e| e.stdin_closed || !e.config.attach_stdin),
         }
     }
 
@@ -845,7 +842,7 @@ impl State {
         let mut attrs = c.event_attributes();
         attrs.insert("exitCode".to_owned(), code.to_string());
         let endpoints: Vec<(String, String)> = c.endpoints.iter().map(|(n, (_, st))| (n.clone(), st.network_id.clone())).collect();
-        for (_, (_, st)) in c.endpoints.iter_mut() {
+        for (_, st) in c.endpoints.values_mut() {
             st.ip_address = None;
             st.ip_prefix_len = None;
             st.gateway = None;
@@ -878,7 +875,7 @@ impl State {
                 RestartPolicyName::Always | RestartPolicyName::UnlessStopped => true,
                 // A maximum of 0 means no limit.
                 RestartPolicyName::OnFailure => {
-                    code != 0 && p.maximum_retry_count.filter(|m| *m > 0).map_or(true, |m| m > restarts)
+                    code != 0 && p.maximum_retry_count.filter(|m| *m > 0).is_none_or(|m| m > restarts)
                 }
                 RestartPolicyName::No => false,
             },
@@ -1029,7 +1026,7 @@ impl State {
 
     // ------------------------------------------------------------ filters
 
-    pub fn container_matches(&self, c: &FakeContainer, f: &Filters) -> EngineResult<bool> {
+    pub fn container_matches(c: &FakeContainer, f: &Filters) -> EngineResult<bool> {
         for key in f.keys() {
             if !matches!(key, "label" | "name" | "id" | "status" | "network" | "ancestor" | "health" | "exited") {
                 return Err(EngineError::Api { status: 400, message: format!("invalid filter '{key}'") });
