@@ -154,7 +154,7 @@ fn yaml_rendering_differs_where_docker_compose_differs() {
             "networks": {"default": null}
         }},
         "networks": {"default": {"name": "p_default"}},
-        "x-top": {"b": 1, "a": 2}
+        "x-top": {"b": 1, "a": 2.0}
     });
     let project = decode(&json, Path::new("inline"));
 
@@ -169,7 +169,8 @@ fn yaml_rendering_differs_where_docker_compose_differs() {
     assert_eq!(web["env_file"], serde_json::json!(["a.env", {"path": "b.env", "required": false}]));
     assert_eq!(web["develop"]["watch"][0]["exec"], serde_json::json!({"command": null}));
     assert_eq!(as_json["networks"]["default"]["ipam"], serde_json::json!({}));
-    assert_eq!(as_json["x-top"], serde_json::json!({"a": 2, "b": 1}));
+    // Go sorts the keys of extension mappings and prints 2.0 as 2.
+    assert_eq!(serde_json::to_string(&as_json["x-top"]).ok().as_deref(), Some(r#"{"a":2,"b":1}"#));
     let keys: Vec<&String> = as_json.as_object().expect("object").keys().collect();
     assert_eq!(keys, ["name", "networks", "services", "x-top"]);
 
@@ -201,7 +202,10 @@ fn short_forms_decode_like_compose_go_hooks() {
             "cpus": "0.5",
             "dns": "8.8.8.8",
             "build": {"context": ".", "ssh": {"default": null}},
-            "deploy": {"resources": {"reservations": {"cpus": "1.5", "devices": [{"count": "all"}]}}},
+            "deploy": {"resources": {
+                "limits": {"cpus": 2},
+                "reservations": {"cpus": "1.5", "devices": [{"count": "all"}]}
+            }},
             "stop_grace_period": "1h"
         }}
     });
@@ -222,6 +226,8 @@ fn short_forms_decode_like_compose_go_hooks() {
     assert_eq!(web["dns"], serde_json::json!(["8.8.8.8"]));
     assert_eq!(web["build"]["ssh"], serde_json::json!(["default"]));
     assert_eq!(web["deploy"]["resources"]["reservations"]["cpus"], 1.5);
+    // Go prints a whole float32 without a fraction.
+    assert_eq!(serde_json::to_string(&web["deploy"]["resources"]["limits"]["cpus"]).ok().as_deref(), Some("2"));
     assert_eq!(web["deploy"]["resources"]["reservations"]["devices"][0]["count"], -1);
     assert_eq!(web["stop_grace_period"], "1h0m0s");
 }

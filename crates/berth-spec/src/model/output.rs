@@ -87,10 +87,21 @@ pub(crate) fn skip_unset_command_in_yaml(command: &Option<Vec<String>>) -> bool 
 }
 
 /// Prints a Go `float32` as Go does: the shortest decimal that reads back as the same `float32`
-/// (0.3, not 0.30000001192092896).
+/// (0.3, not 0.30000001192092896), and an integral value without a fraction (`2`, not `2.0`).
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde passes fields by reference
 pub(crate) fn serialize_f32<S: Serializer>(value: &f32, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_f64(f32_as_f64(*value))
+    let value = f32_as_f64(*value);
+    match integral(value) {
+        Some(i) => s.serialize_i64(i),
+        None => s.serialize_f64(value),
+    }
+}
+
+/// The integer a float equals, when it has no fraction and is small enough to be exact; Go
+/// prints such floats without a decimal point, in JSON and YAML alike.
+pub(crate) fn integral(value: f64) -> Option<i64> {
+    #[allow(clippy::cast_possible_truncation)] // bounded and integral just above
+    (value.fract() == 0.0 && value.abs() < 9.0e15).then_some(value as i64)
 }
 
 /// The `f64` whose shortest decimal form equals the `f32`'s.
@@ -209,8 +220,12 @@ mod tests {
 
     #[test]
     fn floats_print_as_float32() {
+        #[derive(Serialize)]
+        struct Cpus(#[serde(serialize_with = "serialize_f32")] f32);
         assert_eq!(serde_json::to_string(&json!(f32_as_f64(0.3))).unwrap(), "0.3");
         assert_eq!(f32_as_f64(0.001).to_string(), "0.001");
+        assert_eq!(serde_json::to_string(&Cpus(2.0)).unwrap(), "2");
+        assert_eq!(serde_json::to_string(&Cpus(1.5)).unwrap(), "1.5");
     }
 
     #[test]

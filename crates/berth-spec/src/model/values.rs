@@ -263,19 +263,25 @@ pub fn healthcheck_test<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, 
     string_or_strings(d, "a command string or a list of strings", |s| Ok(vec!["CMD-SHELL".to_owned(), s.to_owned()]))
 }
 
-/// Decodes `x-*` attributes, ordering nested mappings by key as Go's encoders print them.
+/// Decodes `x-*` attributes as Go holds them: nested mappings ordered by key and integral
+/// floats printed as integers, as Go's encoders print them.
 pub fn extensions<'de, D: Deserializer<'de>>(d: D) -> Result<Extensions, D::Error> {
     let raw = BTreeMap::<String, serde_json::Value>::deserialize(d)?;
-    Ok(raw.into_iter().map(|(k, v)| (k, sort_keys(v))).collect())
+    Ok(raw.into_iter().map(|(k, v)| (k, like_go(v))).collect())
 }
 
-fn sort_keys(value: serde_json::Value) -> serde_json::Value {
+fn like_go(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
     match value {
-        serde_json::Value::Object(map) => {
-            let sorted: BTreeMap<String, serde_json::Value> = map.into_iter().map(|(k, v)| (k, sort_keys(v))).collect();
-            serde_json::Value::Object(sorted.into_iter().collect())
+        Value::Object(map) => {
+            let sorted: BTreeMap<String, Value> = map.into_iter().map(|(k, v)| (k, like_go(v))).collect();
+            Value::Object(sorted.into_iter().collect())
         }
-        serde_json::Value::Array(items) => serde_json::Value::Array(items.into_iter().map(sort_keys).collect()),
+        Value::Array(items) => Value::Array(items.into_iter().map(like_go).collect()),
+        Value::Number(n) if n.is_f64() => match n.as_f64().and_then(super::output::integral) {
+            Some(i) => Value::from(i),
+            None => Value::Number(n),
+        },
         other => other,
     }
 }
@@ -335,11 +341,10 @@ impl<'de> Deserialize<'de> for UnitBytes {
 pub fn ram_in_bytes(size: &str) -> Result<i64, String> {
     let invalid = || format!("invalid size: '{size}'");
     let sep = size.rfind(|c: char| c.is_ascii_digit() || c == '.' || c == ' ').ok_or_else(invalid)?;
-    let (num, suffix) = if size.as_bytes().get(sep) == Some(&b' ') {
-        (&size[..sep], &size[sep + 1..])
-    } else {
-        (&size[..=sep], &size[sep + 1..])
-    };
+    // `sep` is the position of an ASCII character, so both sides are on character boundaries.
+    let (head, tail) = size.split_at(sep);
+    let suffix = tail.get(1..).unwrap_or_default();
+    let num = if tail.starts_with(' ') { head } else { size.get(..=sep).unwrap_or(size) };
     let value: f64 = num.parse().map_err(|_| format!("strconv.ParseFloat: parsing {num:?}: invalid syntax"))?;
     if value < 0.0 {
         return Err(invalid());
@@ -482,8 +487,7 @@ pub fn parse_go_duration(text: &str) -> Result<i64, String> {
         let mut frac_part = "";
         if let Some(rest) = s.strip_prefix('.') {
             let frac_len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-            frac_part = &rest[..frac_len];
-            s = &rest[frac_len..];
+            (frac_part, s) = rest.split_at(frac_len);
             if int_part.is_empty() && frac_part.is_empty() {
                 return Err(invalid());
             }
@@ -663,8 +667,11 @@ impl HostsList {
                 return Err(format!("bad host name '{host}'"));
             }
             for ip in ips.iter_mut() {
-                if ip.len() > 2 && ip.starts_with('[') && ip.ends_with(']') {
-                    *ip = ip[1..ip.len() - 1].to_owned();
+                if let Some(inner) = ip.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+                    // Go requires more than the two brackets: "[]" stays as it is.
+                    if !inner.is_empty() {
+                        *ip = inner.to_owned();
+                    }
                 }
             }
         }
