@@ -962,6 +962,43 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn unreachable_engines_say_where_and_why() {
+        let err = DockerEngine::connect_host(EngineHost::Unix("/nonexistent/berth.sock".into())).await.unwrap_err();
+        match &err {
+            EngineError::Unreachable { host, hint, .. } => {
+                assert_eq!(host, "unix:///nonexistent/berth.sock");
+                assert!(hint.is_some());
+            }
+            other => panic!("{other:?}"),
+        }
+        // A closed TCP port.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let err = DockerEngine::connect_host(EngineHost::Tcp(addr.to_string())).await.unwrap_err();
+        assert!(matches!(err, EngineError::Unreachable { .. }), "{err:?}");
+        assert!(err.to_string().starts_with(&format!("cannot connect to the container engine at tcp://{addr}")), "{err}");
+    }
+
+    #[test]
+    fn errors_keep_the_engine_message() {
+        let e = map_err(
+            "h",
+            ObjectKind::Container,
+            "web",
+            BollardError::DockerResponseServerError { status_code: 404, message: "No such container: web".into() },
+        );
+        assert!(matches!(&e, EngineError::NotFound { kind: ObjectKind::Container, id, .. } if id == "web"));
+        assert_eq!(e.to_string(), "No such container: web");
+        let e = map_err("h", ObjectKind::Other, "", BollardError::DockerResponseServerError { status_code: 409, message: "in use".into() });
+        assert!(e.is_conflict());
+        let e = map_err("h", ObjectKind::Other, "", BollardError::DockerResponseServerError { status_code: 500, message: "x".into() });
+        assert_eq!(e.status(), Some(500));
+        let e = map_err("h", ObjectKind::Other, "", BollardError::DockerStreamError { error: "pull failed".into() });
+        assert!(matches!(e, EngineError::Stream { .. }));
+    }
+
     #[test]
     fn encoding() {
         assert_eq!(percent_encode("/etc/a b&c"), "/etc/a%20b%26c");
