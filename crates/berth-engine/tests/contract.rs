@@ -107,6 +107,7 @@ contract!(
     build_then_run,
     attach_stdin_and_output,
     ports_and_stats,
+    full_spec_round_trip,
 );
 
 // ------------------------------------------------------------------ helpers
@@ -840,4 +841,118 @@ async fn ports_and_stats(engine: Arc<dyn Engine>, test: &str) {
     assert_eq!(stats.len(), 1);
     assert_eq!(stats[0].id, id);
     assert!(stats[0].pids >= 1, "{:?}", stats[0]);
+}
+
+async fn full_spec_round_trip(engine: Arc<dyn Engine>, test: &str) {
+    use berth_engine::{LogConfig, Mount, MountKind, RestartPolicy, RestartPolicyName, TmpfsOptions, Ulimit, VolumeMountOptions};
+    let mut s = spec(test, "full", &["sleep", "3600"]);
+    s.config.entrypoint = Some(vec!["/bin/sh".into(), "-c".into(), "exec \"$@\"".into(), "--".into()]);
+    s.config.hostname = Some("web".into());
+    s.config.domainname = Some("example.test".into());
+    s.config.user = Some("1000:1000".into());
+    s.config.working_dir = Some("/srv/app".into());
+    s.config.env = vec!["A=1".into(), "B=two words".into()];
+    s.config.stop_signal = Some("SIGINT".into());
+    s.config.stop_timeout = Some(3);
+    s.config.tty = true;
+    s.config.open_stdin = true;
+    s.config.exposed_ports = vec![ContainerPort::tcp(80), ContainerPort::udp(53)];
+    s.config.healthcheck = Some(HealthConfig {
+        test: vec!["CMD-SHELL".into(), "true".into()],
+        interval: Some(Duration::from_secs(5)),
+        timeout: Some(Duration::from_secs(2)),
+        retries: Some(4),
+        start_period: Some(Duration::from_secs(1)),
+        start_interval: None,
+    });
+    let h = &mut s.host_config;
+    h.port_bindings.insert(ContainerPort::tcp(80), vec![PortBinding { host_ip: Some("127.0.0.1".into()), host_port: Some("18080".into()) }]);
+    h.binds = vec![format!("{}:/data:ro", unique(test, "vol"))];
+    h.mounts = vec![
+        Mount {
+            kind: MountKind::Tmpfs,
+            target: "/scratch".into(),
+            tmpfs: Some(TmpfsOptions { size_bytes: Some(1 << 20), mode: Some(0o1777), options: Vec::new() }),
+            ..Default::default()
+        },
+        Mount {
+            kind: MountKind::Volume,
+            source: Some(unique(test, "cache")),
+            target: "/cache".into(),
+            volume: Some(VolumeMountOptions { no_copy: true, labels: labels(test), ..Default::default() }),
+            ..Default::default()
+        },
+    ];
+    h.tmpfs = BTreeMap::from([("/run/t".to_owned(), "size=65536".to_owned())]);
+    h.dns = vec!["10.0.0.53".into()];
+    h.dns_search = vec!["example.test".into()];
+    h.dns_options = vec!["ndots:2".into()];
+    h.extra_hosts = vec!["db.local:10.0.0.5".into()];
+    h.restart_policy = Some(RestartPolicy { name: RestartPolicyName::OnFailure, maximum_retry_count: Some(2) });
+    h.init = Some(true);
+    h.cap_add = vec!["NET_ADMIN".into()];
+    h.cap_drop = vec!["MKNOD".into()];
+    h.sysctls = BTreeMap::from([("net.core.somaxconn".to_owned(), "1024".to_owned())]);
+    h.ulimits = vec![Ulimit { name: "nofile".into(), soft: 1024, hard: 2048 }];
+    h.security_opt = vec!["no-new-privileges:true".into()];
+    h.shm_size = Some(64 << 20);
+    h.readonly_rootfs = true;
+    h.log_config = Some(LogConfig { driver: "json-file".into(), options: BTreeMap::from([("max-size".to_owned(), "1m".to_owned())]) });
+    h.resources.memory = Some(64 << 20);
+    h.resources.memory_reservation = Some(32 << 20);
+    h.resources.nano_cpus = Some(500_000_000);
+    h.resources.cpu_shares = Some(512);
+    h.resources.pids_limit = Some(100);
+    h.oom_score_adj = Some(100);
+    h.group_add = vec!["audio".into()];
+    h.network_mode = Some("bridge".into());
+
+    let id = engine.create_container(&s).await.unwrap().id;
+    let d = engine.inspect_container(&id).await.unwrap();
+    let c = &d.config;
+    assert_eq!(c.entrypoint, s.config.entrypoint);
+    assert_eq!(c.cmd, s.config.cmd);
+    assert_eq!(c.hostname.as_deref(), Some("web"));
+    assert_eq!(c.domainname.as_deref(), Some("example.test"));
+    assert_eq!(c.user.as_deref(), Some("1000:1000"));
+    assert_eq!(c.working_dir.as_deref(), Some("/srv/app"));
+    assert!(c.env.contains(&"B=two words".to_owned()), "{:?}", c.env);
+    assert_eq!(c.stop_signal.as_deref(), Some("SIGINT"));
+    assert_eq!(c.stop_timeout, Some(3));
+    assert!(c.tty && c.open_stdin);
+    assert_eq!(c.exposed_ports, vec![ContainerPort::udp(53), ContainerPort::tcp(80)], "sorted by port");
+    assert_eq!(c.healthcheck, s.config.healthcheck);
+    let h = &d.host_config;
+    assert_eq!(h.port_bindings, s.host_config.port_bindings);
+    assert_eq!(h.binds, s.host_config.binds);
+    assert_eq!(h.mounts.len(), 2, "{:?}", h.mounts);
+    assert_eq!(h.mounts[0].tmpfs, s.host_config.mounts[0].tmpfs);
+    assert_eq!(h.mounts[1].source, s.host_config.mounts[1].source);
+    assert!(h.mounts[1].volume.as_ref().is_some_and(|v| v.no_copy), "{:?}", h.mounts[1]);
+    assert_eq!(h.tmpfs, s.host_config.tmpfs);
+    assert_eq!((&h.dns, &h.dns_search, &h.dns_options), (&s.host_config.dns, &s.host_config.dns_search, &s.host_config.dns_options));
+    assert_eq!(h.extra_hosts, s.host_config.extra_hosts);
+    assert_eq!(h.restart_policy, s.host_config.restart_policy);
+    assert_eq!(h.init, Some(true));
+    assert_eq!((&h.cap_add, &h.cap_drop), (&s.host_config.cap_add, &s.host_config.cap_drop));
+    assert_eq!(h.sysctls, s.host_config.sysctls);
+    assert_eq!(h.ulimits, s.host_config.ulimits);
+    assert_eq!(h.security_opt, s.host_config.security_opt);
+    assert_eq!(h.shm_size, Some(64 << 20));
+    assert!(h.readonly_rootfs);
+    assert_eq!(h.log_config, s.host_config.log_config);
+    assert_eq!(h.resources.memory, Some(64 << 20));
+    assert_eq!(h.resources.memory_reservation, Some(32 << 20));
+    assert_eq!(h.resources.nano_cpus, Some(500_000_000));
+    assert_eq!(h.resources.cpu_shares, Some(512));
+    assert_eq!(h.resources.pids_limit, Some(100));
+    assert_eq!(h.oom_score_adj, Some(100));
+    assert_eq!(h.group_add, vec!["audio"]);
+    assert_eq!(h.network_mode.as_deref(), Some("bridge"));
+    // The named volumes were created on the way.
+    assert!(engine.inspect_volume(&unique(test, "vol")).await.is_ok());
+    assert!(engine.inspect_volume(&unique(test, "cache")).await.is_ok());
+    engine.remove_container(&id, &RemoveOptions { force: true, volumes: true, link: false }).await.unwrap();
+    engine.remove_volume(&unique(test, "vol"), true).await.unwrap();
+    engine.remove_volume(&unique(test, "cache"), true).await.unwrap();
 }
