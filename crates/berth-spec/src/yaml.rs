@@ -41,6 +41,8 @@ pub const MAX_ALIAS_NODES: usize = 400_000;
 pub fn parse(file: FileId) -> Result<Vec<Node>> {
     let source = sources::get(file);
     let text: &str = &source.text;
+    // go-yaml skips a byte order mark at the start; yaml-rust2 would read it as text.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut stream = Stream::new(file, text);
     let mut docs = Vec::new();
     while let Some(root) = stream.next_document()? {
@@ -61,10 +63,16 @@ pub fn parse_str(name: &str, text: &str) -> Result<Vec<Node>> {
 #[derive(Debug)]
 enum RawKind {
     /// `quoted` covers every non-plain style (quoted, literal, folded).
-    Scalar { value: String, quoted: bool },
+    Scalar {
+        value: String,
+        quoted: bool,
+    },
     Seq(Vec<usize>),
     /// `removed` holds entries the reset pass dropped (their value was `!reset`).
-    Map { pairs: Vec<(usize, usize)>, removed: Vec<(usize, usize)> },
+    Map {
+        pairs: Vec<(usize, usize)>,
+        removed: Vec<(usize, usize)>,
+    },
     Alias(usize),
 }
 
@@ -113,7 +121,13 @@ struct Stream<'a> {
 
 impl<'a> Stream<'a> {
     fn new(file: FileId, text: &'a str) -> Self {
-        Stream { parser: Parser::new_from_str(text), file, arena: Vec::new(), anchors: HashMap::new(), done: false }
+        Stream {
+            parser: Parser::new_from_str(text),
+            file,
+            arena: Vec::new(),
+            anchors: HashMap::new(),
+            done: false,
+        }
     }
 
     fn scan_error(&self, err: &ScanError) -> Error {
@@ -131,7 +145,11 @@ impl<'a> Stream<'a> {
     }
 
     fn push(&mut self, kind: RawKind, tag: Option<YamlTag>, span: Span) -> usize {
-        self.arena.push(Raw { kind, tag: short_tag(tag), span });
+        self.arena.push(Raw {
+            kind,
+            tag: short_tag(tag),
+            span,
+        });
         self.arena.len() - 1
     }
 
@@ -183,8 +201,10 @@ impl<'a> Stream<'a> {
                 }
                 Event::Alias(anchor) => {
                     if open.contains(&anchor) {
-                        return Err(Error::invalid("invalid YAML: an alias refers to the value that contains it")
-                            .at(span));
+                        return Err(Error::invalid(
+                            "invalid YAML: an alias refers to the value that contains it",
+                        )
+                        .at(span));
                     }
                     let Some(&target) = self.anchors.get(&anchor) else {
                         return Err(Error::invalid("invalid YAML: unknown anchor").at(span));
@@ -198,14 +218,21 @@ impl<'a> Stream<'a> {
                     let kind = if is_seq {
                         RawKind::Seq(Vec::new())
                     } else {
-                        RawKind::Map { pairs: Vec::new(), removed: Vec::new() }
+                        RawKind::Map {
+                            pairs: Vec::new(),
+                            removed: Vec::new(),
+                        }
                     };
                     let id = self.push(kind, tag, span);
                     if anchor > 0 {
                         self.anchors.insert(anchor, id);
                         open.push(anchor);
                     }
-                    stack.push(if is_seq { Frame::Seq(id) } else { Frame::Map { id, key: None } });
+                    stack.push(if is_seq {
+                        Frame::Seq(id)
+                    } else {
+                        Frame::Map { id, key: None }
+                    });
                     continue;
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
@@ -219,21 +246,57 @@ impl<'a> Stream<'a> {
                     }
                     id
                 }
-                Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd | Event::Nothing => {
+                Event::StreamStart
+                | Event::StreamEnd
+                | Event::DocumentStart
+                | Event::DocumentEnd
+                | Event::Nothing => {
                     return Err(Self::unexpected(span, "end of document"));
                 }
             };
             match stack.last_mut() {
                 None => return Ok(done),
                 Some(Frame::Seq(parent)) => {
-                    if let Some(Raw { kind: RawKind::Seq(items), .. }) = self.arena.get_mut(*parent) {
+                    if let Some(Raw {
+                        kind: RawKind::Seq(items),
+                        ..
+                    }) = self.arena.get_mut(*parent)
+                    {
                         items.push(done);
                     }
                 }
                 Some(Frame::Map { id, key }) => match key.take() {
-                    None => *key = Some(done),
+                    None => {
+                        *key = Some(done);
+                        // A block mapping's start event sits at its first `:`; the mapping
+                        // really starts at its first key.
+                        let key_span = self.arena.get(done).map(|r| r.span);
+                        if let (Some(key_span), Some(map)) = (key_span, self.arena.get_mut(*id)) {
+                            let empty =
+                                matches!(&map.kind, RawKind::Map { pairs, .. } if pairs.is_empty());
+                            if empty
+                                && (key_span.line, key_span.col) < (map.span.line, map.span.col)
+                            {
+                                map.span = key_span;
+                            }
+                        }
+                    }
                     Some(k) => {
-                        if let Some(Raw { kind: RawKind::Map { pairs, .. }, .. }) = self.arena.get_mut(*id) {
+                        // An empty value is reported by the parser where the next token
+                        // starts, often lines later: its key is the better position.
+                        let key_span = self.arena.get(k).map(|r| r.span);
+                        if let (Some(key_span), Some(value)) = (key_span, self.arena.get_mut(done))
+                        {
+                            let empty = matches!(&value.kind, RawKind::Scalar { value, quoted: false } if value.is_empty());
+                            if empty && value.span.line > key_span.line {
+                                value.span = key_span;
+                            }
+                        }
+                        if let Some(Raw {
+                            kind: RawKind::Map { pairs, .. },
+                            ..
+                        }) = self.arena.get_mut(*id)
+                        {
                             pairs.push((k, done));
                         }
                     }
@@ -339,7 +402,11 @@ fn resolve_scalar(value: &str, quoted: bool, tag: Option<&str>) -> Result<Scalar
 }
 
 fn cannot_decode(got: Kind, value: &str, wanted: Kind) -> String {
-    format!("cannot decode {} `{value}` as a {}", got.tag(), wanted.tag())
+    format!(
+        "cannot decode {} `{value}` as a {}",
+        got.tag(),
+        wanted.tag()
+    )
 }
 
 /// go-yaml's `resolve` for an untagged (or `!!bool`/`!!int`/... tagged) plain scalar.
@@ -348,7 +415,9 @@ fn resolve_plain(text: &str, wanted: Option<Kind>) -> (Kind, Scalar) {
     let hint = match first {
         Some(b'+' | b'-') => b'S',
         Some(b'0'..=b'9') => b'D',
-        None | Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => b'M',
+        None | Some(b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~') => {
+            b'M'
+        }
         Some(b'.') => b'.',
         Some(_) => return (Kind::Str, Scalar::Str(text.to_owned())),
     };
@@ -396,7 +465,9 @@ fn resolve_plain(text: &str, wanted: Option<Kind>) -> (Kind, Scalar) {
                     if let Some(u) = parse_unsigned_radix(rest, radix) {
                         return (Kind::Int, Scalar::Uint(u));
                     }
-                } else if let Some(rest) = plain.strip_prefix('-').and_then(|p| p.strip_prefix(prefix)) {
+                } else if let Some(rest) =
+                    plain.strip_prefix('-').and_then(|p| p.strip_prefix(prefix))
+                {
                     if let Some(i) = parse_signed_radix(&format!("-{rest}"), radix) {
                         return (Kind::Int, Scalar::Int(i));
                     }
@@ -608,8 +679,18 @@ enum Zone {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 impl GoTime {
@@ -654,7 +735,16 @@ impl GoTime {
         if day == 0 || day > days {
             return None;
         }
-        let mut t = GoTime { year, month, day, hour: 0, min: 0, sec: 0, nanos: 0, zone: Zone::Utc };
+        let mut t = GoTime {
+            year,
+            month,
+            day,
+            hour: 0,
+            min: 0,
+            sec: 0,
+            nanos: 0,
+            zone: Zone::Utc,
+        };
         let sep = match b.get(i) {
             None => return Some(t),
             Some(c) => *c,
@@ -694,7 +784,11 @@ impl GoTime {
             Some(b'Z') if i + 1 == b.len() => Some(t),
             Some(&sign @ (b'+' | b'-')) => {
                 let zone = b.get(i + 1..)?;
-                let digit = |n: usize| zone.get(n).filter(|c| c.is_ascii_digit()).map(|c| i32::from(c - b'0'));
+                let digit = |n: usize| {
+                    zone.get(n)
+                        .filter(|c| c.is_ascii_digit())
+                        .map(|c| i32::from(c - b'0'))
+                };
                 if zone.len() != 5 || zone.get(2) != Some(&b':') {
                     return None;
                 }
@@ -704,7 +798,11 @@ impl GoTime {
                     return None;
                 }
                 let offset = (hours * 60 + mins) * 60 * if sign == b'-' { -1 } else { 1 };
-                t.zone = if offset == 0 { Zone::Local } else { Zone::Fixed(offset) };
+                t.zone = if offset == 0 {
+                    Zone::Local
+                } else {
+                    Zone::Fixed(offset)
+                };
                 Some(t)
             }
             _ => None,
@@ -741,7 +839,10 @@ impl GoTime {
 
     /// Go's `%#v` of the `time.Time` (what compose-go prints for such a mapping key).
     fn go_syntax(&self) -> String {
-        let month = MONTHS.get((self.month as usize).wrapping_sub(1)).copied().unwrap_or("Month");
+        let month = MONTHS
+            .get((self.month as usize).wrapping_sub(1))
+            .copied()
+            .unwrap_or("Month");
         let zone = match self.zone {
             Zone::Utc => "time.UTC".to_owned(),
             Zone::Local => "time.Local".to_owned(),
@@ -805,7 +906,11 @@ fn path_next(path: &str, part: &str) -> String {
 /// On entering a node, compose-go folds the first `.<<` out of the path, so that what a
 /// merge brings in is recorded at the path of the mapping it is merged into.
 fn path_enter(path: String) -> String {
-    let shown = if path.contains(DOT_IN_KEY) { path.replace(DOT_IN_KEY, ".") } else { path.clone() };
+    let shown = if path.contains(DOT_IN_KEY) {
+        path.replace(DOT_IN_KEY, ".")
+    } else {
+        path.clone()
+    };
     if shown.contains(".<<") {
         shown.replacen(".<<", "", 1)
     } else {
@@ -815,17 +920,6 @@ fn path_enter(path: String) -> String {
 
 fn path_shown(path: &str) -> String {
     path.replace(DOT_IN_KEY, ".")
-}
-
-fn in_different_services(a: &str, b: &str) -> bool {
-    let pa: Vec<&str> = a.split('.').collect();
-    let pb: Vec<&str> = b.split('.').collect();
-    for i in 0..pa.len().min(pb.len()) {
-        if pa[i] == "services" && i + 1 < pa.len() && pb[i] == "services" && i + 1 < pb.len() {
-            return pa[i + 1] != pb[i + 1];
-        }
-    }
-    false
 }
 
 /// compose-go's key prefix for "Non-string key" errors: `services.web.ports[1]`.
@@ -902,6 +996,20 @@ enum Place {
     Merged(usize),
 }
 
+/// Paths an anchored node was reached at, and every proper prefix of them (with one path
+/// below it).
+#[derive(Default)]
+struct Seen {
+    paths: HashSet<String>,
+    below: HashMap<String, String>,
+}
+
+/// The proper prefixes of a dotted path that end before a dot (`a`, `a.b` of `a.b.c`).
+fn dotted_prefixes(path: &str) -> impl Iterator<Item = &str> {
+    path.match_indices('.')
+        .map(move |(i, _)| path.get(..i).unwrap_or_default())
+}
+
 struct Decoder<'a> {
     arena: &'a mut Vec<Raw>,
     text: &'a str,
@@ -909,7 +1017,7 @@ struct Decoder<'a> {
     /// Paths tagged `!reset` or `!override` (compose-go's `ResetProcessor.paths`).
     paths: HashSet<String>,
     /// Per anchored node, the paths it was reached at through aliases (cycle check).
-    visited: HashMap<usize, Vec<String>>,
+    visited: HashMap<usize, Seen>,
     alias_nodes: usize,
     alias_depth: usize,
     /// go-yaml reports duplicate keys after decoding, unless a harder error came first.
@@ -969,13 +1077,19 @@ impl<'a> Decoder<'a> {
     }
 
     fn raw(&self, id: usize) -> Result<&Raw> {
-        self.arena.get(id).ok_or_else(|| Error::invalid("internal error: YAML node out of range"))
+        self.arena
+            .get(id)
+            .ok_or_else(|| Error::invalid("internal error: YAML node out of range"))
     }
 
     fn document(&mut self, root: usize) -> Result<Node> {
         let keep = self.reset_pass(root, String::new(), 0, false)?;
         self.alias_nodes = 0;
-        let tracking = if self.paths.is_empty() { None } else { Some("") };
+        let tracking = if self.paths.is_empty() {
+            None
+        } else {
+            Some("")
+        };
         let mut node = self.decode(root, tracking, &Trail::Root, 0)?;
         if let Some(err) = self.duplicate.take() {
             return Err(err);
@@ -993,8 +1107,15 @@ impl<'a> Decoder<'a> {
     /// anchor name of an alias.
     fn raw_key_text(&mut self, id: usize) -> String {
         match self.arena.get(id) {
-            Some(Raw { kind: RawKind::Scalar { value, .. }, .. }) => value.clone(),
-            Some(Raw { kind: RawKind::Alias(_), span, .. }) => {
+            Some(Raw {
+                kind: RawKind::Scalar { value, .. },
+                ..
+            }) => value.clone(),
+            Some(Raw {
+                kind: RawKind::Alias(_),
+                span,
+                ..
+            }) => {
                 let span = *span;
                 self.alias_name(span)
             }
@@ -1006,10 +1127,17 @@ impl<'a> Decoder<'a> {
     fn alias_name(&mut self, span: Span) -> String {
         let text = self.text;
         let starts = self.line_starts.get_or_insert_with(|| {
-            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect()
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
         });
-        let line = (span.line as usize).checked_sub(1).and_then(|l| starts.get(l)).copied();
-        let Some(start) = line else { return String::new() };
+        let line = (span.line as usize)
+            .checked_sub(1)
+            .and_then(|l| starts.get(l))
+            .copied();
+        let Some(start) = line else {
+            return String::new();
+        };
         let rest = text.get(start..).unwrap_or_default();
         rest.chars()
             .skip((span.col as usize).saturating_sub(1))
@@ -1021,7 +1149,13 @@ impl<'a> Decoder<'a> {
     // ---- reset pass -------------------------------------------------------------------
 
     /// compose-go's `resolveReset`: returns whether the node stays in its parent.
-    fn reset_pass(&mut self, id: usize, path: String, depth: usize, via_alias: bool) -> Result<bool> {
+    fn reset_pass(
+        &mut self,
+        id: usize,
+        path: String,
+        depth: usize,
+        via_alias: bool,
+    ) -> Result<bool> {
         let span = self.raw(id)?.span;
         if depth > MAX_DEPTH {
             return Err(too_deep(span));
@@ -1054,7 +1188,12 @@ impl<'a> Decoder<'a> {
                 let items = std::mem::take(items);
                 let mut kept = Vec::with_capacity(items.len());
                 for (idx, &item) in items.iter().enumerate() {
-                    if self.reset_pass(item, path_next(&path, &idx.to_string()), depth + 1, via_alias)? {
+                    if self.reset_pass(
+                        item,
+                        path_next(&path, &idx.to_string()),
+                        depth + 1,
+                        via_alias,
+                    )? {
                         kept.push(item);
                     }
                 }
@@ -1074,7 +1213,9 @@ impl<'a> Decoder<'a> {
                         dropped.push((k, v));
                     }
                 }
-                if let Some(RawKind::Map { pairs, removed }) = self.arena.get_mut(id).map(|r| &mut r.kind) {
+                if let Some(RawKind::Map { pairs, removed }) =
+                    self.arena.get_mut(id).map(|r| &mut r.kind)
+                {
                     *pairs = kept;
                     removed.extend(dropped);
                 }
@@ -1084,23 +1225,34 @@ impl<'a> Decoder<'a> {
         Ok(true)
     }
 
-    /// compose-go's `checkForCycle`: an anchor reached again below a path it was reached at.
+    /// compose-go's `checkForCycle`: an anchor reached again at a path below (or above) a
+    /// path it was already reached at, neither going through a merge key. (compose-go also
+    /// exempts paths in different services, which two nested paths never are.) Kept in sets
+    /// so that heavy alias reuse stays linear.
     fn check_cycle(&mut self, target: usize, path: &str, span: Span) -> Result<()> {
         let shown = path_shown(path);
-        let seen = self.visited.entry(target).or_default();
-        for prev in seen.iter() {
-            if *prev == shown || prev.contains("<<") || shown.contains("<<") {
-                continue;
-            }
-            let nested = shown.starts_with(&format!("{prev}.")) || prev.starts_with(&format!("{shown}."));
-            if nested && !in_different_services(&shown, prev) {
-                return Err(Error::invalid(format!(
-                    "cycle detected: node at path {shown} references node at path {prev}"
-                ))
-                .at(span));
-            }
+        if shown.contains("<<") {
+            return Ok(());
         }
-        seen.push(shown);
+        let seen = self.visited.entry(target).or_default();
+        let mut cycle = seen.below.get(&shown).cloned();
+        if cycle.is_none() {
+            cycle = dotted_prefixes(&shown)
+                .find(|p| seen.paths.contains(*p))
+                .map(str::to_owned);
+        }
+        if let Some(prev) = cycle {
+            return Err(Error::invalid(format!(
+                "cycle detected: node at path {shown} references node at path {prev}"
+            ))
+            .at(span));
+        }
+        for prefix in dotted_prefixes(&shown) {
+            seen.below
+                .entry(prefix.to_owned())
+                .or_insert_with(|| shown.clone());
+        }
+        seen.paths.insert(shown);
         Ok(())
     }
 
@@ -1127,7 +1279,13 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    fn decode(&mut self, id: usize, path: Option<&str>, trail: &Trail<'_>, depth: usize) -> Result<Node> {
+    fn decode(
+        &mut self,
+        id: usize,
+        path: Option<&str>,
+        trail: &Trail<'_>,
+        depth: usize,
+    ) -> Result<Node> {
         let span = self.raw(id)?.span;
         self.count(span, depth)?;
         let path = path.map(|p| path_enter(p.to_owned()));
@@ -1165,14 +1323,24 @@ impl<'a> Decoder<'a> {
         Ok(node)
     }
 
-    fn mapping(&mut self, id: usize, path: Option<&str>, trail: &Trail<'_>, depth: usize) -> Result<Node> {
+    fn mapping(
+        &mut self,
+        id: usize,
+        path: Option<&str>,
+        trail: &Trail<'_>,
+        depth: usize,
+    ) -> Result<Node> {
         let span = self.raw(id)?.span;
         if self.check_duplicates(id)? {
             return Ok(Node::map(Map::new(), span));
         }
         let mut out = Out::default();
         self.mapping_into(id, path, trail, depth, &mut out, None, Place::Own)?;
-        let Out { mut entries, resets, .. } = out;
+        let Out {
+            mut entries,
+            resets,
+            ..
+        } = out;
         for (key, entry) in resets {
             entries.entry(key).or_insert(entry);
         }
@@ -1227,8 +1395,12 @@ impl<'a> Decoder<'a> {
             .into_iter()
             .filter_map(|((_, text), (a, b))| b.map(|b| (a, b, text)))
             .min_by_key(|&(a, _, _)| a);
-        let Some((a, b, text)) = first else { return Ok(false) };
-        let (Some(&(ka, _)), Some(&(kb, _))) = (pairs.get(a), pairs.get(b)) else { return Ok(false) };
+        let Some((a, b, text)) = first else {
+            return Ok(false);
+        };
+        let (Some(&(ka, _)), Some(&(kb, _))) = (pairs.get(a), pairs.get(b)) else {
+            return Ok(false);
+        };
         if self.duplicate.is_none() {
             let first_line = self.raw(ka)?.span.line;
             let err = Error::invalid(format!(
@@ -1243,8 +1415,10 @@ impl<'a> Decoder<'a> {
 
     fn is_merge_key(&self, id: usize) -> Result<bool> {
         let raw = self.raw(id)?;
-        Ok(matches!(&raw.kind, RawKind::Scalar { value, quoted: false } if value == "<<")
-            && matches!(raw.tag.as_deref(), None | Some("!!merge")))
+        Ok(
+            matches!(&raw.kind, RawKind::Scalar { value, quoted: false } if value == "<<")
+                && matches!(raw.tag.as_deref(), None | Some("!!merge")),
+        )
     }
 
     fn decode_key(&mut self, id: usize, depth: usize) -> Result<(GoKey, Span)> {
@@ -1264,7 +1438,9 @@ impl<'a> Decoder<'a> {
                     .map_err(|m| Error::invalid(m).at(span))?;
                 Ok((GoKey::from_scalar(scalar), span))
             }
-            RawKind::Seq(_) => Err(Error::invalid("invalid map key: a sequence cannot be a mapping key").at(span)),
+            RawKind::Seq(_) => {
+                Err(Error::invalid("invalid map key: a sequence cannot be a mapping key").at(span))
+            }
             _ => Err(Error::invalid("invalid map key: a mapping cannot be a mapping key").at(span)),
         }
     }
@@ -1309,7 +1485,12 @@ impl<'a> Decoder<'a> {
                     (2 * at + 1, out.counter)
                 }
             };
-            let entry = Entry { key_span, node, pos, prefix: trail.render() };
+            let entry = Entry {
+                key_span,
+                node,
+                pos,
+                prefix: trail.render(),
+            };
             out.entries.insert(key, entry);
         }
         if let Some(p) = path {
@@ -1318,7 +1499,9 @@ impl<'a> Decoder<'a> {
                 if !self.paths.contains(&child) {
                     continue;
                 }
-                let Ok((key, key_span)) = self.decode_key(k, depth + 1) else { continue };
+                let Ok((key, key_span)) = self.decode_key(k, depth + 1) else {
+                    continue;
+                };
                 let mut node = self.decode_reset_value(v, trail, depth + 1)?;
                 node.tag = Tag::Reset;
                 let pos = match place {
@@ -1328,7 +1511,15 @@ impl<'a> Decoder<'a> {
                         (2 * at + 1, out.counter)
                     }
                 };
-                out.resets.push((key, Entry { key_span, node, pos, prefix: trail.render() }));
+                out.resets.push((
+                    key,
+                    Entry {
+                        key_span,
+                        node,
+                        pos,
+                        prefix: trail.render(),
+                    },
+                ));
             }
         }
         if let Some((idx, key, value)) = merge_value {
@@ -1339,7 +1530,16 @@ impl<'a> Decoder<'a> {
             };
             let merge_path = path.map(|p| path_next(p, "<<"));
             if let Some(set) = merged {
-                self.merge(key_span, value, merge_path.as_deref(), trail, depth, out, set, at)?;
+                self.merge(
+                    key_span,
+                    value,
+                    merge_path.as_deref(),
+                    trail,
+                    depth,
+                    out,
+                    set,
+                    at,
+                )?;
             } else {
                 // Every key of the mapping itself wins over merged ones (go-yaml's
                 // `mergedFields`), the `<<` key included.
@@ -1347,7 +1547,16 @@ impl<'a> Decoder<'a> {
                 for &(k, _) in &pairs {
                     set.insert(self.decode_key(k, depth + 1)?.0);
                 }
-                self.merge(key_span, value, merge_path.as_deref(), trail, depth, out, &mut set, at)?;
+                self.merge(
+                    key_span,
+                    value,
+                    merge_path.as_deref(),
+                    trail,
+                    depth,
+                    out,
+                    &mut set,
+                    at,
+                )?;
             }
         }
         Ok(())
@@ -1371,7 +1580,10 @@ impl<'a> Decoder<'a> {
     ) -> Result<()> {
         let span = match &self.raw(value)?.kind {
             // An empty value has no position of its own; point at its `<<` key instead.
-            RawKind::Scalar { value: text, quoted: false } if text.is_empty() => key_span,
+            RawKind::Scalar {
+                value: text,
+                quoted: false,
+            } if text.is_empty() => key_span,
             _ => self.raw(value)?.span,
         };
         self.count(span, depth + 1)?;
@@ -1439,7 +1651,15 @@ impl<'a> Decoder<'a> {
         if self.check_duplicates(id)? {
             return Ok(());
         }
-        self.mapping_into(id, path, trail, depth + 1, out, Some(set), Place::Merged(at))
+        self.mapping_into(
+            id,
+            path,
+            trail,
+            depth + 1,
+            out,
+            Some(set),
+            Place::Merged(at),
+        )
     }
 
     /// The value of an entry compose-go dropped for its `!reset` tag, decoded as if untagged.
@@ -1448,8 +1668,12 @@ impl<'a> Decoder<'a> {
         let target = self.target(id)?;
         let raw = self.raw(target)?;
         if let RawKind::Scalar { value, quoted } = &raw.kind {
-            let tag = raw.tag.as_deref().filter(|t| *t != "!reset" && *t != "!override");
-            let scalar = resolve_scalar(value, *quoted, tag).map_err(|m| Error::invalid(m).at(span))?;
+            let tag = raw
+                .tag
+                .as_deref()
+                .filter(|t| *t != "!reset" && *t != "!override");
+            let scalar =
+                resolve_scalar(value, *quoted, tag).map_err(|m| Error::invalid(m).at(span))?;
             return Ok(Node::new(scalar.into_value(), span));
         }
         let alias = usize::from(target != id);
@@ -1466,4 +1690,773 @@ fn removed_pos(pairs: &[(usize, usize)], key: usize) -> usize {
     // A dropped entry sorts where it stood among the kept ones (keys are arena ids, which
     // grow in source order).
     pairs.iter().take_while(|(k, _)| *k < key).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        let mut docs = parse_str("test.yaml", text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        assert_eq!(docs.len(), 1, "{text:?}");
+        docs.remove(0)
+    }
+
+    fn err(text: &str) -> Error {
+        match parse_str("test.yaml", text) {
+            Ok(docs) => panic!("{text:?} parsed: {docs:?}"),
+            Err(e) => e,
+        }
+    }
+
+    /// The value of `v: <text>`.
+    fn val(text: &str) -> Value {
+        one(&format!("v: {text}\n"))
+            .get("v")
+            .map_or(Value::Null, |n| n.value.clone())
+    }
+
+    fn s(text: &str) -> Value {
+        Value::String(text.to_owned())
+    }
+
+    fn pos(node: &Node) -> (u32, u32) {
+        (node.span.line, node.span.col)
+    }
+
+    #[test]
+    fn empty_sources_have_no_documents() {
+        assert!(parse_str("t.yaml", "").unwrap().is_empty());
+        assert!(parse_str("t.yaml", "# just a comment\n\n   # another\n")
+            .unwrap()
+            .is_empty());
+        assert!(parse_str("t.yaml", "\n\n").unwrap().is_empty());
+    }
+
+    #[test]
+    fn documents_come_in_order() {
+        let docs = parse_str("t.yaml", "a: 1\n---\nb: 2\n...\n---\nc: 3\n").unwrap();
+        let keys: Vec<&str> = docs
+            .iter()
+            .map(|d| {
+                d.as_map()
+                    .and_then(|m| m.keys().next())
+                    .map_or("", |k| k.name.as_str())
+            })
+            .collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        // An explicit empty document is a null document, not an absent one.
+        let docs = parse_str("t.yaml", "---\n").unwrap();
+        assert_eq!(docs.len(), 1);
+        assert!(docs[0].is_null());
+    }
+
+    #[test]
+    fn anchors_carry_across_documents() {
+        let docs = parse_str("t.yaml", "a: &x 1\n---\nb: *x\n").unwrap();
+        assert_eq!(
+            docs[1].get("b").map(|n| n.value.clone()),
+            Some(Value::Int(1))
+        );
+    }
+
+    #[test]
+    fn nulls() {
+        for text in ["~", "null", "Null", "NULL", ""] {
+            assert_eq!(val(text), Value::Null, "{text:?}");
+        }
+        assert_eq!(val("nULL"), s("nULL"));
+        assert_eq!(val("\"\""), s(""));
+        assert_eq!(val("''"), s(""));
+    }
+
+    #[test]
+    fn booleans_are_only_true_and_false() {
+        for text in ["true", "True", "TRUE"] {
+            assert_eq!(val(text), Value::Bool(true), "{text}");
+        }
+        for text in ["false", "False", "FALSE"] {
+            assert_eq!(val(text), Value::Bool(false), "{text}");
+        }
+        for text in ["yes", "no", "on", "off", "y", "n", "Yes", "OFF", "tRue"] {
+            assert_eq!(val(text), s(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn integers() {
+        let cases: &[(&str, i64)] = &[
+            ("0", 0),
+            ("-0", 0),
+            ("42", 42),
+            ("+42", 42),
+            ("-42", -42),
+            ("0x1F", 31),
+            ("0X1f", 31),
+            ("-0x10", -16),
+            ("0o17", 15),
+            ("0O17", 15),
+            ("017", 15),
+            ("00", 0),
+            ("0b101", 5),
+            ("+0b11", 3),
+            ("1_000", 1000),
+            ("1__0", 10),
+            ("1_", 1),
+            ("0x_1F", 31),
+            ("0b-101", -5),
+            ("0o-7", -7),
+            ("9223372036854775807", i64::MAX),
+            ("-9223372036854775808", i64::MIN),
+        ];
+        for (text, want) in cases {
+            assert_eq!(val(text), Value::Int(*want), "{text}");
+        }
+        for text in [
+            "_1",
+            "0x",
+            "0b",
+            "0o",
+            "1a",
+            "12:30",
+            "1.2.3",
+            "0x1FFFFFFFFFFFFFFFF",
+            "1-2",
+        ] {
+            assert_eq!(val(text), s(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn leading_zero_non_octal_is_a_float() {
+        assert_eq!(val("08"), Value::Float(8.0));
+        assert_eq!(val("09.5"), Value::Float(9.5));
+        assert_eq!(val("08080"), Value::Float(8080.0));
+    }
+
+    #[test]
+    #[allow(clippy::cast_precision_loss)]
+    fn integers_beyond_i64_become_floats() {
+        assert_eq!(
+            val("9223372036854775808"),
+            Value::Float(9_223_372_036_854_775_808.0)
+        );
+        assert_eq!(val("18446744073709551615"), Value::Float(u64::MAX as f64));
+        assert_eq!(val("0xFFFFFFFFFFFFFFFF"), Value::Float(u64::MAX as f64));
+        assert_eq!(
+            val("18446744073709551616"),
+            Value::Float(18_446_744_073_709_551_616.0)
+        );
+        assert_eq!(
+            val("-9223372036854775809"),
+            Value::Float(-9_223_372_036_854_775_809.0)
+        );
+    }
+
+    #[test]
+    fn floats() {
+        let cases: &[(&str, f64)] = &[
+            ("1.5", 1.5),
+            (".5", 0.5),
+            ("-.5", -0.5),
+            ("+.5", 0.5),
+            ("1.", 1.0),
+            ("1e3", 1000.0),
+            ("1E+3", 1000.0),
+            ("1e-3", 0.001),
+            (".5e3", 500.0),
+            (".5_5", 0.55),
+            ("1_0.5", 10.5),
+            ("1e-500", 0.0),
+            ("-0.0", -0.0),
+            (".inf", f64::INFINITY),
+            (".Inf", f64::INFINITY),
+            ("+.INF", f64::INFINITY),
+            ("-.inf", f64::NEG_INFINITY),
+        ];
+        for (text, want) in cases {
+            assert_eq!(val(text), Value::Float(*want), "{text}");
+        }
+        for text in [".nan", ".NaN", ".NAN"] {
+            assert!(matches!(val(text), Value::Float(f) if f.is_nan()), "{text}");
+        }
+        // Out of range, or not the YAML spelling: strings.
+        for text in [
+            "1e500", ".5e500", ".iNf", "inf", "nan", "NaN", "+.nan", "Infinity", "1.5e", "._5",
+            "0x1p3",
+        ] {
+            assert_eq!(val(text), s(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn timestamps_read_as_go_prints_them() {
+        assert_eq!(val("2001-12-14"), s("2001-12-14 00:00:00 +0000 UTC"));
+        assert_eq!(
+            val("2001-12-14T21:59:43.10Z"),
+            s("2001-12-14 21:59:43.1 +0000 UTC")
+        );
+        assert_eq!(
+            val("2001-12-14t21:59:43.10-05:00"),
+            s("2001-12-14 21:59:43.1 -0500 -0500")
+        );
+        assert_eq!(val("2001-12-14 1:2:3"), s("2001-12-14 01:02:03 +0000 UTC"));
+        assert_eq!(val("2000-2-29"), s("2000-02-29 00:00:00 +0000 UTC"));
+        // Not dates go-yaml recognises: kept as written.
+        for text in [
+            "2001-2-29",
+            "2001-12-14T25:00:00Z",
+            "2001-12-14 21:59:43 Z",
+            "1234-",
+        ] {
+            assert_eq!(val(text), s(text), "{text}");
+        }
+        assert_eq!(val("'2001-12-14'"), s("2001-12-14"));
+    }
+
+    #[test]
+    fn quoted_and_block_scalars_are_strings() {
+        assert_eq!(val("\"123\""), s("123"));
+        assert_eq!(val("'true'"), s("true"));
+        assert_eq!(val("\"null\""), s("null"));
+        assert_eq!(val("'it''s'"), s("it's"));
+        assert_eq!(val("\"\\u00e9\\t\""), s("\u{e9}\t"));
+        let doc = one("a: |\n  12\nb: >-\n  true\n  false\n");
+        assert_eq!(doc.get("a").map(|n| n.value.clone()), Some(s("12\n")));
+        assert_eq!(doc.get("b").map(|n| n.value.clone()), Some(s("true false")));
+    }
+
+    #[test]
+    fn explicit_standard_tags() {
+        assert_eq!(val("!!str 123"), s("123"));
+        assert_eq!(val("!!str"), s(""));
+        assert_eq!(val("!!int \"123\""), Value::Int(123));
+        assert_eq!(val("!!int 0x10"), Value::Int(16));
+        assert_eq!(val("!!float 1"), Value::Float(1.0));
+        assert_eq!(val("!!float \"1.5\""), Value::Float(1.5));
+        assert_eq!(val("!!bool \"true\""), Value::Bool(true));
+        assert_eq!(val("!!null \"\""), Value::Null);
+        assert_eq!(val("!!binary aGVsbG8="), s("hello"));
+        assert_eq!(val("!<tag:yaml.org,2002:str> 1"), s("1"));
+        // The bare `!` tag is no tag at all for go-yaml.
+        assert_eq!(val("! 123"), Value::Int(123));
+        assert_eq!(val("! \"123\""), s("123"));
+    }
+
+    #[test]
+    fn explicit_tags_that_do_not_fit_are_errors() {
+        let cases = [
+            ("!!int abc", "cannot decode !!str `abc` as a !!int"),
+            ("!!bool yes", "cannot decode !!str `yes` as a !!bool"),
+            ("!!null foo", "cannot decode !!str `foo` as a !!null"),
+            (
+                "!!float 18446744073709551615",
+                "cannot decode !!int `18446744073709551615` as a !!float",
+            ),
+            (
+                "!!timestamp 123",
+                "cannot decode !!int `123` as a !!timestamp",
+            ),
+            (
+                "!!binary aGVsbG8",
+                "!!binary value contains invalid base64 data",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = err(&format!("v: {text}\n"));
+            assert_eq!(e.message, want, "{text}");
+            // The position of the text (the parser gives no position for the tag).
+            let col = u32::try_from(text.find(' ').map_or(text.len(), |i| i + 1) + 4).unwrap_or(0);
+            assert_eq!(e.span.map(|s| (s.line, s.col)), Some((1, col)), "{text}");
+        }
+        // An empty value has no position of its own: its key's is used.
+        let e = err("a: 1\nv: !!int\nb: 2\n");
+        assert_eq!(e.message, "cannot decode !!null `` as a !!int");
+        assert_eq!(e.span.map(|s| (s.line, s.col)), Some((2, 1)));
+    }
+
+    #[test]
+    fn unknown_tags_keep_the_text() {
+        // go-yaml cannot resolve a scalar under a tag it does not know: it stays a string.
+        assert_eq!(val("!foo 123"), s("123"));
+        assert_eq!(val("!foo null"), s("null"));
+        assert_eq!(val("!!map 123"), s("123"));
+        let doc = one("v: !foo {x: 1}\nw: !bar [1]\n");
+        assert_eq!(
+            doc.get("v")
+                .and_then(|n| n.get("x"))
+                .map(|n| n.value.clone()),
+            Some(Value::Int(1))
+        );
+        assert_eq!(doc.get("w").and_then(Node::as_seq).map(Vec::len), Some(1));
+        assert_eq!(doc.get("v").map(|n| n.tag), Some(Tag::None));
+    }
+
+    #[test]
+    fn non_string_keys_are_errors_as_in_compose() {
+        let cases = [
+            ("1: a\n", "Non-string key at top level: 1", (1, 1)),
+            ("true: a\n", "Non-string key at top level: true", (1, 1)),
+            ("~: a\n", "Non-string key at top level: <nil>", (1, 1)),
+            ("1.5: a\n", "Non-string key at top level: 1.5", (1, 1)),
+            ("18446744073709551615: a\n", "Non-string key at top level: 0xffffffffffffffff", (1, 1)),
+            ("services:\n  x:\n    1: a\n", "Non-string key in services.x: 1", (3, 5)),
+            ("a:\n  - b: 1\n    2: x\n", "Non-string key in a[0]: 2", (3, 5)),
+            (
+                "2001-12-14: a\n",
+                "Non-string key at top level: time.Date(2001, time.December, 14, 0, 0, 0, 0, time.UTC)",
+                (1, 1),
+            ),
+        ];
+        for (text, want, at) in cases {
+            let e = err(text);
+            assert_eq!(e.message, want, "{text:?}");
+            assert_eq!(e.span.map(|s| (s.line, s.col)), Some(at), "{text:?}");
+        }
+        // Quoted, or words that are not booleans: strings.
+        let doc = one("\"1\": a\n'true': b\nyes: c\nno: d\non: e\n");
+        let keys: Vec<&str> = doc
+            .as_map()
+            .map(|m| m.keys().map(|k| k.name.as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(keys, ["1", "true", "yes", "no", "on"]);
+    }
+
+    #[test]
+    fn collection_keys_are_errors() {
+        assert!(err("? [a]\n: b\n").message.contains("invalid map key"));
+        assert!(err("? {a: 1}\n: b\n").message.contains("invalid map key"));
+        assert!(err("a: &a {x: 1}\n*a : b\n")
+            .message
+            .contains("invalid map key"));
+    }
+
+    #[test]
+    fn spans_of_keys_and_values() {
+        let doc = one(
+            "services:\n  web:\n    image: \"redis\"\n    ports:\n      - 80\n      - {a: 1}\n",
+        );
+        let services = doc
+            .get("services")
+            .map(|n| n.as_map().cloned().unwrap_or_default())
+            .unwrap_or_default();
+        let (key, web) = services
+            .get_index(0)
+            .map_or_else(|| panic!(), |(k, v)| (k.clone(), v.clone()));
+        assert_eq!((key.span.line, key.span.col), (2, 3));
+        assert_eq!(pos(&web), (3, 5));
+        let image = web.get("image").unwrap_or_else(|| panic!());
+        assert_eq!(pos(image), (3, 12));
+        let ports = web
+            .get("ports")
+            .and_then(Node::as_seq)
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(pos(&ports[0]), (5, 9));
+        assert_eq!(pos(&ports[1]), (6, 9));
+        let (akey, _) = ports[1]
+            .as_map()
+            .and_then(|m| m.get_index(0))
+            .unwrap_or_else(|| panic!());
+        assert_eq!((akey.span.line, akey.span.col), (6, 10));
+        assert_eq!(image.span.file, key.span.file);
+        assert!(!image.span.is_synthetic());
+    }
+
+    #[test]
+    fn aliases_of_scalars_maps_and_sequences() {
+        let doc = one("a: &a [1, 2]\nb: *a\nc: &c hello\nd: *c\ne: &e {k: v}\nf: [*e, *c]\n");
+        assert_eq!(doc.get("b"), doc.get("a"));
+        assert_eq!(doc.get("d").map(|n| n.value.clone()), Some(s("hello")));
+        let f = doc
+            .get("f")
+            .and_then(Node::as_seq)
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(Some(&f[0]), doc.get("e"));
+        // The alias itself sits where it is used; what it brings keeps its own positions.
+        let b = doc.get("b").unwrap_or_else(|| panic!());
+        assert_eq!(pos(b), (2, 4));
+        assert_eq!(b.as_seq().map(|items| pos(&items[0])), Some((1, 8)));
+        // An alias may be a key when it stands for a string.
+        let doc = one("x: &k name\n*k : value\n");
+        assert_eq!(doc.get("name").map(|n| n.value.clone()), Some(s("value")));
+    }
+
+    #[test]
+    fn unknown_and_self_referencing_aliases_are_errors() {
+        let e = err("a: *nope\n");
+        assert_eq!(e.span.map(|s| (s.line, s.col)), Some((1, 4)));
+        assert!(e.message.contains("unknown anchor"), "{}", e.message);
+        let e = err("a: &a [1, *a]\n");
+        assert!(e.message.contains("contains it"), "{}", e.message);
+    }
+
+    #[test]
+    fn alias_bombs_are_stopped() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            let _ = writeln!(text, "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]");
+        }
+        let e = err(&text);
+        assert!(e.message.contains("excessive aliasing"), "{}", e.message);
+        // Moderate reuse is fine.
+        let doc = one("a: &a [1, 2, 3]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n");
+        assert_eq!(doc.get("c").and_then(Node::as_seq).map(Vec::len), Some(3));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        // yaml-rust2 stops flow collections at 255 levels itself.
+        let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = err(&text);
+        assert!(e.message.contains("recursion limit"), "{}", e.message);
+        let mut block = String::new();
+        for depth in 0..300 {
+            let _ = writeln!(block, "{}k{depth}:", " ".repeat(depth));
+        }
+        assert!(err(&block).message.contains("deeper than"));
+        // Depth reached through aliases counts too.
+        let mut text = String::from("a0: &a0 [1]\n");
+        for i in 1..=MAX_DEPTH {
+            let _ = writeln!(text, "a{i}: &a{i} [[[[*a{}]]]]", i - 1);
+        }
+        assert!(err(&text).message.contains("deeper than"));
+        let fine = format!("{}1{}", "[".repeat(100), "]".repeat(100));
+        assert!(parse_str("t.yaml", &fine).is_ok());
+    }
+
+    fn keys(node: Option<&Node>) -> Vec<String> {
+        node.and_then(Node::as_map)
+            .map(|m| m.keys().map(|k| k.name.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    fn int_at(node: &Node, path: &[&str]) -> Option<i64> {
+        let mut cur = node;
+        for p in path {
+            cur = cur.get(p)?;
+        }
+        cur.as_i64()
+    }
+
+    #[test]
+    fn merge_single_mapping_explicit_keys_win() {
+        let doc = one("base: &b {a: 1, b: 2}\nx:\n  <<: *b\n  b: 3\n");
+        assert_eq!(int_at(&doc, &["x", "a"]), Some(1));
+        assert_eq!(int_at(&doc, &["x", "b"]), Some(3));
+        assert_eq!(keys(doc.get("x")), ["a", "b"]);
+        // Explicit keys win wherever they stand, before or after the merge.
+        let doc = one("base: &b {a: 1, b: 2}\nx:\n  b: 3\n  <<: *b\n");
+        assert_eq!(int_at(&doc, &["x", "b"]), Some(3));
+        assert_eq!(keys(doc.get("x")), ["b", "a"]);
+    }
+
+    #[test]
+    fn merge_list_earlier_mappings_win() {
+        let doc = one("p: &p {a: 1, c: 1}\nq: &q {a: 2, b: 2, c: 2}\nx:\n  <<: [*p, *q, {d: 4, a: 9}]\n  c: 3\n");
+        assert_eq!(int_at(&doc, &["x", "a"]), Some(1));
+        assert_eq!(int_at(&doc, &["x", "b"]), Some(2));
+        assert_eq!(int_at(&doc, &["x", "c"]), Some(3));
+        assert_eq!(int_at(&doc, &["x", "d"]), Some(4));
+    }
+
+    #[test]
+    fn merges_nest_and_inline_mappings_work() {
+        let doc =
+            one("a: &a {x: 1}\nb: &b {<<: *a, y: 2}\nc:\n  <<: *b\n  z: 3\nd: {<<: {k: v}}\n");
+        assert_eq!(keys(doc.get("c")), ["y", "x", "z"]);
+        assert_eq!(
+            doc.get("d").and_then(|d| d.get("k")).and_then(Node::as_str),
+            Some("v")
+        );
+    }
+
+    #[test]
+    fn merged_entries_keep_their_spans() {
+        let doc = one("base: &b\n  image: redis\nweb:\n  <<: *b\n");
+        let web = doc
+            .get("web")
+            .and_then(Node::as_map)
+            .cloned()
+            .unwrap_or_default();
+        let (key, value) = web.get_index(0).unwrap_or_else(|| panic!());
+        assert_eq!((key.span.line, key.span.col), (2, 3));
+        assert_eq!(pos(value), (2, 10));
+    }
+
+    #[test]
+    fn merged_keys_are_not_duplicates() {
+        let doc = one("b: &b {a: 1}\nx: {<<: *b, a: 2}\n");
+        assert_eq!(int_at(&doc, &["x", "a"]), Some(2));
+    }
+
+    #[test]
+    fn quoted_merge_key_is_an_ordinary_key() {
+        let doc = one("x:\n  \"<<\": {a: 1}\n");
+        assert_eq!(keys(doc.get("x")), ["<<"]);
+        let doc = one("x:\n  !!merge <<: {a: 1}\n");
+        assert_eq!(keys(doc.get("x")), ["a"]);
+        assert_eq!(val("<<"), s("<<"));
+    }
+
+    #[test]
+    fn merge_needs_mappings() {
+        let cases = [
+            ("x:\n  <<: 1\n", (2, 7)),
+            ("x:\n  <<: [1]\n", (2, 8)),
+            ("x:\n  <<:\n", (2, 3)),
+            ("s: &s [1, 2]\nx:\n  <<: [*s]\n", (3, 8)),
+        ];
+        for (text, at) in cases {
+            let e = err(text);
+            assert_eq!(
+                e.message, "map merge requires map or sequence of maps as the value",
+                "{text:?}"
+            );
+            assert_eq!(e.span.map(|s| (s.line, s.col)), Some(at), "{text:?}");
+        }
+        // compose-go has already swapped the alias for its target: a list of maps merges.
+        let doc = one("s: &s [{a: 1}, {b: 2}]\nx:\n  <<: *s\n");
+        assert_eq!(keys(doc.get("x")), ["a", "b"]);
+    }
+
+    #[test]
+    fn duplicate_keys_name_the_key_and_both_lines() {
+        let e = err("a: 1\nb: 2\na: 3\n");
+        assert_eq!(e.message, "mapping key \"a\" already defined at line 1");
+        assert_eq!(e.span.map(|s| (s.line, s.col)), Some((3, 1)));
+        // Same text, different quoting: still the same key.
+        let e = err("services:\n  web: {}\n  \"web\": {}\n");
+        assert_eq!(e.message, "mapping key \"web\" already defined at line 2");
+        // go-yaml reports the duplicate of the earliest key first.
+        let e = err("a: 1\nb: 1\nb: 2\na: 2\n");
+        assert_eq!(e.message, "mapping key \"a\" already defined at line 1");
+        let e = err("x: {k: 1, k: 2}\n");
+        assert_eq!(e.span.map(|s| (s.line, s.col)), Some((1, 11)));
+        // Two merge keys are duplicates too.
+        let e = err("x:\n  <<: {a: 1}\n  <<: {b: 2}\n");
+        assert_eq!(e.message, "mapping key \"<<\" already defined at line 2");
+    }
+
+    #[test]
+    fn a_harder_error_wins_over_a_duplicate() {
+        // go-yaml collects duplicates and reports them at the end, unless decoding fails.
+        let e = err("a: {x: 1, x: 2}\nb: !!int z\n");
+        assert_eq!(e.message, "cannot decode !!str `z` as a !!int");
+    }
+
+    fn tag_at(node: &Node, path: &[&str]) -> Option<Tag> {
+        let mut cur = node;
+        for p in path {
+            cur = cur.get(p)?;
+        }
+        Some(cur.tag)
+    }
+
+    #[test]
+    fn reset_and_override_tags() {
+        let doc = one("services:\n  web:\n    image: !override redis\n    ports: !reset []\n    env: !reset null\n    x: !override {a: 1}\n");
+        let web = doc
+            .get("services")
+            .and_then(|s| s.get("web"))
+            .unwrap_or_else(|| panic!());
+        assert_eq!(tag_at(web, &["image"]), Some(Tag::Override));
+        assert_eq!(web.get("image").and_then(Node::as_str), Some("redis"));
+        assert_eq!(tag_at(web, &["ports"]), Some(Tag::Reset));
+        assert_eq!(
+            web.get("ports").and_then(Node::as_seq).map(Vec::len),
+            Some(0)
+        );
+        assert_eq!(tag_at(web, &["env"]), Some(Tag::Reset));
+        assert!(web.get("env").is_some_and(Node::is_null));
+        assert_eq!(tag_at(web, &["x"]), Some(Tag::Override));
+        assert_eq!(int_at(web, &["x", "a"]), Some(1));
+        assert_eq!(keys(Some(web)), ["image", "ports", "env", "x"]);
+    }
+
+    #[test]
+    fn override_scalars_are_strings() {
+        // go-yaml cannot resolve a scalar under `!override`: it keeps the text.
+        assert_eq!(val("!override 8080"), s("8080"));
+        assert_eq!(val("!override null"), s("null"));
+    }
+
+    #[test]
+    fn tags_on_anchors_reach_their_aliases() {
+        let doc = one("x-a: &a !override {k: 1}\nsvc: *a\n");
+        assert_eq!(tag_at(&doc, &["svc"]), Some(Tag::Override));
+        let doc = one("x-r: &r !reset {k: 1}\nsvc: *r\nother: 1\n");
+        assert_eq!(tag_at(&doc, &["svc"]), Some(Tag::Reset));
+        assert_eq!(tag_at(&doc, &["x-r"]), Some(Tag::Reset));
+        // A `!reset` inside an anchor is dropped where it is defined; the aliases no longer
+        // see it (compose-go removes it from the shared node).
+        let doc = one("x: &x {a: !reset null, b: 1}\ny: *x\n");
+        assert_eq!(tag_at(&doc, &["x", "a"]), Some(Tag::Reset));
+        assert_eq!(keys(doc.get("y")), ["b"]);
+    }
+
+    #[test]
+    fn reset_in_sequences_drops_the_item() {
+        let doc = one("c: [1, !reset 2, 3]\n");
+        let items: Vec<Value> = doc
+            .get("c")
+            .and_then(Node::as_seq)
+            .map(|v| v.iter().map(|n| n.value.clone()).collect())
+            .unwrap_or_default();
+        assert_eq!(items, [Value::Int(1), Value::Int(3)]);
+        assert!(doc
+            .get("c")
+            .and_then(Node::as_seq)
+            .is_some_and(|v| v.iter().all(|n| n.tag == Tag::None)));
+    }
+
+    #[test]
+    fn reset_next_to_a_value_of_the_same_key_is_an_override() {
+        for text in ["a: 1\na: !reset null\n", "a: !reset null\na: 1\n"] {
+            let doc = one(text);
+            assert_eq!(int_at(&doc, &["a"]), Some(1), "{text:?}");
+            assert_eq!(tag_at(&doc, &["a"]), Some(Tag::Override), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn tags_inside_an_override_are_plain_tags() {
+        let doc = one("a: !override {b: !reset null, c: !override 1}\n");
+        assert_eq!(tag_at(&doc, &["a"]), Some(Tag::Override));
+        assert_eq!(
+            doc.get("a").and_then(|a| a.get("b")).and_then(Node::as_str),
+            Some("null")
+        );
+        assert_eq!(tag_at(&doc, &["a", "b"]), Some(Tag::None));
+        assert_eq!(tag_at(&doc, &["a", "c"]), Some(Tag::None));
+    }
+
+    #[test]
+    fn reset_in_a_merge() {
+        // Resetting the merge itself resets the whole mapping in earlier files.
+        let doc = one("x: {<<: !reset {a: 1}, b: 2}\n");
+        assert_eq!(keys(doc.get("x")), ["b"]);
+        assert_eq!(tag_at(&doc, &["x"]), Some(Tag::Override));
+        // A reset entry inside a merged mapping resets that key.
+        let doc = one("x: {<<: {a: !reset 1, c: 3}, b: 2}\n");
+        assert_eq!(tag_at(&doc, &["x", "a"]), Some(Tag::Reset));
+        assert_eq!(int_at(&doc, &["x", "c"]), Some(3));
+        // A merged value for a key reset next to it wins, as an override.
+        let doc = one("b: &b {k: 1}\ny: {<<: *b, k: !reset null}\n");
+        assert_eq!(int_at(&doc, &["y", "k"]), Some(1));
+        assert_eq!(tag_at(&doc, &["y", "k"]), Some(Tag::Override));
+    }
+
+    #[test]
+    fn compose_cycle_check() {
+        // compose-go's reset processor rejects an anchor reached again below itself.
+        let e = err("x: &a\n  b: 1\ny:\n  <<: *a\n  c: *a\n");
+        assert!(e.message.starts_with("cycle detected"), "{}", e.message);
+        // Different services may share an anchor.
+        let doc = one("services:\n  a: &a\n    image: x\n  b:\n    x: *a\n");
+        assert_eq!(
+            doc.get("services")
+                .and_then(|s| s.get("b"))
+                .and_then(|b| b.get("x"))
+                .and_then(|x| x.get("image"))
+                .and_then(Node::as_str),
+            Some("x")
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let cases = [
+            ("a: b: c\n", (1, 5)),
+            ("a:\n\t- b\n", (2, 2)),
+            ("a:\n  - b\n  c: d\n", (3, 3)),
+            ("key: \"unterminated\n", (1, 6)),
+        ];
+        for (text, at) in cases {
+            let e = err(text);
+            assert!(
+                e.message.starts_with("invalid YAML: "),
+                "{text:?}: {}",
+                e.message
+            );
+            assert_eq!(
+                e.span.map(|s| (s.line, s.col)),
+                Some(at),
+                "{text:?}: {}",
+                e.message
+            );
+            assert_eq!(e.kind, crate::ErrorKind::Invalid);
+        }
+        // A syntax error in a later document still fails the whole file.
+        let e = err("a: 1\n---\nb: [\n");
+        assert_eq!(e.span.map(|s| s.line), Some(4));
+    }
+
+    #[test]
+    fn odd_inputs_do_not_panic() {
+        let inputs = [
+            "\u{feff}a: 1\n",
+            "\0",
+            "&a",
+            "*",
+            "!",
+            "? ",
+            "- - - -",
+            "{",
+            "]",
+            "%YAML 1.2\n---\na: 1\n",
+            "%TAG ! tag:x,2000:\n--- !a b\n",
+            "a: !<!> b",
+            "a: !!binary \"====\"",
+            "a:\r\n  b: 1\r\n",
+            "\u{85}\u{2028}\u{2029}",
+            "- &a\n- *a\n",
+            "...\n...\n",
+            "a: 1\n... # end\n--- |\n  text\n",
+        ];
+        for text in inputs {
+            let _ = parse_str("odd.yaml", text);
+        }
+        assert_eq!(
+            one("\u{feff}a: 1\n").get("a").and_then(Node::as_i64),
+            Some(1)
+        );
+        assert_eq!(
+            one("a:\r\n  b: 1\r\n")
+                .get("a")
+                .and_then(|a| a.get("b"))
+                .and_then(Node::as_i64),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn non_mapping_documents_are_kept() {
+        assert_eq!(one("- 1\n- 2\n").as_seq().map(Vec::len), Some(2));
+        assert_eq!(one("hello\n").as_str(), Some("hello"));
+    }
+
+    #[test]
+    fn plain_resolution_helpers() {
+        assert!(is_yaml_style_float("1.5e3"));
+        assert!(is_yaml_style_float("-.5"));
+        assert!(!is_yaml_style_float("1.5e"));
+        assert!(!is_yaml_style_float("."));
+        assert!(underscores_ok("1_0.5_5e1_0"));
+        assert!(!underscores_ok("1__0"));
+        assert!(!underscores_ok("_1"));
+        assert!(!underscores_ok("1_.5"));
+        assert_eq!(go_parse_uint("0"), Some(0));
+        assert_eq!(go_parse_uint("0x"), None);
+        assert_eq!(go_parse_int("-0b11"), Some(-3));
+        assert_eq!(decode_base64("aGVs\nbG8="), Some(b"hello".to_vec()));
+        assert_eq!(decode_base64("aGVsbG8"), None);
+        assert_eq!(decode_base64("=aGV"), None);
+        assert_eq!(path_enter("x.<<".to_owned()), "x");
+        assert_eq!(path_enter("<<".to_owned()), "<<");
+        assert_eq!(path_next("a", "b.c"), format!("a.b{DOT_IN_KEY}c"));
+        assert_eq!(dotted_prefixes("a.b.c").collect::<Vec<_>>(), ["a", "a.b"]);
+    }
 }
