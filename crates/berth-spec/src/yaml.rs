@@ -113,6 +113,7 @@ enum Frame {
 /// go-yaml lets an alias refer to an anchor of an earlier document of the same stream.
 struct Stream<'a> {
     parser: Parser<Chars<'a>>,
+    text: &'a str,
     file: FileId,
     arena: Vec<Raw>,
     anchors: HashMap<usize, usize>,
@@ -123,6 +124,7 @@ impl<'a> Stream<'a> {
     fn new(file: FileId, text: &'a str) -> Self {
         Stream {
             parser: Parser::new_from_str(text),
+            text,
             file,
             arena: Vec::new(),
             anchors: HashMap::new(),
@@ -131,7 +133,35 @@ impl<'a> Stream<'a> {
     }
 
     fn scan_error(&self, err: &ScanError) -> Error {
-        Error::invalid(format!("invalid YAML: {}", err.info())).at(span_at(self.file, err.marker()))
+        let mut span = span_at(self.file, err.marker());
+        let mut info = err.info().to_owned();
+        if info.contains("simple key expect ':'") {
+            // yaml-rust2 notices the missing `:` only at the next token, possibly at the end
+            // of the file; the key without one is on the last line with content before it.
+            info = "could not find expected ':'".to_owned();
+            if let Some(line) = self.last_content_line_before(span.line) {
+                span = line;
+            }
+        }
+        Error::invalid(format!("invalid YAML: {info}")).at(span)
+    }
+
+    /// Where the last line with content (not blank, not only a comment) before `line` starts.
+    fn last_content_line_before(&self, line: u32) -> Option<Span> {
+        let before = (line as usize).saturating_sub(1);
+        let (idx, text) = self
+            .text
+            .lines()
+            .take(before)
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+            .last()?;
+        let indent = text.chars().take_while(|c| c.is_whitespace()).count();
+        Some(Span {
+            file: self.file,
+            line: u32::try_from(idx + 1).ok()?,
+            col: u32::try_from(indent + 1).ok()?,
+        })
     }
 
     fn next_event(&mut self) -> Result<(Event, Span)> {
