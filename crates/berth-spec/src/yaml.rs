@@ -138,7 +138,7 @@ impl<'a> Stream<'a> {
         if info.contains("simple key expect ':'") {
             // yaml-rust2 notices the missing `:` only at the next token, possibly at the end
             // of the file; the key without one is on the last line with content before it.
-            info = "could not find expected ':'".to_owned();
+            "could not find expected ':'".clone_into(&mut info);
             if let Some(line) = self.last_content_line_before(span.line) {
                 span = line;
             }
