@@ -84,8 +84,10 @@ ensure_docker() {
         return 0
     fi
     choose_iptables
-    if pid_alive "$DOCKER_PID"; then
-        log "dockerd (pid $(cat "$DOCKER_PID")) is starting; waiting"
+    # A dockerd may already be on its way up: ours from a concurrent run, or one started by
+    # the package's init script (where no policy-rc.d forbids it).
+    if pid_alive "$DOCKER_PID" || pgrep -x dockerd >/dev/null; then
+        log "dockerd is already starting; waiting for it"
     else
         rm -f "$DOCKER_PID"
         log "starting dockerd (log: $DOCKER_LOG)"
@@ -151,6 +153,7 @@ ensure_podman() {
         mkdir -p "$(dirname "$PODMAN_SOCK")"
         rm -f "$PODMAN_SOCK"
         log "starting podman system service (log: $PODMAN_LOG)"
+        # shellcheck disable=SC2016 # expanded by the inner shell
         setsid bash -c 'echo $$ >"$1"; exec podman system service --time=0 "unix://$2"' \
             _ "$PODMAN_PID" "$PODMAN_SOCK" >>"$PODMAN_LOG" 2>&1 </dev/null &
     fi

@@ -79,7 +79,9 @@ build_busybox() {
     local version hash
     version="$(candidate_versions busybox-static)"
     version="${version#busybox-static=}"
-    [ -n "$version" ] && [ "$version" != "(none)" ] || die "busybox-static is not available from apt"
+    if [ -z "$version" ] || [ "$version" = "(none)" ]; then
+        die "busybox-static is not available from apt"
+    fi
     hash="$(recipe_hash busybox "$version")"
     if [ "$(image_recipe "$BUSYBOX_IMAGE")" = "$hash" ]; then
         log "$BUSYBOX_IMAGE is up to date ($hash)"
@@ -99,7 +101,7 @@ build_busybox() {
     # no RUN step and works the same on every engine.
     local applet
     while read -r applet; do
-        [ -n "$applet" ] && [ "$applet" != "bin/busybox" ] || continue
+        if [ -z "$applet" ] || [ "$applet" = "bin/busybox" ]; then continue; fi
         mkdir -p "$root/$(dirname "$applet")"
         ln -sfn /bin/busybox "$root/$applet"
     done < <("$root/bin/busybox" --list-full)
@@ -115,7 +117,9 @@ ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 LABEL berth.recipe="$hash" org.opencontainers.image.description="berth offline test image: Debian busybox-static $version"
 CMD ["sh"]
 EOF
-    docker build -q --force-rm -t "$BUSYBOX_IMAGE" "$ctx" >/dev/null
+    # Newer CLIs warn that the classic builder is deprecated; show output only on failure.
+    docker build -q --force-rm -t "$BUSYBOX_IMAGE" "$ctx" >"$work/build.log" 2>&1 \
+        || { cat "$work/build.log" >&2; die "building $BUSYBOX_IMAGE failed"; }
     rm -rf "$work"
     docker run --rm "$BUSYBOX_IMAGE" sh -c 'busybox | head -n1 && wget --help 2>&1 | head -n1' >&2 \
         || die "$BUSYBOX_IMAGE does not run"
@@ -129,7 +133,7 @@ make_debian_rootfs() {
     local tarball="$1" mirror="$2"
     need_root
     apt_install debootstrap
-    local target="$CACHE/rootfs.$$"
+    local target="${CACHE:?}/rootfs.$$"
     # debootstrap mounts /proc and /sys inside the target; never leave them behind.
     trap 'umount -R "'"$target"'/proc" "'"$target"'/sys" 2>/dev/null || true; rm -rf "'"$target"'"' EXIT
     log "debootstrap $DEBIAN_SUITE (minbase) from $mirror; takes a few minutes"
@@ -140,11 +144,11 @@ make_debian_rootfs() {
         || { tail -n 30 "$CACHE/debootstrap.log" >&2; die "debootstrap failed (see $CACHE/debootstrap.log)"; }
     umount -R "$target/proc" "$target/sys" 2>/dev/null || true
     # Slim it: package lists, caches, docs and logs are not needed inside a test image.
-    rm -rf "$target"/var/lib/apt/lists/* "$target"/var/cache/apt/*.bin \
-        "$target"/var/cache/apt/archives/*.deb "$target"/var/cache/debconf/*-old \
-        "$target"/var/log/*.log "$target"/var/log/apt/* "$target"/usr/share/doc/* \
-        "$target"/usr/share/man/* "$target"/usr/share/info/* "$target"/usr/share/locale/* \
-        "$target"/tmp/* "$target"/var/tmp/* "$target"/dev/*
+    rm -rf "${target:?}"/var/lib/apt/lists/* "${target:?}"/var/cache/apt/*.bin \
+        "${target:?}"/var/cache/apt/archives/*.deb "${target:?}"/var/cache/debconf/*-old \
+        "${target:?}"/var/log/*.log "${target:?}"/var/log/apt/* "${target:?}"/usr/share/doc/* \
+        "${target:?}"/usr/share/man/* "${target:?}"/usr/share/info/* "${target:?}"/usr/share/locale/* \
+        "${target:?}"/tmp/* "${target:?}"/var/tmp/* "${target:?}"/dev/*
     : >"$target/etc/machine-id"
     printf 'deb %s %s main\n' "$mirror" "$DEBIAN_SUITE" >"$target/etc/apt/sources.list"
     tar --numeric-owner --xattrs -C "$target" -cf - . | gzip -1 >"$tarball.tmp"

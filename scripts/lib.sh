@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the machine-preparation scripts (sourced, never run).
 #
 # Every script built on these is idempotent: it checks for the finished state first and
@@ -20,6 +21,7 @@ need_root() {
 debian_mirror() {
     local uri codename
     codename="$(. /etc/os-release && printf '%s' "${VERSION_CODENAME:-bookworm}")"
+    # shellcheck disable=SC2016 # $(REPO_URI) is apt's format syntax, not the shell's.
     uri="$(apt-get indextargets --no-release-info --format '$(REPO_URI)' \
         'Identifier: Packages' "Release: $codename" 2>/dev/null | head -n1 || true)"
     [ -n "$uri" ] || uri="http://deb.debian.org/debian/"

@@ -13,6 +13,7 @@ BERTH_LOG_TAG=reference
 . "$(dirname "$0")/lib.sh"
 
 VERSION="2.26.1-4"
+# shellcheck disable=SC2034 # read through ${!sha_var}
 DEB_SHA256_amd64="47681197cb2b1ab88206b42a1a92fc75f50d9530a6322d03494a473eed0408ea"
 REF_DIR="${BERTH_REFERENCE_DIR:-/usr/local/lib/berth-reference}"
 PLUGIN_DIR="/usr/local/lib/docker/cli-plugins"

@@ -1,6 +1,8 @@
 //! What `berth config` prints: the project as YAML or JSON, written the way Docker Compose
 //! writes it (two-space indentation, the same quoting, `$` escaped as `$$`).
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 /// Output formats of `config`.
@@ -280,7 +282,9 @@ fn double_quoted(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c if c.is_control() => {
+                let _ = write!(out, "\\x{:02X}", c as u32);
+            }
             c => out.push(c),
         }
     }

@@ -18,6 +18,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::environment::Environment;
 use crate::error::{Error, Result};
+use crate::loader::normalize_project_name;
 
 /// File names Docker Compose looks for, in order of preference.
 pub const DEFAULT_FILE_NAMES: [&str; 4] =
@@ -88,17 +89,6 @@ pub struct Discovery {
     pub profiles: Vec<String>,
     /// Warnings to show the user (several candidate files, ...).
     pub warnings: Vec<String>,
-}
-
-/// Lower-cases and keeps only `[a-z0-9_-]`, without leading `_` or `-`: Compose's
-/// normalisation of a project name taken from a directory or a file.
-pub fn normalize_project_name(s: &str) -> String {
-    let kept: String = s
-        .to_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
-        .collect();
-    kept.trim_start_matches(['_', '-']).to_owned()
 }
 
 /// The error for a project name given imperatively that is not already normalised.
@@ -335,15 +325,14 @@ pub fn read_env_files(files: &[PathBuf], shell: &Environment) -> Result<Environm
 
 fn read_compose_file(path: &str, opts: &ProjectOptions) -> Result<DiscoveredFile> {
     let content = if path == "-" {
-        match &opts.stdin {
-            Some(s) => s.clone(),
-            None => {
-                let mut s = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut s)
-                    .map_err(|e| Error::io(format!("reading the compose file from stdin: {e}")))?;
-                s
-            }
+        if let Some(s) = &opts.stdin {
+            s.clone()
+        } else {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| Error::io(format!("reading the compose file from stdin: {e}")))?;
+            s
         }
     } else {
         let bytes = std::fs::read(path)
@@ -378,13 +367,6 @@ mod tests {
 
     fn opts(dir: &Path) -> ProjectOptions {
         ProjectOptions { cwd: dir.to_path_buf(), ..Default::default() }
-    }
-
-    #[test]
-    fn normalises_names_like_compose() {
-        assert_eq!(normalize_project_name("My_Project"), "my_project");
-        assert_eq!(normalize_project_name("__web.app-1"), "webapp-1");
-        assert_eq!(normalize_project_name("UNNORMALIZED PATH"), "unnormalizedpath");
     }
 
     #[test]

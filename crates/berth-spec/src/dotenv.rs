@@ -404,7 +404,7 @@ fn expand_escapes(s: &str) -> String {
             continue;
         }
         // `\0` followed by up to three digits; only exactly three octal digits (value <= 255)
-        // make a character, anything else stays as written.
+        // make a character.
         chars.next();
         let digits_start = i + 2;
         let mut digits_end = digits_start;
@@ -426,7 +426,9 @@ fn expand_escapes(s: &str) -> String {
         if let Some(ch) = octal {
             out.push(ch);
         } else {
-            out.push_str("\\0");
+            // compose rewrites `\0` to `\` before trying the escape and keeps the rewritten
+            // text when it fails: `\0` becomes `\`, `\08` becomes `\8`.
+            out.push('\\');
             out.push_str(digits);
         }
     }
@@ -515,7 +517,7 @@ mod tests {
     #[test]
     fn double_quotes_escape_and_interpolate() {
         assert_eq!(one("A=\"a\\nb\\tc\\\\d\\\"e\""), "a\nb\tc\\d\"e");
-        assert_eq!(one("A=\"\\0101\\0\\08\\0777\""), "A\\0\\08\\0777");
+        assert_eq!(one("A=\"\\0101\\0\\08\\0777\\01x\""), "A\\\\8\\777\\1x");
         assert_eq!(one("A=\"\\x41\\u0041\\c\""), "\\x41\\u0041\\c");
         assert_eq!(one("A=\"\\$X $$Y\""), "$X $Y");
         assert_eq!(one("A=\"line1\nline2\""), "line1\nline2");

@@ -67,6 +67,12 @@ impl Error {
         }
         self
     }
+    /// Replaces the message, keeping position and hint.
+    #[must_use]
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
@@ -115,14 +121,19 @@ impl fmt::Display for Error {
     }
 }
 
-/// The closest candidate to `word`, if it is close enough to be a plausible typo.
+/// The closest candidate to `word`, if it is close enough to be a plausible typo: a few
+/// edits away (transpositions count as one) or very similar by Jaro-Winkler.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let max_edits = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+        .filter_map(|c| {
+            let edits = strsim::osa_distance(word, c);
+            let score = strsim::jaro_winkler(word, c);
+            (edits <= max_edits || score > 0.85).then_some((edits, std::cmp::Reverse((score * 1e6) as i64), c))
+        })
+        .min()
+        .map(|(_, _, c)| c)
 }
 
 #[cfg(test)]

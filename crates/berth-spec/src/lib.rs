@@ -24,6 +24,7 @@ pub mod node;
 pub mod normalize;
 pub mod paths;
 pub mod profiles;
+pub mod project;
 pub mod schema;
 pub mod sources;
 pub mod template;

@@ -1,1 +1,0 @@
-//! The typed `Project` and its parts, as Docker Compose's types; serialising it gives `config` output.
