@@ -139,6 +139,12 @@ pub(crate) struct ModelDetails {
 /// Loads the files of `details` into one model, as compose-go's `LoadModelWithContext` does:
 /// the untyped, canonical, normalised tree `config` prints once typed.
 pub fn load_model(details: &ConfigDetails, opts: &LoadOptions) -> Result<Node> {
+    load_model_and_name(details, opts).map(|(model, _)| model)
+}
+
+/// [`load_model`], also returning the project name it decided (see [`project_name`]), so that
+/// callers need not decide it a second time (which would repeat its interpolation warnings).
+pub fn load_model_and_name(details: &ConfigDetails, opts: &LoadOptions) -> Result<(Node, String)> {
     if details.config_files.is_empty() {
         return Err(Error::invalid("No files specified"));
     }
@@ -171,11 +177,11 @@ pub fn load_model(details: &ConfigDetails, opts: &LoadOptions) -> Result<Node> {
     }
     if !opts.skip_normalization {
         if let Some(map) = dict.as_map_mut() {
-            map.insert(Key::synthetic("name"), Node::string(name, Span::SYNTHETIC));
+            map.insert(Key::synthetic("name"), Node::string(name.clone(), Span::SYNTHETIC));
         }
         crate::normalize::normalize(&mut dict, &environment)?;
     }
-    Ok(dict)
+    Ok((dict, name))
 }
 
 /// Loads one in-memory file named `name` (project name `test`, given imperatively), for tests
@@ -748,6 +754,20 @@ mod tests {
         assert_eq!(name, "dir");
         let name = project_name(&details(vec![file("/proj/a.yaml", "name: ${UNSET}\n")]), &opts, &mut env).unwrap();
         assert_eq!(name, "");
+    }
+
+    #[test]
+    fn load_decides_the_name_once() {
+        let opts = LoadOptions { project_name: "dir".into(), ..Default::default() };
+        let (model, name) = load_model_and_name(
+            &details(vec![file("/proj/a.yaml", "name: ${UNSET:-My.App}\nservices:\n  web:\n    image: ${COMPOSE_PROJECT_NAME}\n")]),
+            &opts,
+        )
+        .unwrap();
+        assert_eq!(name, "myapp");
+        assert_eq!(model.get("name").and_then(Node::as_str), Some("myapp"));
+        let image = model.get("services").and_then(|s| s.get("web")).and_then(|w| w.get("image"));
+        assert_eq!(image.and_then(Node::as_str), Some("myapp"));
     }
 
     #[test]
