@@ -24,7 +24,7 @@
 //! Compose walks its maps in random order, so when a file has several errors which one is
 //! reported varies there; berth reports the first in document order.
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::node::{Node, Path, Value};
 use crate::template::{self, go_quote, TemplateErrorKind};
 
