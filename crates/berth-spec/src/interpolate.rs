@@ -699,7 +699,7 @@ mod tests {
         for (input, message) in cases {
             let err = run(&input, &[]).unwrap_err();
             assert_eq!(err.message, message);
-            assert_eq!(err.kind, ErrorKind::Invalid);
+            assert_eq!(err.kind, crate::ErrorKind::Invalid);
         }
     }
 
@@ -739,7 +739,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.message, "error while interpolating services.web.volumes.[]: required variable X is missing a value: set X");
         assert_eq!(err.path.as_deref(), Some("services.web.volumes[0]"));
-        assert_eq!(err.kind, ErrorKind::Invalid);
+        assert_eq!(err.kind, crate::ErrorKind::Invalid);
     }
 
     #[test]
