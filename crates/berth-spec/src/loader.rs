@@ -785,6 +785,20 @@ mod tests {
     }
 
     #[test]
+    fn merge_errors_point_at_the_later_file() {
+        let opts = LoadOptions { project_name: "p".into(), project_name_imperatively_set: true, ..Default::default() };
+        let err = load_model(
+            &details(vec![
+                file("/proj/a.yaml", "services:\n  web:\n    image: a\n    cap_add: [X]\n"),
+                file("/proj/b.yaml", "services:\n  web:\n    cap_add: Y\n"),
+            ]),
+            &opts,
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "/proj/b.yaml:3:14: cannot override services.web.cap_add");
+    }
+
+    #[test]
     fn schema_errors_name_the_file() {
         let err = load_from_str("/proj/c.yaml", "services:\n  web:\n    imgae: x\n", Environment::new(), FsPath::new("/proj"))
             .unwrap_err();
