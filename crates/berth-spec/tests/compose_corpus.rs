@@ -63,8 +63,6 @@ const FIXTURES: &[&str] = &[
 /// TEMPORARY: fixtures that need a module not on main yet, with the reason. Each is still
 /// loaded, and must fail (so that it is moved back as soon as it passes).
 const WAITING: &[(&str, &str)] = &[
-    ("compose-go@v2.4.8/loader/testdata/extends/reset.yaml", "yaml (!reset tags)"),
-    ("docker-compose/pkg/e2e/testdata/TestSecretFromInclude/compose.yaml", "yaml (0440 is octal)"),
     ("compose-go@v2.4.8/loader/testdata/extends/base.yaml", "schema (message for a null service)"),
 ];
 
