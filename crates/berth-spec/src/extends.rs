@@ -291,6 +291,15 @@ mod tests {
     }
 
     #[test]
+    fn errors_point_at_the_extends_key() {
+        let err = load_from_str("/proj/compose.yaml", "services:\n  web:\n    image: x\n    extends: nope\n", Environment::new(), Path::new("/proj"))
+            .unwrap_err();
+        let text = err.render();
+        assert!(text.starts_with("/proj/compose.yaml:4:14: "), "{text}");
+        assert!(text.contains("4 |     extends: nope"), "{text}");
+    }
+
+    #[test]
     fn cycles_name_the_chain() {
         let err = load("services:\n  a:\n    extends: b\n  b:\n    extends: c\n  c:\n    extends: a\n").unwrap_err();
         assert_eq!(

@@ -250,7 +250,7 @@ fn project_name_inner(
         };
         // A parse error is ignored here: loading reports it.
         let id = sources::register(file.name.clone(), content);
-        let Ok(docs) = pending::parse(id) else { continue };
+        let Ok(docs) = crate::yaml::parse(id) else { continue };
         let named = |doc: &Node| doc.get("name").and_then(Node::scalar_to_string).is_some_and(|n| !n.is_empty());
         named_in_yaml |= docs.first().is_some_and(named);
         for doc in docs {
@@ -325,7 +325,7 @@ pub(crate) fn load_yaml_file(
         None => std::fs::read_to_string(&file.name).map_err(|e| read_error(&file.name, &e))?,
     };
     let id = sources::register(file.name.clone(), content);
-    let docs = pending::parse(id)?;
+    let docs = crate::yaml::parse(id)?;
     let mut included = included.to_vec();
     let mut last_resets = None;
     for mut doc in docs {
@@ -646,51 +646,6 @@ pub(crate) fn go_abs(p: &str) -> String {
     go_join(&[&cwd, p])
 }
 
-/// Calls into modules that are being written in parallel. Each function says which module it
-/// waits for; the real one replaces it as soon as it is on main.
-#[allow(clippy::unnecessary_wraps)]
-pub(crate) mod pending {
-    use crate::error::Error;
-    use crate::node::{Key, Map, Node, Span, Value};
-    use crate::sources::{self, FileId};
-    use crate::Result;
-
-    // TEMPORARY until yaml lands: parses with yaml-rust2, without spans or tags.
-    pub(crate) fn parse(file: FileId) -> Result<Vec<Node>> {
-        let src = sources::get(file);
-        let docs = yaml_rust2::YamlLoader::load_from_str(&src.text)
-            .map_err(|e| Error::invalid(format!("yaml: {e}")))?;
-        docs.iter().map(convert).collect()
-    }
-
-    // TEMPORARY until yaml lands.
-    fn convert(y: &yaml_rust2::Yaml) -> Result<Node> {
-        use yaml_rust2::Yaml;
-        let value = match y {
-            Yaml::Real(s) => Value::Float(s.parse().unwrap_or(0.0)),
-            Yaml::Integer(i) => Value::Int(*i),
-            Yaml::String(s) => Value::String(s.clone()),
-            Yaml::Boolean(b) => Value::Bool(*b),
-            Yaml::Array(a) => Value::Seq(a.iter().map(convert).collect::<Result<_>>()?),
-            Yaml::Hash(h) => {
-                let mut m = Map::new();
-                for (k, v) in h {
-                    let name = match k {
-                        Yaml::String(s) | Yaml::Real(s) => s.clone(),
-                        Yaml::Integer(i) => i.to_string(),
-                        Yaml::Boolean(b) => b.to_string(),
-                        _ => return Err(Error::invalid("Non-string key")),
-                    };
-                    m.insert(Key::synthetic(name), convert(v)?);
-                }
-                Value::Map(m)
-            }
-            Yaml::Alias(_) | Yaml::Null | Yaml::BadValue => Value::Null,
-        };
-        Ok(Node::new(value, Span::SYNTHETIC))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -827,6 +782,20 @@ mod tests {
         let warnings = opts.warnings.borrow();
         assert_eq!(warnings.iter().filter(|w| w.contains("\"TAG\" variable is not set")).count(), 2, "{warnings:?}");
         assert_eq!(warnings.iter().filter(|w| w.contains("`version` is obsolete")).count(), 2, "{warnings:?}");
+    }
+
+    #[test]
+    fn merge_errors_point_at_the_later_file() {
+        let opts = LoadOptions { project_name: "p".into(), project_name_imperatively_set: true, ..Default::default() };
+        let err = load_model(
+            &details(vec![
+                file("/proj/a.yaml", "services:\n  web:\n    image: a\n    cap_add: [X]\n"),
+                file("/proj/b.yaml", "services:\n  web:\n    cap_add: Y\n"),
+            ]),
+            &opts,
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "/proj/b.yaml:3:14: cannot override services.web.cap_add");
     }
 
     #[test]
