@@ -59,6 +59,12 @@ fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
     }
 }
 
+/// Runs where berth differs from the reference on purpose (documented in the README).
+const DELIBERATE: &[(&str, &str)] = &[(
+    "pkg/e2e/fixtures/build-test/ssh/compose.yaml",
+    "the reference's JSON encoder fails on build.ssh keys with a path; berth prints them",
+)];
+
 struct Outcome {
     file: String,
     problem: Option<String>,
@@ -83,6 +89,7 @@ fn berth_config_matches_the_reference_on_the_whole_corpus() {
     let mut outcomes = Vec::new();
     for run in runs {
         let file = run["file"].as_str().unwrap_or_default().to_owned();
+        let deliberate = DELIBERATE.iter().any(|(f, _)| file.ends_with(f));
         let argv: Vec<String> =
             run["argv"].as_array().unwrap().iter().map(|a| subst(a.as_str().unwrap())).collect();
         let output_file = run["output"].as_str().map(|o| corpus.join(o));
@@ -131,7 +138,9 @@ fn berth_config_matches_the_reference_on_the_whole_corpus() {
             }
             (0, _) => Some("manifest run without output".into()),
             (code, _) => {
-                if rc == 0 {
+                if rc == 0 && deliberate {
+                    None
+                } else if rc == 0 {
                     Some(format!("berth accepted what the reference rejects (rc {code})"))
                 } else if i64::from(rc) != code {
                     Some(format!(
