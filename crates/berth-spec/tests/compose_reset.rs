@@ -14,11 +14,18 @@ fn load(files: &[&str]) -> berth_spec::Result<Value> {
         config_files: files
             .iter()
             .enumerate()
-            .map(|(i, text)| ConfigFile { name: format!("/proj/compose{i}.yaml"), content: Some((*text).to_owned()) })
+            .map(|(i, text)| ConfigFile {
+                name: format!("/proj/compose{i}.yaml"),
+                content: Some((*text).to_owned()),
+            })
             .collect(),
         environment: Environment::new(),
     };
-    let opts = LoadOptions { project_name: "p".into(), project_name_imperatively_set: true, ..Default::default() };
+    let opts = LoadOptions {
+        project_name: "p".into(),
+        project_name_imperatively_set: true,
+        ..Default::default()
+    };
     load_model(&details, &opts).map(|n| n.to_json())
 }
 
@@ -56,7 +63,13 @@ fn reset_a_sequence_removes_every_item() {
 
 #[test]
 fn reset_a_mapping_key() {
-    let web = service(&[BASE, "services:\n  web:\n    environment:\n      A: !reset\n"], "web");
+    let web = service(
+        &[
+            BASE,
+            "services:\n  web:\n    environment:\n      A: !reset\n",
+        ],
+        "web",
+    );
     // Merged mappings of `environment` become `K=V` lists (the typed stage maps them back).
     assert_eq!(web["environment"], json!(["B=2"]));
 }
@@ -66,7 +79,13 @@ fn reset_a_key_of_a_list_form_base_does_not_remove_it() {
     // The base's `environment` is a list: compose-go's reset path (a mapping key) matches
     // nothing in it; the reset value is only dropped from the override.
     let base = "services:\n  web:\n    image: x\n    environment: [A=1, B=2]\n";
-    let web = service(&[base, "services:\n  web:\n    environment:\n      A: !reset\n      C: '3'\n"], "web");
+    let web = service(
+        &[
+            base,
+            "services:\n  web:\n    environment:\n      A: !reset\n      C: '3'\n",
+        ],
+        "web",
+    );
     assert_eq!(web["environment"], json!(["A=1", "B=2", "C=3"]));
 }
 
@@ -78,16 +97,34 @@ fn reset_deep_inside_a_service() {
 
 #[test]
 fn reset_a_service_and_a_network() {
-    let out = load(&[BASE, "services:\n  db: !reset {}\nnetworks:\n  test: !reset {}\n"]).unwrap();
+    let out = load(&[
+        BASE,
+        "services:\n  db: !reset {}\nnetworks:\n  test: !reset {}\n",
+    ])
+    .unwrap();
     assert!(out["services"].get("db").is_none());
     assert!(out["services"].get("web").is_some());
-    assert!(out.get("networks").and_then(|n| n.get("test")).is_none(), "{out}");
+    assert!(
+        out.get("networks").and_then(|n| n.get("test")).is_none(),
+        "{out}"
+    );
 }
 
 #[test]
 fn reset_a_sequence_item_only_drops_that_item() {
-    let web = service(&[BASE, "services:\n  web:\n    ports: [!reset '8080:80', '9000:90']\n"], "web");
-    let published: Vec<&str> = web["ports"].as_array().unwrap().iter().map(|p| p["published"].as_str().unwrap()).collect();
+    let web = service(
+        &[
+            BASE,
+            "services:\n  web:\n    ports: [!reset '8080:80', '9000:90']\n",
+        ],
+        "web",
+    );
+    let published: Vec<&str> = web["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["published"].as_str().unwrap())
+        .collect();
     assert_eq!(published, ["8080", "8443", "9000"]);
 }
 
@@ -108,25 +145,42 @@ fn override_replaces_instead_of_merging() {
 fn override_a_network_drops_what_it_does_not_repeat() {
     let out = load(&[BASE, "networks:\n  test: !override {}\n"]).unwrap();
     let test = &out["networks"]["test"];
-    assert!(test.get("external").is_none() || test["external"] == json!(false), "{out}");
+    assert!(
+        test.get("external").is_none() || test["external"] == json!(false),
+        "{out}"
+    );
 }
 
 #[test]
 fn tags_through_an_alias() {
-    let web = service(&[BASE, "x-none: &none !reset []\nservices:\n  web:\n    ports: *none\n    labels: *none\n"], "web");
+    let web = service(
+        &[
+            BASE,
+            "x-none: &none !reset []\nservices:\n  web:\n    ports: *none\n    labels: *none\n",
+        ],
+        "web",
+    );
     assert!(web.get("ports").is_none(), "{web}");
     assert!(web.get("labels").is_none(), "{web}");
 }
 
 #[test]
 fn reset_in_the_first_file_drops_the_value() {
-    let web = service(&["services:\n  web:\n    image: x\n    command: !reset [a]\n"], "web");
+    let web = service(
+        &["services:\n  web:\n    image: x\n    command: !reset [a]\n"],
+        "web",
+    );
     assert!(web.get("command").is_none_or(Value::is_null), "{web}");
 }
 
 #[test]
 fn reset_in_a_later_document_of_the_same_file() {
-    let web = service(&[&format!("{BASE}---\nservices:\n  web:\n    command: !reset\n")], "web");
+    let web = service(
+        &[&format!(
+            "{BASE}---\nservices:\n  web:\n    command: !reset\n"
+        )],
+        "web",
+    );
     assert!(web.get("command").is_none_or(Value::is_null), "{web}");
 }
 
