@@ -1,1 +1,4 @@
 //! berth-core: plan and execute, without printing.
+
+pub mod convert;
+pub mod labels;
