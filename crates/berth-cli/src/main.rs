@@ -1,2 +1,35 @@
-//! The `berth` binary.
-fn main() {}
+//! The `berth` binary: parses the command line, runs one command, maps errors to the exit
+//! codes Docker Compose uses. Also answers as a docker CLI plugin (`docker compose ...`) and
+//! as `docker-compose`.
+
+mod cli;
+mod commands;
+mod exit;
+mod plugin;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = plugin::normalize_args(std::env::args_os().collect());
+    if let Some(code) = plugin::answer_metadata(&args) {
+        return code;
+    }
+    let cli = match cli::Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            let (code, text) = exit::describe(&err);
+            eprintln!("{text}");
+            ExitCode::from(code)
+        }
+    }
+}

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use berth_engine::archive::{read_tar, TarBuilder, TarEntry};
 use berth_engine::{
-    bytes_stream, ArchivePutOptions, ConnectOptions, ContainerCreate, ContainerListOptions,
+    bytes_stream, AttachOptions, BuildEvent, BuildOptions, ContainerPort, PortBinding, ArchivePutOptions, ConnectOptions, ContainerCreate, ContainerListOptions,
     ContainerStatus, DockerEngine, EndpointConfig, Engine, EngineError, EventOptions, ExecConfig,
     ExecStartOptions, ExecStarted, FakeEngine, Filters, HealthConfig, ImageConfig,
     ImageRemoveOptions, Ipam, IpamPool, ListOptions, LogFrame, LogsOptions, NetworkConnect,
@@ -102,6 +102,12 @@ contract!(
     pause_and_kill,
     healthcheck_becomes_healthy,
     image_tag_and_remove,
+    multiple_networks_on_create,
+    start_interval_follows_api_version,
+    build_then_run,
+    attach_stdin_and_output,
+    ports_and_stats,
+    full_spec_round_trip,
 );
 
 // ------------------------------------------------------------------ helpers
@@ -669,4 +675,287 @@ async fn image_tag_and_remove(engine: Arc<dyn Engine>, test: &str) {
     assert!(engine.inspect_image(IMAGE).await.is_ok());
     let err: EngineError = engine.inspect_image("berth-test/never:built").await.unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
+}
+
+async fn multiple_networks_on_create(engine: Arc<dyn Engine>, test: &str) {
+    let a = engine
+        .create_network(&NetworkCreate { name: unique(test, "a"), labels: labels(test), ..Default::default() })
+        .await
+        .unwrap();
+    let b = engine
+        .create_network(&NetworkCreate { name: unique(test, "b"), labels: labels(test), ..Default::default() })
+        .await
+        .unwrap();
+    let mut s = spec(test, "multi", &["sleep", "3600"]);
+    s.host_config.network_mode = Some(unique(test, "a"));
+    s.networking.endpoints.insert(unique(test, "a"), EndpointConfig { aliases: vec!["first".into()], ..Default::default() });
+    s.networking.endpoints.insert(unique(test, "b"), EndpointConfig { aliases: vec!["second".into()], ..Default::default() });
+    // Below API 1.44 the engine takes one network at creation; the rest are connected before
+    // create_container returns, so the container looks the same either way.
+    let id = engine.create_container(&s).await.unwrap().id;
+    let d = engine.inspect_container(&id).await.unwrap();
+    let mut nets: Vec<&String> = d.network_settings.networks.keys().collect();
+    nets.sort();
+    assert_eq!(nets, vec![&unique(test, "a"), &unique(test, "b")]);
+    assert!(d.network_settings.networks[&unique(test, "b")].aliases.contains(&"second".to_owned()));
+    // Endpoints (network id, address) only exist once the container runs.
+    assert!(d.network_settings.networks.values().all(|e| e.ip_address.is_none()), "{:?}", d.network_settings.networks);
+    engine.start_container(&id).await.unwrap();
+    let d = engine.inspect_container(&id).await.unwrap();
+    assert!(d.network_settings.networks.values().all(|e| e.ip_address.is_some()), "{:?}", d.network_settings.networks);
+    assert_eq!(d.network_settings.networks[&unique(test, "a")].network_id, a);
+    assert_eq!(d.network_settings.networks[&unique(test, "b")].network_id, b);
+    assert!(d.network_settings.networks[&unique(test, "a")].aliases.contains(&"first".to_owned()));
+    engine.stop_container(&id, &StopOptions { timeout: Some(0), signal: None }).await.unwrap();
+    let d = engine.inspect_container(&id).await.unwrap();
+    assert!(d.network_settings.networks.values().all(|e| e.ip_address.is_none()), "{:?}", d.network_settings.networks);
+    assert_eq!(d.network_settings.networks[&unique(test, "a")].network_id, a, "the network id stays after stop");
+}
+
+async fn start_interval_follows_api_version(engine: Arc<dyn Engine>, test: &str) {
+    let mut s = spec(test, "si", &["sleep", "3600"]);
+    s.config.healthcheck = Some(HealthConfig {
+        test: vec!["CMD".into(), "true".into()],
+        start_interval: Some(Duration::from_secs(1)),
+        ..Default::default()
+    });
+    let result = engine.create_container(&s).await;
+    if engine.capabilities().supports_healthcheck_start_interval() {
+        result.unwrap();
+    } else {
+        let err = result.unwrap_err();
+        assert!(matches!(err, EngineError::Unsupported { .. }), "{err:?}");
+        assert!(err.to_string().contains("healthcheck.start_interval"), "{err}");
+    }
+}
+
+async fn build_then_run(engine: Arc<dyn Engine>, test: &str) {
+    let mut ctx = TarBuilder::new();
+    ctx.file(
+        "Dockerfile",
+        format!(
+            "FROM {IMAGE}\nARG WHO=nobody\nENV WHO=$WHO\nLABEL {TEST_LABEL}={test}\nWORKDIR /srv\n\
+             RUN grep -q 10.9.8.7 /etc/hosts && grep -q 10.9.8.6 /etc/hosts\nCMD [\"sh\", \"-c\", \"echo built\"]\n"
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    let tag = format!("berth-test/built:{}", unique(test, "img"));
+    let extra = format!("berth-test/built:{}", unique(test, "extra"));
+    let options = BuildOptions {
+        tags: vec![tag.clone(), extra.clone()],
+        build_args: BTreeMap::from([("WHO".to_owned(), "berth".to_owned())]),
+        labels: BTreeMap::from([("built.by".to_owned(), "contract".to_owned())]),
+        // Several extra hosts need repeated query parameters; the RUN step checks both arrived.
+        extra_hosts: vec!["one.test:10.9.8.7".into(), "two.test:10.9.8.6".into()],
+        ..Default::default()
+    };
+    let events: Vec<BuildEvent> = within("build", engine.build_image(&options, bytes_stream(ctx.finish())).try_collect()).await.unwrap();
+    let image_id = events
+        .iter()
+        .find_map(|e| match e {
+            BuildEvent::ImageId(id) => Some(id.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no image id in {events:?}"));
+    assert!(events.iter().any(|e| matches!(e, BuildEvent::Output(l) if l.starts_with("Step 1/"))), "{events:?}");
+    let img = engine.inspect_image(&tag).await.unwrap();
+    assert_eq!(img.id, image_id);
+    assert_eq!(engine.inspect_image(&extra).await.unwrap().id, image_id);
+    assert_eq!(img.config.labels.get("built.by").map(String::as_str), Some("contract"));
+    assert_eq!(img.config.labels.get(TEST_LABEL).map(String::as_str), Some(test));
+    assert_eq!(img.config.working_dir, "/srv");
+    assert!(img.config.env.contains(&"WHO=berth".to_owned()), "{:?}", img.config.env);
+
+    let mut s = ContainerCreate { name: Some(unique(test, "run")), ..Default::default() };
+    s.config.image.clone_from(&tag);
+    s.config.labels = labels(test);
+    let id = run_to_exit(&*engine, &s).await;
+    let frames: Vec<LogFrame> = within("logs", engine.logs(&id, &LogsOptions::default()).try_collect()).await.unwrap();
+    assert_eq!(text(&frames, OutputStream::Stdout), "built\n");
+    assert_eq!(engine.inspect_container(&id).await.unwrap().config.working_dir.as_deref(), Some("/srv"));
+    engine.remove_container(&id, &RemoveOptions::default()).await.unwrap();
+    engine.remove_image(&extra, &ImageRemoveOptions::default()).await.unwrap();
+    let removed = engine.remove_image(&tag, &ImageRemoveOptions::default()).await.unwrap();
+    assert!(removed.contains(&berth_engine::ImageDeleteItem::Untagged(tag.clone())), "{removed:?}");
+
+    let mut bad = TarBuilder::new();
+    bad.file("Dockerfile", b"FROM berth-test/never:built\n").unwrap();
+    let result: Result<Vec<BuildEvent>, EngineError> =
+        within("failing build", engine.build_image(&BuildOptions::default(), bytes_stream(bad.finish())).try_collect()).await;
+    assert!(result.is_err(), "{result:?}");
+}
+
+async fn attach_stdin_and_output(engine: Arc<dyn Engine>, test: &str) {
+    use tokio::io::AsyncWriteExt;
+    let mut s = spec(test, "cat", &["cat"]);
+    s.config.open_stdin = true;
+    s.config.stdin_once = true;
+    s.config.attach_stdin = true;
+    s.config.attach_stdout = true;
+    s.config.attach_stderr = true;
+    let id = engine.create_container(&s).await.unwrap().id;
+    let mut io = engine
+        .attach_container(&id, &AttachOptions { stdin: true, stdout: true, stderr: true, stream: true, ..Default::default() })
+        .await
+        .unwrap();
+    engine.start_container(&id).await.unwrap();
+    io.input.write_all(b"hello stdin\n").await.unwrap();
+    io.input.flush().await.unwrap();
+    let mut got = String::new();
+    within("echo from cat", async {
+        while !got.contains("hello stdin\n") {
+            match io.output.next().await {
+                Some(Ok(f)) => got.push_str(&String::from_utf8_lossy(&f.data)),
+                other => panic!("stream ended early: {other:?} after {got:?}"),
+            }
+        }
+    })
+    .await;
+    io.input.shutdown().await.unwrap();
+    let r = within("cat exits when stdin closes", engine.wait_container(&id, WaitCondition::NotRunning)).await.unwrap();
+    assert_eq!(r.status_code, 0);
+}
+
+async fn ports_and_stats(engine: Arc<dyn Engine>, test: &str) {
+    let mut s = spec(test, "ports", &["sleep", "3600"]);
+    s.config.exposed_ports = vec![ContainerPort::tcp(80), ContainerPort::udp(53)];
+    s.host_config.port_bindings.insert(
+        ContainerPort::tcp(80),
+        vec![PortBinding { host_ip: Some("127.0.0.1".into()), host_port: None }],
+    );
+    let id = engine.create_container(&s).await.unwrap().id;
+    assert!(engine.port(&id).await.unwrap().is_empty(), "nothing is published before start");
+    engine.start_container(&id).await.unwrap();
+    let ports = engine.port(&id).await.unwrap();
+    assert_eq!(ports.len(), 1, "{ports:?}");
+    assert_eq!(ports[0].container, ContainerPort::tcp(80));
+    assert_eq!(ports[0].host_ip, "127.0.0.1");
+    assert!(ports[0].host_port.parse::<u16>().is_ok_and(|p| p > 0), "{ports:?}");
+    let d = engine.inspect_container(&id).await.unwrap();
+    assert!(d.network_settings.ports.get(&ContainerPort::udp(53)).is_some_and(Vec::is_empty), "{:?}", d.network_settings.ports);
+    let summary = engine
+        .list_containers(&ContainerListOptions { all: true, filters: Filters::new().with("id", id.clone()) })
+        .await
+        .unwrap();
+    assert!(summary[0].ports.iter().any(|p| p.private_port == 80 && p.public_port.is_some()), "{:?}", summary[0].ports);
+
+    let stats: Vec<berth_engine::ContainerStats> = within("stats", engine.stats(&id, false).try_collect()).await.unwrap();
+    assert_eq!(stats.len(), 1);
+    assert_eq!(stats[0].id, id);
+    assert!(stats[0].pids >= 1, "{:?}", stats[0]);
+}
+
+async fn full_spec_round_trip(engine: Arc<dyn Engine>, test: &str) {
+    use berth_engine::{LogConfig, Mount, MountKind, RestartPolicy, RestartPolicyName, TmpfsOptions, Ulimit, VolumeMountOptions};
+    let mut s = spec(test, "full", &["sleep", "3600"]);
+    s.config.entrypoint = Some(vec!["/bin/sh".into(), "-c".into(), "exec \"$@\"".into(), "--".into()]);
+    s.config.hostname = Some("web".into());
+    s.config.domainname = Some("example.test".into());
+    s.config.user = Some("1000:1000".into());
+    s.config.working_dir = Some("/srv/app".into());
+    s.config.env = vec!["A=1".into(), "B=two words".into()];
+    s.config.stop_signal = Some("SIGINT".into());
+    s.config.stop_timeout = Some(3);
+    s.config.tty = true;
+    s.config.open_stdin = true;
+    s.config.exposed_ports = vec![ContainerPort::tcp(80), ContainerPort::udp(53)];
+    s.config.healthcheck = Some(HealthConfig {
+        test: vec!["CMD-SHELL".into(), "true".into()],
+        interval: Some(Duration::from_secs(5)),
+        timeout: Some(Duration::from_secs(2)),
+        retries: Some(4),
+        start_period: Some(Duration::from_secs(1)),
+        start_interval: None,
+    });
+    let h = &mut s.host_config;
+    h.port_bindings.insert(ContainerPort::tcp(80), vec![PortBinding { host_ip: Some("127.0.0.1".into()), host_port: Some("18080".into()) }]);
+    h.binds = vec![format!("{}:/data:ro", unique(test, "vol"))];
+    h.mounts = vec![
+        Mount {
+            kind: MountKind::Tmpfs,
+            target: "/scratch".into(),
+            tmpfs: Some(TmpfsOptions { size_bytes: Some(1 << 20), mode: Some(0o1777), options: Vec::new() }),
+            ..Default::default()
+        },
+        Mount {
+            kind: MountKind::Volume,
+            source: Some(unique(test, "cache")),
+            target: "/cache".into(),
+            volume: Some(VolumeMountOptions { no_copy: true, labels: labels(test), ..Default::default() }),
+            ..Default::default()
+        },
+    ];
+    h.tmpfs = BTreeMap::from([("/run/t".to_owned(), "size=65536".to_owned())]);
+    h.dns = vec!["10.0.0.53".into()];
+    h.dns_search = vec!["example.test".into()];
+    h.dns_options = vec!["ndots:2".into()];
+    h.extra_hosts = vec!["db.local:10.0.0.5".into()];
+    h.restart_policy = Some(RestartPolicy { name: RestartPolicyName::OnFailure, maximum_retry_count: Some(2) });
+    h.init = Some(true);
+    h.cap_add = vec!["NET_ADMIN".into()];
+    h.cap_drop = vec!["MKNOD".into()];
+    h.sysctls = BTreeMap::from([("net.core.somaxconn".to_owned(), "1024".to_owned())]);
+    h.ulimits = vec![Ulimit { name: "nofile".into(), soft: 1024, hard: 2048 }];
+    h.security_opt = vec!["no-new-privileges:true".into()];
+    h.shm_size = Some(64 << 20);
+    h.readonly_rootfs = true;
+    h.log_config = Some(LogConfig { driver: "json-file".into(), options: BTreeMap::from([("max-size".to_owned(), "1m".to_owned())]) });
+    h.resources.memory = Some(64 << 20);
+    h.resources.memory_reservation = Some(32 << 20);
+    h.resources.nano_cpus = Some(500_000_000);
+    h.resources.cpu_shares = Some(512);
+    h.resources.pids_limit = Some(100);
+    h.oom_score_adj = Some(100);
+    h.group_add = vec!["audio".into()];
+    h.network_mode = Some("bridge".into());
+
+    let id = engine.create_container(&s).await.unwrap().id;
+    let d = engine.inspect_container(&id).await.unwrap();
+    let c = &d.config;
+    assert_eq!(c.entrypoint, s.config.entrypoint);
+    assert_eq!(c.cmd, s.config.cmd);
+    assert_eq!(c.hostname.as_deref(), Some("web"));
+    assert_eq!(c.domainname.as_deref(), Some("example.test"));
+    assert_eq!(c.user.as_deref(), Some("1000:1000"));
+    assert_eq!(c.working_dir.as_deref(), Some("/srv/app"));
+    assert!(c.env.contains(&"B=two words".to_owned()), "{:?}", c.env);
+    assert_eq!(c.stop_signal.as_deref(), Some("SIGINT"));
+    assert_eq!(c.stop_timeout, Some(3));
+    assert!(c.tty && c.open_stdin);
+    assert_eq!(c.exposed_ports, vec![ContainerPort::udp(53), ContainerPort::tcp(80)], "sorted by port");
+    assert_eq!(c.healthcheck, s.config.healthcheck);
+    let h = &d.host_config;
+    assert_eq!(h.port_bindings, s.host_config.port_bindings);
+    assert_eq!(h.binds, s.host_config.binds);
+    assert_eq!(h.mounts.len(), 2, "{:?}", h.mounts);
+    assert_eq!(h.mounts[0].tmpfs, s.host_config.mounts[0].tmpfs);
+    assert_eq!(h.mounts[1].source, s.host_config.mounts[1].source);
+    assert!(h.mounts[1].volume.as_ref().is_some_and(|v| v.no_copy), "{:?}", h.mounts[1]);
+    assert_eq!(h.tmpfs, s.host_config.tmpfs);
+    assert_eq!((&h.dns, &h.dns_search, &h.dns_options), (&s.host_config.dns, &s.host_config.dns_search, &s.host_config.dns_options));
+    assert_eq!(h.extra_hosts, s.host_config.extra_hosts);
+    assert_eq!(h.restart_policy, s.host_config.restart_policy);
+    assert_eq!(h.init, Some(true));
+    assert_eq!((&h.cap_add, &h.cap_drop), (&s.host_config.cap_add, &s.host_config.cap_drop));
+    assert_eq!(h.sysctls, s.host_config.sysctls);
+    assert_eq!(h.ulimits, s.host_config.ulimits);
+    assert_eq!(h.security_opt, s.host_config.security_opt);
+    assert_eq!(h.shm_size, Some(64 << 20));
+    assert!(h.readonly_rootfs);
+    assert_eq!(h.log_config, s.host_config.log_config);
+    assert_eq!(h.resources.memory, Some(64 << 20));
+    assert_eq!(h.resources.memory_reservation, Some(32 << 20));
+    assert_eq!(h.resources.nano_cpus, Some(500_000_000));
+    assert_eq!(h.resources.cpu_shares, Some(512));
+    assert_eq!(h.resources.pids_limit, Some(100));
+    assert_eq!(h.oom_score_adj, Some(100));
+    assert_eq!(h.group_add, vec!["audio"]);
+    assert_eq!(h.network_mode.as_deref(), Some("bridge"));
+    // The named volumes were created on the way.
+    assert!(engine.inspect_volume(&unique(test, "vol")).await.is_ok());
+    assert!(engine.inspect_volume(&unique(test, "cache")).await.is_ok());
+    engine.remove_container(&id, &RemoveOptions { force: true, volumes: true, link: false }).await.unwrap();
+    engine.remove_volume(&unique(test, "vol"), true).await.unwrap();
+    engine.remove_volume(&unique(test, "cache"), true).await.unwrap();
 }

@@ -318,7 +318,8 @@ impl tokio::io::AsyncWrite for FakeStdin {
 /// Where a log or output stream reads from.
 #[derive(Clone)]
 enum Source {
-    Container { id: String, options: LogsOptions },
+    /// A container's log; `attach` also waits for a created container to start.
+    Container { id: String, options: LogsOptions, attach: bool },
     Exec { id: String },
 }
 
@@ -337,7 +338,7 @@ impl Cursor {
     fn poll_frames(&mut self) -> EngineResult<(Vec<LogFrame>, bool)> {
         let s = self.inner.lock();
         match &self.source {
-            Source::Container { id, options } => {
+            Source::Container { id, options, attach } => {
                 let Ok(idx) = s.container_index(id) else {
                     if self.first {
                         return Err(EngineError::not_found(ObjectKind::Container, id.clone()));
@@ -379,7 +380,7 @@ impl Cursor {
                     })
                     .collect();
                 self.pos = c.logs.len();
-                let more = c.is_running() && until.is_none();
+                let more = (c.is_running() || (*attach && c.status == ContainerStatus::Created)) && until.is_none();
                 Ok((frames, more))
             }
             Source::Exec { id } => {
@@ -1045,7 +1046,7 @@ impl Engine for FakeEngine {
             let attrs = c.event_attributes();
             s.containers.push(c.clone());
             for (net, cfg) in wanted {
-                let st = s.endpoint_state(&net, &cfg, &id)?;
+                let st = s.endpoint_state(&net, &cfg, &id, false)?;
                 c.endpoints.insert(net, (cfg, st));
             }
             if let Some(last) = s.containers.last_mut() {
@@ -1233,7 +1234,7 @@ impl Engine for FakeEngine {
     }
 
     fn logs(&self, id: &str, options: &LogsOptions) -> EngineStream<LogFrame> {
-        frames_stream(&self.inner, Source::Container { id: id.to_owned(), options: options.clone() }, 0, options.follow)
+        frames_stream(&self.inner, Source::Container { id: id.to_owned(), options: options.clone(), attach: false }, 0, options.follow)
     }
 
     async fn attach_container(&self, id: &str, options: &AttachOptions) -> EngineResult<AttachedIo> {
@@ -1244,7 +1245,7 @@ impl Engine for FakeEngine {
             })
         })?;
         let logs = LogsOptions { follow: true, stdout: options.stdout, stderr: options.stderr, ..Default::default() };
-        let output = frames_stream(&self.inner, Source::Container { id: cid.clone(), options: logs }, start, options.stream);
+        let output = frames_stream(&self.inner, Source::Container { id: cid.clone(), options: logs, attach: true }, start, options.stream);
         let input: crate::StdinWriter = if options.stdin {
             Box::pin(FakeStdin { inner: Arc::downgrade(&self.inner), target: Target::Container(cid) })
         } else {
@@ -1273,7 +1274,11 @@ impl Engine for FakeEngine {
                     message: format!("endpoint with name {} already exists in network {net_name}", s.containers[idx].name),
                 });
             }
-            let st = s.endpoint_state(&net_name, &options.endpoint, &cid)?;
+            let running = s.containers[idx].is_running();
+            let mut st = s.endpoint_state(&net_name, &options.endpoint, &cid, running)?;
+            if running {
+                st.endpoint_id = s.new_id("endpoint");
+            }
             s.containers[idx].endpoints.insert(net_name.clone(), (options.endpoint.clone(), st));
             if s.containers[idx].is_running() {
                 let mut a = BTreeMap::new();
@@ -1797,6 +1802,7 @@ impl Engine for FakeEngine {
             let containers = s
                 .containers
                 .iter()
+                .filter(|c| c.is_running())
                 .filter_map(|c| {
                     let (_, st) = c.endpoints.get(&n.name)?;
                     Some((
@@ -2236,5 +2242,194 @@ impl FakeEngine {
             s.emit(ev, "remove", &o.id, a);
             Ok(((), Vec::new()))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::container::{RestartPolicy, RestartPolicyName};
+
+    fn engine() -> FakeEngine {
+        let f = FakeEngine::with_options(ApiVersion::new(1, 41), Some(1_700_000_000), false);
+        f.add_image("busybox", ImageConfig { cmd: vec!["sh".into()], ..Default::default() });
+        f
+    }
+
+    fn spec(name: &str, cmd: &[&str]) -> ContainerCreate {
+        let mut s = ContainerCreate { name: Some(name.to_owned()), ..Default::default() };
+        s.config.image = "busybox".into();
+        s.config.cmd = Some(cmd.iter().map(|c| (*c).to_owned()).collect());
+        s
+    }
+
+    #[tokio::test]
+    async fn ids_and_times_are_deterministic() {
+        let a = engine();
+        let b = engine();
+        let ida = a.create_container(&spec("x1", &["true"])).await.unwrap().id;
+        let idb = b.create_container(&spec("x1", &["true"])).await.unwrap().id;
+        assert_eq!(ida, idb);
+        let ca = a.inspect_container(&ida).await.unwrap().created;
+        let cb = b.inspect_container(&idb).await.unwrap().created;
+        assert_eq!(ca, cb);
+        assert!(ca.starts_with("2023-11-14T22:13:20."), "{ca}");
+        // Unique prefixes resolve.
+        assert_eq!(a.inspect_container(&ida[..8]).await.unwrap().id, ida);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn restart_policy_restarts_until_stopped() {
+        let f = engine();
+        let mut s = spec("r1", &["sh", "-c", "echo boot; exit 1"]);
+        s.host_config.restart_policy = Some(RestartPolicy { name: RestartPolicyName::OnFailure, maximum_retry_count: Some(2) });
+        let id = f.create_container(&s).await.unwrap().id;
+        f.start_container(&id).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let d = f.inspect_container(&id).await.unwrap();
+        assert_eq!(d.restart_count, 2);
+        assert_eq!(d.state.status, ContainerStatus::Exited);
+        assert_eq!(d.state.exit_code, 1);
+        let starts = f.events_log().iter().filter(|e| e.action == "start").count();
+        assert_eq!(starts, 3);
+
+        let mut s = spec("r2", &["sleep", "infinity"]);
+        s.host_config.restart_policy = Some(RestartPolicy { name: RestartPolicyName::Always, maximum_retry_count: None });
+        let id = f.create_container(&s).await.unwrap().id;
+        f.start_container(&id).await.unwrap();
+        f.exit_container(&id, 2).unwrap();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(f.inspect_container(&id).await.unwrap().state.status, ContainerStatus::Running);
+        f.stop_container(&id, &StopOptions::default()).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert_eq!(f.inspect_container(&id).await.unwrap().state.status, ContainerStatus::Exited);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn health_follows_checks_and_tests() {
+        let f = engine();
+        let mut s = spec("h1", &["sleep", "infinity"]);
+        s.config.healthcheck = Some(crate::HealthConfig {
+            test: vec!["CMD-SHELL".into(), "exit 1".into()],
+            interval: Some(Duration::from_secs(2)),
+            retries: Some(2),
+            ..Default::default()
+        });
+        let id = f.create_container(&s).await.unwrap().id;
+        f.start_container(&id).await.unwrap();
+        let h = |f: &FakeEngine| f.read(|s| s.containers[0].health.clone().map(|h| h.status));
+        assert_eq!(h(&f), Some(HealthStatus::Starting));
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(h(&f), Some(HealthStatus::Starting));
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(h(&f), Some(HealthStatus::Unhealthy));
+        f.set_health(&id, HealthStatus::Healthy).unwrap();
+        assert_eq!(h(&f), Some(HealthStatus::Healthy));
+        let actions: Vec<String> = f.events_log().into_iter().map(|e| e.action).filter(|a| a.starts_with("health")).collect();
+        assert_eq!(actions, vec!["health_status: unhealthy", "health_status: healthy"]);
+    }
+
+    #[tokio::test]
+    async fn injected_failures_and_call_log() {
+        let f = engine();
+        f.inject_failure("start_container", Some("c1"), EngineError::Api { status: 500, message: "boom".into() });
+        let id = f.create_container(&spec("c1", &["sleep", "1"])).await.unwrap().id;
+        let err = f.start_container("c1").await.unwrap_err();
+        assert_eq!(err.to_string(), "boom");
+        f.start_container("c1").await.unwrap();
+        assert_eq!(f.calls(), vec!["create_container c1", "start_container c1"]);
+        assert_eq!(f.inspect_container(&id).await.unwrap().state.status, ContainerStatus::Running);
+    }
+
+    #[tokio::test]
+    async fn exec_cat_echoes_stdin() {
+        use tokio::io::AsyncWriteExt;
+        let f = engine();
+        let id = f.create_container(&spec("e1", &["sleep", "infinity"])).await.unwrap().id;
+        f.start_container(&id).await.unwrap();
+        let exec = f
+            .create_exec(&id, &ExecConfig { cmd: vec!["cat".into()], attach_stdin: true, attach_stdout: true, ..Default::default() })
+            .await
+            .unwrap();
+        let ExecStarted::Attached(mut io) = f.start_exec(&exec, &ExecStartOptions::default()).await.unwrap() else {
+            panic!("attached");
+        };
+        io.input.write_all(b"ping\n").await.unwrap();
+        io.input.shutdown().await.unwrap();
+        let frames: Vec<LogFrame> = io.output.try_collect().await.unwrap();
+        assert_eq!(frames, vec![LogFrame::new(OutputStream::Stdout, &b"ping\n"[..])]);
+        assert_eq!(f.inspect_exec(&exec).await.unwrap().exit_code, Some(0));
+        let err = f.start_exec(&exec, &ExecStartOptions::default()).await.unwrap_err();
+        assert!(err.is_conflict());
+    }
+
+    #[tokio::test]
+    async fn swarm_objects() {
+        let f = engine();
+        let err = f.list_services(&ListOptions::default()).await.unwrap_err();
+        assert_eq!(err.status(), Some(503));
+        let node = f.swarm_init(None).await.unwrap();
+        assert_eq!(f.info().await.unwrap().swarm, SwarmState::Active);
+        assert_eq!(f.list_nodes(&ListOptions::default()).await.unwrap()[0].id, node);
+        let mut spec = ServiceSpec { name: "stack_web".into(), ..Default::default() };
+        spec.labels.insert("com.docker.stack.namespace".into(), "stack".into());
+        spec.container.image = "busybox".into();
+        spec.mode = ServiceMode::Replicated { replicas: 3 };
+        let id = f.create_service(&spec, None).await.unwrap();
+        assert!(f.create_service(&spec, None).await.unwrap_err().is_conflict());
+        let filters = Filters::new().label("com.docker.stack.namespace=stack");
+        let listed = f.list_services(&ListOptions { filters: filters.clone() }).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].desired_tasks, Some(3));
+        let tasks = f.list_tasks(&ListOptions { filters: Filters::new().with("service", "stack_web") }).await.unwrap();
+        assert_eq!(tasks.len(), 3);
+        let v = f.inspect_service(&id).await.unwrap().version;
+        spec.mode = ServiceMode::Replicated { replicas: 1 };
+        f.update_service(&id, v, &spec, None).await.unwrap();
+        assert_eq!(f.update_service(&id, v, &spec, None).await.unwrap_err().status(), Some(500));
+        assert_eq!(f.list_tasks(&ListOptions::default()).await.unwrap().len(), 1);
+        let sec = f
+            .create_secret(&SwarmObjectCreate { name: "stack_pw".into(), data: b"x".to_vec(), ..Default::default() })
+            .await
+            .unwrap();
+        let cfg = f
+            .create_config(&SwarmObjectCreate { name: "stack_cfg".into(), data: b"y".to_vec(), ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(f.list_secrets(&ListOptions::default()).await.unwrap()[0].data, None);
+        assert_eq!(f.list_configs(&ListOptions::default()).await.unwrap()[0].data.as_deref(), Some(&b"y"[..]));
+        f.remove_secret(&sec).await.unwrap();
+        f.remove_config(&cfg).await.unwrap();
+        assert!(f.remove_config(&cfg).await.unwrap_err().is_not_found());
+        f.remove_service(&id).await.unwrap();
+        f.swarm_leave(true).await.unwrap();
+        assert_eq!(f.info().await.unwrap().swarm, SwarmState::Inactive);
+    }
+
+    #[tokio::test]
+    async fn pull_push_and_build_use_the_fake_registry() {
+        let f = engine();
+        let err: Vec<EngineResult<ProgressEvent>> = f.pull_image(&PullOptions { reference: "nginx".into(), ..Default::default() }).collect().await;
+        assert!(err[0].as_ref().unwrap_err().is_not_found());
+        f.add_registry_image("nginx:1.25", ImageConfig { cmd: vec!["nginx".into()], ..Default::default() });
+        let ok: Vec<ProgressEvent> =
+            f.pull_image(&PullOptions { reference: "docker.io/library/nginx:1.25".into(), ..Default::default() }).try_collect().await.unwrap();
+        assert!(ok.last().and_then(|p| p.status.clone()).unwrap_or_default().contains("nginx:1.25"));
+        assert_eq!(f.inspect_image("nginx:1.25").await.unwrap().config.cmd, vec!["nginx"]);
+        let pushed: Vec<ProgressEvent> = f.push_image(&PushOptions { reference: "nginx:1.25".into(), auth: None }).try_collect().await.unwrap();
+        assert!(!pushed.is_empty());
+        let mut ctx = TarBuilder::new();
+        ctx.file("sub/Dockerfile.dev", b"FROM nginx:1.25 AS base\nFROM base AS dev\nEXPOSE 8080\nFROM scratch\n").unwrap();
+        let opts = BuildOptions {
+            dockerfile: Some("sub/Dockerfile.dev".into()),
+            target: Some("dev".into()),
+            tags: vec!["app:dev".into()],
+            ..Default::default()
+        };
+        let events: Vec<BuildEvent> = f.build_image(&opts, crate::bytes_stream(ctx.finish())).try_collect().await.unwrap();
+        assert!(events.iter().any(|e| matches!(e, BuildEvent::ImageId(_))));
+        let img = f.inspect_image("app:dev").await.unwrap();
+        assert_eq!(img.config.cmd, vec!["nginx"]);
+        assert_eq!(img.config.exposed_ports, vec![crate::ContainerPort::tcp(8080)]);
     }
 }

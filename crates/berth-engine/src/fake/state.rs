@@ -566,13 +566,10 @@ impl State {
         let id = c.id.clone();
         let generation = c.generation;
         let attrs = c.event_attributes();
-        let networks: Vec<(String, String, String)> = c
-            .endpoints
-            .iter()
-            .map(|(name, (_, st))| (name.clone(), st.network_id.clone(), String::new()))
-            .collect();
-        for (name, net_id, _) in networks {
-            let driver = self.networks.iter().find(|n| n.id == net_id).map(|n| n.driver.clone()).unwrap_or_default();
+        let networks: Vec<String> = c.endpoints.keys().cloned().collect();
+        for name in networks {
+            let Some(net) = self.networks.iter().find(|n| n.name == name) else { continue };
+            let (net_id, driver) = (net.id.clone(), net.driver.clone());
             let mut a = BTreeMap::new();
             a.insert("container".to_owned(), id.clone());
             a.insert("name".to_owned(), name);
@@ -634,13 +631,18 @@ impl State {
 
     fn assign_addresses(&mut self, idx: usize) {
         let names: Vec<String> = self.containers[idx].endpoints.keys().cloned().collect();
+        let cid = self.containers[idx].id.clone();
         for name in names {
             let Some(net) = self.networks.iter().find(|n| n.name == name).cloned() else { continue };
+            let Some((cfg, _)) = self.containers[idx].endpoints.get(&name).cloned() else { continue };
+            // The endpoint exists from start on: network id, endpoint id, the engine's aliases.
+            let Ok(mut st) = self.endpoint_state(&name, &cfg, &cid, true) else { continue };
+            st.endpoint_id = self.new_id("endpoint");
+            self.containers[idx].endpoints.insert(name.clone(), (cfg.clone(), st.clone()));
             let pool = net.ipam.config.first().cloned().unwrap_or_default();
             let Some((base, prefix)) = pool.subnet.as_deref().and_then(|s| s.split_once('/')).and_then(|(a, p)| Some((ipv4_parse(a)?, p.parse::<u32>().ok()?))) else {
                 continue;
             };
-            let Some((cfg, st)) = self.containers[idx].endpoints.get(&name).cloned() else { continue };
             let ip = if let Some(ip) = cfg.ipv4_address.clone() {
                 ip
             } else {
@@ -843,6 +845,7 @@ impl State {
         attrs.insert("exitCode".to_owned(), code.to_string());
         let endpoints: Vec<(String, String)> = c.endpoints.iter().map(|(n, (_, st))| (n.clone(), st.network_id.clone())).collect();
         for (_, st) in c.endpoints.values_mut() {
+            st.endpoint_id.clear();
             st.ip_address = None;
             st.ip_prefix_len = None;
             st.gateway = None;
@@ -991,13 +994,14 @@ impl State {
 
     // ------------------------------------------------------------ networks
 
-    /// The endpoint a container gets on a network.
-    pub fn endpoint_state(&self, network: &str, cfg: &EndpointConfig, container_id: &str) -> EngineResult<EndpointState> {
+    /// The endpoint a container has on a network: before its first start only what was asked
+    /// for (the engine fills in the network id and its own aliases when the endpoint is made).
+    pub fn endpoint_state(&self, network: &str, cfg: &EndpointConfig, container_id: &str, attached: bool) -> EngineResult<EndpointState> {
         let i = self.network_index(network)?;
         let n = &self.networks[i];
         let mut aliases = cfg.aliases.clone();
         let mut dns_names = Vec::new();
-        if !matches!(n.name.as_str(), "bridge" | "host" | "none") {
+        if attached && !matches!(n.name.as_str(), "bridge" | "host" | "none") {
             dns_names.extend(aliases.iter().cloned());
             if let Ok(ci) = self.container_index(container_id) {
                 dns_names.insert(0, self.containers[ci].name.clone());
@@ -1008,7 +1012,7 @@ impl State {
             }
         }
         Ok(EndpointState {
-            network_id: n.id.clone(),
+            network_id: if attached { n.id.clone() } else { String::new() },
             endpoint_id: String::new(),
             aliases,
             dns_names,

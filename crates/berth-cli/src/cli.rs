@@ -1,0 +1,63 @@
+//! The command line, as Docker Compose defines it: global project flags, then a command.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands::config::ConfigArgs;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "berth",
+    version,
+    about = "Define and run multi-container applications (Docker Compose, in Rust)",
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command understands; they come before the command name.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Compose configuration files
+    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    pub files: Vec<String>,
+    /// Project name
+    #[arg(short = 'p', long = "project-name", global = true)]
+    pub project_name: Option<String>,
+    /// Specify an alternate working directory (default: the path of the first specified Compose file)
+    #[arg(long, global = true)]
+    pub project_directory: Option<PathBuf>,
+    /// Specify an alternate environment file
+    #[arg(long = "env-file", id = "env_file", global = true)]
+    pub env_files: Vec<String>,
+    /// Specify a profile to enable
+    #[arg(long = "profile", id = "profile", global = true)]
+    pub profiles: Vec<String>,
+    /// Set type of progress output (auto, tty, plain, json, quiet)
+    #[arg(long, global = true, default_value = "auto")]
+    pub progress: String,
+    /// Control when to print ANSI control characters ("never"|"always"|"auto")
+    #[arg(long, global = true, default_value = "auto")]
+    pub ansi: String,
+    /// Control max parallelism, -1 for unlimited
+    #[arg(long, global = true, default_value_t = -1, allow_hyphen_values = true)]
+    pub parallel: i64,
+    /// Execute command in dry run mode
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// Run compose in backward compatibility mode
+    #[arg(long, global = true)]
+    pub compatibility: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse, resolve and render compose file in canonical format
+    #[command(alias = "convert")]
+    Config(ConfigArgs),
+}

@@ -1,0 +1,39 @@
+//! Exit codes, as Docker Compose uses them, and how errors are shown.
+
+use berth_spec::ErrorKind;
+
+/// A compose file or an env file was not found.
+pub const FILE_NOT_FOUND: u8 = 14;
+/// A compose file could not be parsed or is invalid.
+pub const PARSE_FAILURE: u8 = 15;
+/// The command line is wrong (unknown flag or command).
+pub const USAGE: u8 = 16;
+/// Any other failure.
+pub const FAILURE: u8 = 1;
+
+/// The exit code for an error, and the text to print on stderr.
+pub fn describe(err: &anyhow::Error) -> (u8, String) {
+    if let Some(spec) = err.downcast_ref::<berth_spec::Error>() {
+        let code = match spec.kind {
+            ErrorKind::NotFound => FILE_NOT_FOUND,
+            ErrorKind::Invalid | ErrorKind::Unsupported | ErrorKind::Io => PARSE_FAILURE,
+        };
+        return (code, spec.render());
+    }
+    if let Some(usage) = err.downcast_ref::<UsageError>() {
+        return (USAGE, usage.0.clone());
+    }
+    (FAILURE, format!("{err:#}"))
+}
+
+/// A command-line mistake found after parsing (conflicting flags, bad values).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
