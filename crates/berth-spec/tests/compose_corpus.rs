@@ -26,7 +26,8 @@ fn corpus_dir() -> PathBuf {
         "conformance corpus not found at {} (set BERTH_CORPUS)",
         dir.display()
     );
-    dir
+    // Without `..` parts, as the loader cleans the paths it resolves.
+    std::fs::canonicalize(&dir).unwrap_or(dir)
 }
 
 /// The fixtures about composition, relative to the corpus.
