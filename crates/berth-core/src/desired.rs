@@ -451,6 +451,76 @@ mod tests {
         assert_eq!(web.dependencies(), vec!["db", "cache", "vpn"]);
     }
 
+    fn project(json: &serde_json::Value) -> Project {
+        berth_spec::de::from_node(&berth_spec::Node::from_json(json)).expect("valid project")
+    }
+
+    #[test]
+    fn from_project() {
+        let mut project = project(&serde_json::json!({
+            "name": "lab",
+            "services": {
+                "web": {
+                    "image": "nginx",
+                    "command": null,
+                    "entrypoint": null,
+                    "depends_on": {
+                        "db": {"condition": "service_healthy", "restart": true, "required": true},
+                        "debug": {"condition": "service_started", "required": false}
+                    },
+                    "links": ["db:database"],
+                    "volumes_from": ["db:ro", "container:abc"],
+                    "ipc": "service:db",
+                    "networks": {"default": null, "back": null},
+                    "volumes": [
+                        {"type": "volume", "source": "data", "target": "/data"},
+                        {"type": "volume", "target": "/cache"},
+                        {"type": "bind", "source": "/src", "target": "/src"}
+                    ],
+                    "x-lifecycle": "force_recreate"
+                },
+                "db": {"command": null, "entrypoint": null, "scale": 2, "networks": {"back": null}}
+            },
+            "networks": {
+                "default": {"name": "lab_default", "ipam": {}},
+                "back": {"name": "outside", "ipam": {}, "external": true}
+            },
+            "volumes": {"data": {"name": "lab_data", "labels": {"a": "b"}}}
+        }));
+        project.disabled_services.insert("debug".into(), ServiceConfig { profiles: vec!["dev".into()], ..ServiceConfig::default() });
+        let digests = BTreeMap::from([("nginx".to_owned(), "sha256:1".to_owned())]);
+        let desired = desired_from_project(&project, &digests).expect("hashable");
+
+        let web = desired.services.get("web").expect("web");
+        assert_eq!(web.scale, 1);
+        assert_eq!((web.image.as_str(), web.has_image, web.image_digest.as_deref()), ("nginx", true, Some("sha256:1")));
+        assert_eq!(web.depends_on.get("db").map(|d| (&d.condition, d.required, d.restart)), Some((&Condition::Healthy, true, true)));
+        assert_eq!(web.links, ["db"]);
+        assert_eq!(web.volumes_from, ["db"]);
+        assert_eq!(web.shared_namespaces, ["db"]);
+        assert_eq!(web.networks, ["back", "default"]);
+        assert_eq!(web.named_volumes, ["data"]);
+        assert_eq!(web.anonymous_volumes, ["/cache"]);
+        assert!(web.force_recreate);
+        // The optional dependency on a service outside the project does not count in the hash.
+        let mut without = project.services.get("web").expect("web").clone();
+        without.depends_on.remove("debug");
+        assert_eq!(web.config_hash, service_hash(&without).expect("hashable"));
+        assert!(web.config.as_ref().is_some_and(|c| c.get("depends_on").is_some_and(|d| d.get("debug").is_none())));
+
+        let db = desired.services.get("db").expect("db");
+        assert_eq!((db.scale, db.image.as_str(), db.has_image, db.image_digest.as_deref()), (2, "lab-db", false, None));
+        assert_eq!(desired.disabled_services.get("debug"), Some(&vec!["dev".to_owned()]));
+
+        let back = desired.networks.get("back").expect("back");
+        assert!(back.external);
+        assert_eq!(back.name, "outside");
+        assert_eq!(desired.networks.get("default").map(DesiredNetwork::network_label), Some("default"));
+        let data = desired.volumes.get("data").expect("data");
+        assert_eq!(data.labels.get("a").map(String::as_str), Some("b"));
+        assert_eq!(data.labels.get(labels::PROJECT).map(String::as_str), Some("lab"));
+    }
+
     #[test]
     fn conditions_parse() {
         for word in ["service_started", "service_healthy", "service_completed_successfully", "running_or_healthy", "x"] {
