@@ -77,9 +77,7 @@ fn load_model_from(discovery: &Discovery, flags: LoadFlags) -> Result<(Node, Str
         skip_consistency: !flags.consistency,
         ..LoadOptions::default()
     };
-    let mut env = details.environment.clone();
-    let name = loader::project_name(&details, &options, &mut env)?;
-    let model = loader::load_model(&details, &options)?;
+    let (model, name) = loader::load_model_and_name(&details, &options)?;
     let mut warnings = discovery.warnings.clone();
     warnings.extend(options.warnings.into_inner());
     Ok((model, name, warnings))
