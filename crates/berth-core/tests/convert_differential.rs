@@ -19,7 +19,7 @@ use std::process::Command;
 
 use berth_core::convert::{
     container_create, container_name, file_injections, network_create, volume_create, ContainerOptions,
-    ContainerPlan, CreateContext, ResolvedReferences,
+    ContainerPlan, CreateContext, OneOff, ResolvedReferences,
 };
 use berth_engine::archive::read_tar;
 use berth_engine::{ApiVersion, ConnectOptions, DockerEngine, Engine, NetworkConnect};
@@ -154,7 +154,7 @@ fn spec_views(project: &Project, image_config: &Value, api: ApiVersion, image_di
     let mut containers = Map::new();
     let mut files = Map::new();
     for planned in plan_all(project, api, image_digest, hashes, ids) {
-        let v = daemon_effects(spec_value(&planned.plan), image_config, api.minor);
+        let v = daemon_effects(spec_value(&planned.plan), image_config, api.minor, false);
         containers.insert(planned.name.clone(), normalize(v, &placeholders, None));
         let f = spec_files(project, &planned.service);
         if f.as_object().is_some_and(|o| !o.is_empty()) {
@@ -182,9 +182,40 @@ fn spec_views(project: &Project, image_config: &Value, api: ApiVersion, image_di
     json!({"containers": containers, "files": files, "networks": networks, "volumes": volumes})
 }
 
+/// The service `docker compose run -d --no-deps db true` runs, and how.
+const ONE_OFF_SERVICE: &str = "db";
+/// The slug the offline comparison uses in place of the run's random one.
+const FAKE_SLUG: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/// `run -d --no-deps db true`: the service with its command replaced (what the `run` command
+/// does to the service before converting it), interactive (`-i` is on by default), no TTY.
+fn one_off_plan(project: &Project, api: ApiVersion, slug: &str, hash: &str, image_digest: &str) -> ContainerPlan {
+    let mut service = project.services[ONE_OFF_SERVICE].clone();
+    service.command = Some(vec!["true".to_owned()]);
+    let options = ContainerOptions {
+        config_hash: hash.to_owned(),
+        image_digest: Some(image_digest.to_owned()),
+        one_off: Some(OneOff { slug: slug.to_owned(), interactive: true, ..OneOff::default() }),
+        ..ContainerOptions::default()
+    };
+    container_create(&CreateContext::new(project, api), &service, 1, &options).expect("one-off plan")
+}
+
+fn slug_placeholders(mut p: Placeholders, slug: &str) -> Placeholders {
+    p.add(slug, "<slug>");
+    p.add(slug.get(..12).unwrap_or(slug), "<slug12>");
+    p
+}
+
+fn one_off_spec_view(project: &Project, image_config: &Value, api: ApiVersion) -> Value {
+    let plan = one_off_plan(project, api, FAKE_SLUG, "<hash>", "<image-id>");
+    let v = daemon_effects(spec_value(&plan), image_config, api.minor, true);
+    normalize(v, &slug_placeholders(dir_placeholders(), FAKE_SLUG), None)
+}
+
 fn views_differences(want: &Value, got: &Value) -> Vec<String> {
     let mut diffs = Vec::new();
-    for section in ["containers", "files", "networks", "volumes"] {
+    for section in ["containers", "files", "networks", "volumes", "oneoff"] {
         diffs.extend(compare(section, &want[section], &got[section]));
     }
     diffs
@@ -198,7 +229,8 @@ fn specs_match_the_recorded_reference() {
     .expect("expected.json is not JSON");
     let project = load();
     let ids = |name: &str| format!("<id:{name}>");
-    let mine = spec_views(&project, &recorded["image"], RECORDED_API, "<image-id>", &BTreeMap::new(), &ids);
+    let mut mine = spec_views(&project, &recorded["image"], RECORDED_API, "<image-id>", &BTreeMap::new(), &ids);
+    mine["oneoff"] = one_off_spec_view(&project, &recorded["image"], RECORDED_API);
     assert_no_differences(&views_differences(&recorded, &mine));
 }
 
@@ -343,6 +375,18 @@ fn observe(image_id: &str, targets: &BTreeMap<String, Vec<String>>, project: &Pr
     (json!({"containers": views, "files": files, "networks": networks, "volumes": volumes}), hashes)
 }
 
+/// The view of a finished one-off container, its slug and its config hash.
+fn observe_one_off(id: &str, image_id: &str) -> (Value, String, String) {
+    let c = inspect_json("container", &[id.to_owned()]).into_iter().next().expect("one-off container");
+    let labels = &c["Config"]["Labels"];
+    let slug = labels["com.docker.compose.slug"].as_str().unwrap_or("").to_owned();
+    let hash = labels["com.docker.compose.config-hash"].as_str().unwrap_or("").to_owned();
+    let mut placeholders = slug_placeholders(dir_placeholders(), &slug);
+    placeholders.add(image_id, "<image-id>");
+    let short = id.get(..12).unwrap_or(id);
+    (normalize(inspect_value(&c), &placeholders, Some(short)), slug, hash)
+}
+
 /// Creates the project from berth's specs through `DockerEngine`; returns container ids by name.
 async fn create_with_berth(
     engine: &DockerEngine,
@@ -439,7 +483,12 @@ async fn reference_and_berth_create_the_same_containers() {
 
     // 1. The reference.
     docker(&["compose", "-p", PROJECT, "up", "--no-start"]).unwrap();
-    let (reference, hashes) = observe(&image_id, &targets, &project);
+    let (mut reference, hashes) = observe(&image_id, &targets, &project);
+    let one_off_id = docker(&["compose", "-p", PROJECT, "run", "-d", "--no-deps", ONE_OFF_SERVICE, "true"]).unwrap();
+    let one_off_id = one_off_id.lines().last().unwrap_or("").trim().to_owned();
+    docker(&["wait", &one_off_id]).unwrap();
+    let (reference_one_off, slug, one_off_hash) = observe_one_off(&one_off_id, &image_id);
+    reference["oneoff"] = reference_one_off;
     let image_view = json!({
         "Env": image_config["Env"], "Cmd": image_config["Cmd"],
         "Entrypoint": image_config["Entrypoint"], "Labels": image_config["Labels"],
@@ -458,12 +507,29 @@ async fn reference_and_berth_create_the_same_containers() {
     // 2. Berth's specs, without an engine, against the live reference.
     let placeholder_ids = |name: &str| format!("<id:{name}>");
     let mine = spec_views(&project, &image_view, api, "<image-id>", &hashes, &placeholder_ids);
-    let spec_diffs = views_differences(&reference, &mine);
+    let mut spec_diffs = views_differences(&reference, &mine);
+    spec_diffs.retain(|d| !d.starts_with("oneoff"));
+    let mut one_off_reference = reference["oneoff"].clone();
+    let mut fake = Placeholders::default();
+    fake.add(FAKE_SLUG, "<slug>");
+    fake.add(&FAKE_SLUG[..12], "<slug12>");
+    // The spec side uses the fake slug; compare with the reference under the same placeholders.
+    one_off_reference = normalize(one_off_reference, &fake, None);
+    spec_diffs.extend(compare("oneoff", &one_off_reference, &one_off_spec_view(&project, &image_view, api)));
 
     // 3. The same project created by berth through DockerEngine.
     remove_all();
     create_with_berth(&engine, &project, &image_id, &hashes).await;
-    let (berth, _) = observe(&image_id, &targets, &project);
+    let (mut berth, _) = observe(&image_id, &targets, &project);
+    let plan = one_off_plan(&project, api, &slug, &one_off_hash, &image_id);
+    let created = engine.create_container(&plan.create).await.expect("creating the one-off container");
+    for (network, endpoint) in &plan.connect {
+        let connect = NetworkConnect { container: created.id.clone(), endpoint: endpoint.clone() };
+        engine.connect_network(network, &connect).await.expect("connecting the one-off container");
+    }
+    engine.start_container(&created.id).await.expect("starting the one-off container");
+    docker(&["wait", &created.id]).unwrap();
+    berth["oneoff"] = observe_one_off(&created.id, &image_id).0;
     let live_diffs: Vec<String> = views_differences(&reference, &berth)
         .into_iter()
         .filter(|d| !KNOWN_ENGINE_GAPS.iter().any(|gap| d.split(':').next().is_some_and(|path| path.ends_with(gap))))

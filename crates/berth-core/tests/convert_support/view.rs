@@ -190,8 +190,13 @@ pub fn spec_value(plan: &ContainerPlan) -> Value {
         host.extend(resources);
     }
     let mut networks = Map::new();
-    for (name, e) in plan.create.networking.endpoints.iter().chain(plan.connect.iter().map(|(n, e)| (n, e))) {
+    for (name, e) in &plan.create.networking.endpoints {
         networks.insert(name.clone(), endpoint_value(e));
+    }
+    for (name, e) in &plan.connect {
+        let mut v = endpoint_value(e);
+        v["Connected"] = json!(true);
+        networks.insert(name.clone(), v);
     }
     json!({
         "Name": plan.create.name,
@@ -204,8 +209,11 @@ pub fn spec_value(plan: &ContainerPlan) -> Value {
 /// What the daemon adds to a created container that the spec does not say: the image's
 /// defaults, `MemorySwap` = 2 × `Memory`, `label=disable` for host namespaces and privileged
 /// containers, legacy links moved to the endpoints on user-defined networks, the endpoint's
-/// `IPAddress` from its static address, and no `Annotations` below API 1.43.
-pub fn daemon_effects(mut spec: Value, image_config: &Value, api_minor: u32) -> Value {
+/// `IPAddress` from its static address, no `Annotations` below API 1.43, and the hostname as
+/// an alias on user-defined networks the container was connected to or started on.
+pub fn daemon_effects(mut spec: Value, image_config: &Value, api_minor: u32, started: bool) -> Value {
+    let name = spec["Name"].as_str().unwrap_or("").to_owned();
+    let hostname = spec["Config"]["Hostname"].as_str().unwrap_or("").to_owned();
     let config = &mut spec["Config"];
     // Environment: image entries whose name the container does not set come after.
     let mut env: Vec<Value> = config["Env"].as_array().cloned().unwrap_or_default();
@@ -253,7 +261,15 @@ pub fn daemon_effects(mut spec: Value, image_config: &Value, api_minor: u32) -> 
     }
     if let Some(networks) = spec["Networks"].as_object_mut() {
         for ep in networks.values_mut() {
-            ep["IPAddress"] = ep["IPAMConfig"]["IPv4Address"].clone();
+            ep["IPAddress"] = if started { Value::Null } else { ep["IPAMConfig"]["IPv4Address"].clone() };
+            let connected = ep.as_object_mut().and_then(|o| o.remove("Connected")).is_some();
+            if (connected || started) && user_defined && !hostname.is_empty() && hostname != name {
+                if let Some(aliases) = ep["Aliases"].as_array_mut() {
+                    if !aliases.iter().any(|a| a.as_str() == Some(hostname.as_str())) {
+                        aliases.push(json!(hostname));
+                    }
+                }
+            }
         }
     }
     spec
