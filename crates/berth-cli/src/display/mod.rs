@@ -15,10 +15,13 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod clock;
+pub mod format;
 pub mod logs;
 pub mod mode;
 pub mod progress;
 pub mod style;
+pub mod table;
+pub mod template;
 pub mod warning;
 
 use std::sync::Arc;
