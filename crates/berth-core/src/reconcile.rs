@@ -914,6 +914,12 @@ fn start_phase<'a>(
     for &name in order {
         let Some(service) = model.services.get(name) else { continue };
         let before = frontier.before(graph.deps(name));
+        if service.scale == 0 {
+            // Nothing to start. (Docker Compose skips the waits too when the zero comes from
+            // `deploy.replicas`; with a bare `scale: 0` it still waits, which berth does not.)
+            frontier.set(name, Vec::new(), before);
+            continue;
+        }
         let mut waits = Vec::new();
         for (dep, config) in &service.depends_on {
             if config.condition == Condition::Started {
@@ -949,7 +955,7 @@ fn start_phase<'a>(
             ));
         }
         let mine = replicas.get(name).map_or(&[][..], Vec::as_slice);
-        if mine.is_empty() && service.scale != 0 {
+        if mine.is_empty() {
             return Err(ReconcileError::NoContainerToStart(name.to_owned()));
         }
         let mut last: Option<OpId> = None;

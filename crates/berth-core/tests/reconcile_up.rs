@@ -516,3 +516,15 @@ fn a_replica_without_a_number_cannot_be_recreated() {
         "strconv.Atoi: parsing \"x\": invalid syntax"
     );
 }
+
+#[test]
+fn scale_zero_removes_everything_and_is_not_waited_for() {
+    let mut desired = project(&["web", "db"]);
+    depends(&mut desired, "web", "db", Condition::Healthy);
+    let observed = converged(&desired);
+    service(&mut desired, "db").scale = 0;
+    assert_eq!(up(&desired, &observed), ["stop container lab-db-1 (scale down from 1 to 0)", "remove container lab-db-1 (scale down from 1 to 0)"]);
+    service(&mut desired, "db").scale = 1;
+    service(&mut desired, "web").scale = 0;
+    assert_eq!(up(&desired, &observed), ["stop container lab-web-1 (scale down from 1 to 0)", "remove container lab-web-1 (scale down from 1 to 0)"]);
+}

@@ -734,7 +734,8 @@ async fn build_then_run(engine: Arc<dyn Engine>, test: &str) {
     ctx.file(
         "Dockerfile",
         format!(
-            "FROM {IMAGE}\nARG WHO=nobody\nENV WHO=$WHO\nLABEL {TEST_LABEL}={test}\nWORKDIR /srv\nCMD [\"sh\", \"-c\", \"echo built\"]\n"
+            "FROM {IMAGE}\nARG WHO=nobody\nENV WHO=$WHO\nLABEL {TEST_LABEL}={test}\nWORKDIR /srv\n\
+             RUN grep -q 10.9.8.7 /etc/hosts && grep -q 10.9.8.6 /etc/hosts\nCMD [\"sh\", \"-c\", \"echo built\"]\n"
         )
         .as_bytes(),
     )
@@ -745,6 +746,8 @@ async fn build_then_run(engine: Arc<dyn Engine>, test: &str) {
         tags: vec![tag.clone(), extra.clone()],
         build_args: BTreeMap::from([("WHO".to_owned(), "berth".to_owned())]),
         labels: BTreeMap::from([("built.by".to_owned(), "contract".to_owned())]),
+        // Several extra hosts need repeated query parameters; the RUN step checks both arrived.
+        extra_hosts: vec!["one.test:10.9.8.7".into(), "two.test:10.9.8.6".into()],
         ..Default::default()
     };
     let events: Vec<BuildEvent> = within("build", engine.build_image(&options, bytes_stream(ctx.finish())).try_collect()).await.unwrap();

@@ -44,8 +44,12 @@ pub struct ExtendsContext<'a> {
 
 /// Resolves `extends` in every service of `root`, in place, removing the `extends` keys.
 pub fn apply_extends(root: &mut Node, ctx: &ExtendsContext<'_>) -> Result<()> {
-    let Some(map) = root.as_map_mut() else { return Ok(()) };
-    let Some(services) = map.get_mut("services") else { return Ok(()) };
+    let Some(map) = root.as_map_mut() else {
+        return Ok(());
+    };
+    let Some(services) = map.get_mut("services") else {
+        return Ok(());
+    };
     let Some(services) = services.as_map_mut() else {
         return Err(Error::invalid("services must be a mapping").at(services.span));
     };
@@ -61,7 +65,10 @@ pub fn apply_extends(root: &mut Node, ctx: &ExtendsContext<'_>) -> Result<()> {
 
 /// Adds a link to a chain, or reports the cycle it closes.
 fn track(tracker: &[ServiceRef], filename: &str, service: &str) -> Result<Vec<ServiceRef>> {
-    let link = ServiceRef { filename: filename.to_owned(), service: service.to_owned() };
+    let link = ServiceRef {
+        filename: filename.to_owned(),
+        service: service.to_owned(),
+    };
     if tracker.contains(&link) {
         let mut lines = vec!["Circular reference:".to_owned()];
         if let Some(first) = tracker.first() {
@@ -92,18 +99,25 @@ fn apply_service_extends(
     tracker: &[ServiceRef],
     post: &[ResetPaths],
 ) -> Result<Option<Node>> {
-    let Some(service) = services.get(name) else { return Ok(None) };
+    let Some(service) = services.get(name) else {
+        return Ok(None);
+    };
     if service.is_null() {
         return Ok(None);
     }
     let Some(def) = service.as_map() else {
         return Err(Error::invalid(format!("services.{name} must be a mapping")).at(service.span));
     };
-    let Some(extends) = def.get("extends") else { return Ok(Some(service.clone())) };
+    let Some(extends) = def.get("extends") else {
+        return Ok(Some(service.clone()));
+    };
     let (reference, file) = match &extends.value {
         Value::Map(m) => {
             let reference = match m.get("service") {
-                Some(Node { value: Value::String(s), .. }) => s.clone(),
+                Some(Node {
+                    value: Value::String(s),
+                    ..
+                }) => s.clone(),
                 other => {
                     return Err(Error::invalid(format!(
                         "services.{name}.extends.service must be a string"
@@ -112,11 +126,19 @@ fn apply_service_extends(
                 }
             };
             let file = match m.get("file") {
-                None | Some(Node { value: Value::Null, .. }) => None,
-                Some(Node { value: Value::String(s), .. }) => Some(s.clone()),
+                None
+                | Some(Node {
+                    value: Value::Null, ..
+                }) => None,
+                Some(Node {
+                    value: Value::String(s),
+                    ..
+                }) => Some(s.clone()),
                 Some(other) => {
-                    return Err(Error::invalid(format!("services.{name}.extends.file must be a string"))
-                        .at(other.span))
+                    return Err(Error::invalid(format!(
+                        "services.{name}.extends.file must be a string"
+                    ))
+                    .at(other.span))
                 }
             };
             (reference, file)
@@ -131,8 +153,9 @@ fn apply_service_extends(
     let mut filename = ctx.filename.clone();
     let mut other_services = None;
     if let Some(ref_path) = file {
-        let (found, resets) = extends_base_from_file(name, &reference, &ctx.filename, &ref_path, ctx, tracker)
-            .map_err(|e| e.at(extends_span))?;
+        let (found, resets) =
+            extends_base_from_file(name, &reference, &ctx.filename, &ref_path, ctx, tracker)
+                .map_err(|e| e.at(extends_span))?;
         post.extend(resets);
         other_services = Some(found);
         filename = ref_path;
@@ -151,7 +174,9 @@ fn apply_service_extends(
         Some(other) => apply_service_extends(&reference, other, ctx, &tracker, &post)?,
         None => apply_service_extends(&reference, services, ctx, &tracker, &post)?,
     };
-    let Some(mut source) = base else { return Ok(Some(service)) };
+    let Some(mut source) = base else {
+        return Ok(Some(service));
+    };
     for resets in &post {
         resets.apply_below(&mut source, &["services", name]);
     }
@@ -193,7 +218,10 @@ fn extends_base_from_file(
     ext.skip_extends = true;
     ext.skip_validation = true;
     ext.skip_default_values = true;
-    let file = ConfigFile { name: local.clone(), content: None };
+    let file = ConfigFile {
+        name: local.clone(),
+        content: None,
+    };
     let empty = Node::map(Map::new(), Span::SYNTHETIC);
     let (mut source, resets) = loader::load_yaml_file(
         &file,
@@ -229,7 +257,10 @@ fn extends_base_from_file(
     }
     crate::paths::resolve_relative_paths(&mut source, std::path::Path::new(&rel_working_dir))?;
     let services = match source.as_map_mut().and_then(|m| m.shift_remove("services")) {
-        Some(Node { value: Value::Map(m), .. }) => m,
+        Some(Node {
+            value: Value::Map(m),
+            ..
+        }) => m,
         _ => Map::new(),
     };
     Ok((services, resets))
@@ -245,8 +276,17 @@ mod tests {
     use crate::loader::{load_from_str, load_model, ConfigDetails, ConfigFile, LoadOptions};
 
     fn load(yaml: &str) -> crate::Result<serde_json::Value> {
-        load_from_str("/proj/compose.yaml", yaml, Environment::new(), Path::new("/proj"))
-            .map(|n| n.get("services").map(crate::Node::to_json).unwrap_or_default())
+        load_from_str(
+            "/proj/compose.yaml",
+            yaml,
+            Environment::new(),
+            Path::new("/proj"),
+        )
+        .map(|n| {
+            n.get("services")
+                .map(crate::Node::to_json)
+                .unwrap_or_default()
+        })
     }
 
     #[test]
@@ -287,18 +327,40 @@ mod tests {
     #[test]
     fn missing_service_is_an_error() {
         let err = load("services:\n  web:\n    extends: nope\n").unwrap_err();
-        assert_eq!(err.message, "cannot extend service \"web\" in /proj/compose.yaml: service \"nope\" not found");
+        assert_eq!(
+            err.message,
+            "cannot extend service \"web\" in /proj/compose.yaml: service \"nope\" not found"
+        );
+    }
+
+    #[test]
+    fn errors_point_at_the_extends_key() {
+        let err = load_from_str(
+            "/proj/compose.yaml",
+            "services:\n  web:\n    image: x\n    extends: nope\n",
+            Environment::new(),
+            Path::new("/proj"),
+        )
+        .unwrap_err();
+        let text = err.render();
+        assert!(text.starts_with("/proj/compose.yaml:4:14: "), "{text}");
+        assert!(text.contains("4 |     extends: nope"), "{text}");
     }
 
     #[test]
     fn cycles_name_the_chain() {
-        let err = load("services:\n  a:\n    extends: b\n  b:\n    extends: c\n  c:\n    extends: a\n").unwrap_err();
+        let err =
+            load("services:\n  a:\n    extends: b\n  b:\n    extends: c\n  c:\n    extends: a\n")
+                .unwrap_err();
         assert_eq!(
             err.message,
             "Circular reference:\n  a in /proj/compose.yaml\n  extends b in /proj/compose.yaml\n  extends c in /proj/compose.yaml\n  extends a in /proj/compose.yaml"
         );
         let err = load("services:\n  a:\n    extends: a\n").unwrap_err();
-        assert_eq!(err.message, "Circular reference:\n  a in /proj/compose.yaml\n  extends a in /proj/compose.yaml");
+        assert_eq!(
+            err.message,
+            "Circular reference:\n  a in /proj/compose.yaml\n  extends a in /proj/compose.yaml"
+        );
     }
 
     #[test]
@@ -320,11 +382,22 @@ mod tests {
     fn load_dir(dir: &Path, main: &str) -> crate::Result<serde_json::Value> {
         let details = ConfigDetails {
             working_dir: dir.to_path_buf(),
-            config_files: vec![ConfigFile { name: dir.join(main).to_string_lossy().into_owned(), content: None }],
+            config_files: vec![ConfigFile {
+                name: dir.join(main).to_string_lossy().into_owned(),
+                content: None,
+            }],
             environment: Environment::new(),
         };
-        let opts = LoadOptions { project_name: "p".into(), project_name_imperatively_set: true, ..Default::default() };
-        load_model(&details, &opts).map(|n| n.get("services").map(crate::Node::to_json).unwrap_or_default())
+        let opts = LoadOptions {
+            project_name: "p".into(),
+            project_name_imperatively_set: true,
+            ..Default::default()
+        };
+        load_model(&details, &opts).map(|n| {
+            n.get("services")
+                .map(crate::Node::to_json)
+                .unwrap_or_default()
+        })
     }
 
     #[test]
@@ -332,7 +405,11 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         write(tmp.path(), "compose.yaml", "services:\n  web:\n    extends: {file: dir/base.yaml, service: base}\n    image: mine\n");
         write(tmp.path(), "dir/base.yaml", "services:\n  base:\n    extends: {file: root.yaml, service: root}\n    environment: [B=2]\n");
-        write(tmp.path(), "dir/root.yaml", "services:\n  root:\n    image: root\n    environment: [A=1]\n    cap_add: [X]\n");
+        write(
+            tmp.path(),
+            "dir/root.yaml",
+            "services:\n  root:\n    image: root\n    environment: [A=1]\n    cap_add: [X]\n",
+        );
         let out = load_dir(tmp.path(), "compose.yaml").unwrap();
         assert_eq!(
             out["web"],
@@ -343,55 +420,113 @@ mod tests {
     #[test]
     fn file_is_interpolated_and_paths_rebased() {
         let tmp = tempfile::tempdir().unwrap();
-        write(tmp.path(), "compose.yaml", "services:\n  web:\n    extends: {file: '${DIR}/base.yaml', service: base}\n");
+        write(
+            tmp.path(),
+            "compose.yaml",
+            "services:\n  web:\n    extends: {file: '${DIR}/base.yaml', service: base}\n",
+        );
         write(tmp.path(), "sub/base.yaml", "services:\n  base:\n    build: ./ctx\n    volumes: ['./data:/data']\n    env_file: [e.env]\n");
         write(tmp.path(), "sub/e.env", "X=1\n");
         let details = ConfigDetails {
             working_dir: tmp.path().to_path_buf(),
             config_files: vec![ConfigFile {
-                name: tmp.path().join("compose.yaml").to_string_lossy().into_owned(),
+                name: tmp
+                    .path()
+                    .join("compose.yaml")
+                    .to_string_lossy()
+                    .into_owned(),
                 content: None,
             }],
             environment: [("DIR".to_owned(), "sub".to_owned())].into_iter().collect(),
         };
-        let opts = LoadOptions { project_name: "p".into(), project_name_imperatively_set: true, ..Default::default() };
+        let opts = LoadOptions {
+            project_name: "p".into(),
+            project_name_imperatively_set: true,
+            ..Default::default()
+        };
         let out = load_model(&details, &opts).unwrap();
         let web = out.get("services").unwrap().get("web").unwrap().to_json();
         let sub = tmp.path().join("sub");
-        assert_eq!(web["build"]["context"], json!(sub.join("ctx").to_string_lossy()));
-        assert_eq!(web["volumes"][0]["source"], json!(sub.join("data").to_string_lossy()));
-        assert_eq!(web["env_file"][0]["path"], json!(sub.join("e.env").to_string_lossy()));
+        assert_eq!(
+            web["build"]["context"],
+            json!(sub.join("ctx").to_string_lossy())
+        );
+        assert_eq!(
+            web["volumes"][0]["source"],
+            json!(sub.join("data").to_string_lossy())
+        );
+        assert_eq!(
+            web["env_file"][0]["path"],
+            json!(sub.join("e.env").to_string_lossy())
+        );
     }
 
     #[test]
     fn other_file_errors() {
         let tmp = tempfile::tempdir().unwrap();
-        write(tmp.path(), "compose.yaml", "services:\n  web:\n    extends: {file: base.yaml, service: nope}\n");
-        write(tmp.path(), "base.yaml", "services:\n  base:\n    image: x\n");
+        write(
+            tmp.path(),
+            "compose.yaml",
+            "services:\n  web:\n    extends: {file: base.yaml, service: nope}\n",
+        );
+        write(
+            tmp.path(),
+            "base.yaml",
+            "services:\n  base:\n    image: x\n",
+        );
         let main = tmp.path().join("compose.yaml");
         let err = load_dir(tmp.path(), "compose.yaml").unwrap_err();
         assert_eq!(
             err.message,
-            format!("cannot extend service \"web\" in {}: service \"nope\" not found in base.yaml", main.display())
+            format!(
+                "cannot extend service \"web\" in {}: service \"nope\" not found in base.yaml",
+                main.display()
+            )
         );
-        write(tmp.path(), "compose.yaml", "services:\n  web:\n    extends: {file: empty.yaml, service: x}\n");
+        write(
+            tmp.path(),
+            "compose.yaml",
+            "services:\n  web:\n    extends: {file: empty.yaml, service: x}\n",
+        );
         write(tmp.path(), "empty.yaml", "x-a: 1\n");
         let err = load_dir(tmp.path(), "compose.yaml").unwrap_err();
         assert_eq!(
             err.message,
-            format!("cannot extend service \"web\" in {}: no services section", tmp.path().join("empty.yaml").display())
+            format!(
+                "cannot extend service \"web\" in {}: no services section",
+                tmp.path().join("empty.yaml").display()
+            )
         );
-        write(tmp.path(), "compose.yaml", "services:\n  web:\n    extends: {file: missing.yaml, service: x}\n");
+        write(
+            tmp.path(),
+            "compose.yaml",
+            "services:\n  web:\n    extends: {file: missing.yaml, service: x}\n",
+        );
         let err = load_dir(tmp.path(), "compose.yaml").unwrap_err();
-        assert!(err.message.contains("no such file or directory"), "{}", err.message);
+        assert!(
+            err.message.contains("no such file or directory"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
     fn cycle_across_files() {
         let tmp = tempfile::tempdir().unwrap();
-        write(tmp.path(), "compose.yaml", "services:\n  web:\n    extends: {file: b.yaml, service: x}\n");
-        write(tmp.path(), "b.yaml", "services:\n  x:\n    extends: {file: b.yaml, service: x}\n");
+        write(
+            tmp.path(),
+            "compose.yaml",
+            "services:\n  web:\n    extends: {file: b.yaml, service: x}\n",
+        );
+        write(
+            tmp.path(),
+            "b.yaml",
+            "services:\n  x:\n    extends: {file: b.yaml, service: x}\n",
+        );
         let err = load_dir(tmp.path(), "compose.yaml").unwrap_err();
-        assert_eq!(err.message, "Circular reference:\n  web in b.yaml\n  extends x in b.yaml\n  extends x in b.yaml");
+        assert_eq!(
+            err.message,
+            "Circular reference:\n  web in b.yaml\n  extends x in b.yaml\n  extends x in b.yaml"
+        );
     }
 }

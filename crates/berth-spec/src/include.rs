@@ -104,7 +104,14 @@ fn include_one(r: &mut IncludeConfig, model: &mut Node, ctx: &IncludeContext<'_>
     load_opts.interpolation_env = Rc::clone(&environment);
     let details = ModelDetails {
         working_dir: rel_working_dir,
-        files: r.path.iter().map(|p| ConfigFile { name: p.clone(), content: None }).collect(),
+        files: r
+            .path
+            .iter()
+            .map(|p| ConfigFile {
+                name: p.clone(),
+                content: None,
+            })
+            .collect(),
         environment,
     };
     let imported = loader::load_yaml_model(&details, &load_opts, &[], &ctx.included)?;
@@ -116,16 +123,19 @@ fn include_one(r: &mut IncludeConfig, model: &mut Node, ctx: &IncludeContext<'_>
 fn env_files(r: &IncludeConfig, working_dir: &str) -> Result<Vec<String>> {
     if r.env_file.is_empty() {
         let f = go_join(&[&r.project_directory, ".env"]);
-        return Ok(if std::path::Path::new(&f).is_file() { vec![f] } else { Vec::new() });
+        return Ok(if std::path::Path::new(&f).is_file() {
+            vec![f]
+        } else {
+            Vec::new()
+        });
     }
     let mut out = Vec::new();
     for f in &r.env_file {
         let mut f = f.clone();
         if !is_abs(&f) {
             f = go_join(&[working_dir, &f]);
-            let meta = std::fs::metadata(&f).map_err(|e| {
-                Error::not_found(format!("stat {f}: {}", loader::io_reason(&e)))
-            })?;
+            let meta = std::fs::metadata(&f)
+                .map_err(|e| Error::not_found(format!("stat {f}: {}", loader::io_reason(&e))))?;
             if meta.is_dir() {
                 return Err(Error::invalid(format!("{f} is not a file")));
             }
@@ -145,14 +155,19 @@ fn read_env_files(
     let mut acc = Environment::new();
     for f in files {
         let abs = loader::go_abs(f);
-        let meta = std::fs::metadata(&abs).map_err(|_| Error::not_found(format!("Couldn't find env file: {abs}")))?;
+        let meta = std::fs::metadata(&abs)
+            .map_err(|_| Error::not_found(format!("Couldn't find env file: {abs}")))?;
         if meta.is_dir() {
             return Err(Error::invalid(format!("{abs} is a directory")));
         }
         let vars = {
             let lookup = |k: &str| environment.lookup(k).or_else(|| acc.lookup(k));
             let mut warnings = Vec::new();
-            let vars = crate::dotenv::read_file_with_warnings(std::path::Path::new(&abs), &lookup, &mut warnings);
+            let vars = crate::dotenv::read_file_with_warnings(
+                std::path::Path::new(&abs),
+                &lookup,
+                &mut warnings,
+            );
             for w in warnings {
                 sink.warn(w);
             }
@@ -167,20 +182,33 @@ fn read_env_files(
 
 /// compose-go `loadIncludeConfig`: the entries, short ones turned into `{path}`.
 fn load_include_config(source: Option<&Node>) -> Result<Vec<IncludeConfig>> {
-    let Some(source) = source.filter(|s| !s.is_null()) else { return Ok(Vec::new()) };
+    let Some(source) = source.filter(|s| !s.is_null()) else {
+        return Ok(Vec::new());
+    };
     let Some(items) = source.as_seq() else {
-        return Err(Error::invalid(format!("`include` must be a list, got {}", go_format_v(source))).at(source.span));
+        return Err(Error::invalid(format!(
+            "`include` must be a list, got {}",
+            go_format_v(source)
+        ))
+        .at(source.span));
     };
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let config = match &item.value {
-            Value::String(s) => IncludeConfig { path: vec![s.clone()], ..IncludeConfig::default() },
+            Value::String(s) => IncludeConfig {
+                path: vec![s.clone()],
+                ..IncludeConfig::default()
+            },
             Value::Map(m) => IncludeConfig {
                 path: string_list(m.get("path"), i, "path")?,
                 project_directory: match m.get("project_directory") {
-                    None | Some(Node { value: Value::Null, .. }) => String::new(),
+                    None
+                    | Some(Node {
+                        value: Value::Null, ..
+                    }) => String::new(),
                     Some(n) => n.as_str().map(str::to_owned).ok_or_else(|| {
-                        Error::invalid(format!("include[{i}].project_directory must be a string")).at(n.span)
+                        Error::invalid(format!("include[{i}].project_directory must be a string"))
+                            .at(n.span)
                     })?,
                 },
                 env_file: string_list(m.get("env_file"), i, "env_file")?,
@@ -200,7 +228,9 @@ fn load_include_config(source: Option<&Node>) -> Result<Vec<IncludeConfig>> {
 
 /// compose-go `types.StringList`: a string or a list of strings.
 fn string_list(node: Option<&Node>, i: usize, key: &str) -> Result<Vec<String>> {
-    let Some(node) = node else { return Ok(Vec::new()) };
+    let Some(node) = node else {
+        return Ok(Vec::new());
+    };
     match &node.value {
         Value::Null => Ok(Vec::new()),
         Value::String(s) => Ok(vec![s.clone()]),
@@ -208,36 +238,62 @@ fn string_list(node: Option<&Node>, i: usize, key: &str) -> Result<Vec<String>> 
             .iter()
             .map(|n| {
                 n.scalar_to_string().ok_or_else(|| {
-                    Error::invalid(format!("include[{i}].{key}: invalid type {} for string list", n.kind_name())).at(n.span)
+                    Error::invalid(format!(
+                        "include[{i}].{key}: invalid type {} for string list",
+                        n.kind_name()
+                    ))
+                    .at(n.span)
                 })
             })
             .collect(),
-        _ => Err(Error::invalid(format!("include[{i}].{key}: invalid type {} for string list", node.kind_name()))
-            .at(node.span)),
+        _ => Err(Error::invalid(format!(
+            "include[{i}].{key}: invalid type {} for string list",
+            node.kind_name()
+        ))
+        .at(node.span)),
     }
 }
 
 /// compose-go `importResources`: copies the included project's resources into `target`; a
 /// name defined on both sides must be defined identically.
 fn import_resources(source: &Node, target: &mut Node) -> Result<()> {
-    let Some(target_map) = target.as_map_mut() else { return Ok(()) };
+    let Some(target_map) = target.as_map_mut() else {
+        return Ok(());
+    };
     for key in IMPORTED {
-        let Some(from) = source.get(key).filter(|n| !n.is_null()) else { continue };
+        let Some(from) = source.get(key).filter(|n| !n.is_null()) else {
+            continue;
+        };
         let Some(from) = from.as_map() else {
             return Err(Error::invalid(format!("{key} must be a mapping")).at(from.span));
         };
         let (mut to, span) = match target_map.get(key) {
-            None => (Map::new(), from.values().next().map(|n| n.span).unwrap_or_default()),
-            Some(Node { value: Value::Null, span, .. }) => (Map::new(), *span),
-            Some(Node { value: Value::Map(m), span, .. }) => (m.clone(), *span),
-            Some(other) => return Err(Error::invalid(format!("{key} must be a mapping")).at(other.span)),
+            None => (
+                Map::new(),
+                from.values().next().map(|n| n.span).unwrap_or_default(),
+            ),
+            Some(Node {
+                value: Value::Null,
+                span,
+                ..
+            }) => (Map::new(), *span),
+            Some(Node {
+                value: Value::Map(m),
+                span,
+                ..
+            }) => (m.clone(), *span),
+            Some(other) => {
+                return Err(Error::invalid(format!("{key} must be a mapping")).at(other.span))
+            }
         };
         for (name, value) in from {
             match to.get(name.name.as_str()) {
                 Some(existing) if existing == value => {}
                 Some(existing) => {
-                    return Err(Error::invalid(format!("{key}.{name} conflicts with imported resource"))
-                        .at(existing.span))
+                    return Err(Error::invalid(format!(
+                        "{key}.{name} conflicts with imported resource"
+                    ))
+                    .at(existing.span))
                 }
                 None => {
                     to.insert(name.clone(), value.clone());
@@ -274,10 +330,17 @@ mod tests {
     fn load_dir(dir: &Path, main: &str, env: Environment) -> crate::Result<Node> {
         let details = ConfigDetails {
             working_dir: dir.to_path_buf(),
-            config_files: vec![ConfigFile { name: dir.join(main).to_string_lossy().into_owned(), content: None }],
+            config_files: vec![ConfigFile {
+                name: dir.join(main).to_string_lossy().into_owned(),
+                content: None,
+            }],
             environment: env,
         };
-        let opts = LoadOptions { project_name: "p".into(), project_name_imperatively_set: true, ..Default::default() };
+        let opts = LoadOptions {
+            project_name: "p".into(),
+            project_name_imperatively_set: true,
+            ..Default::default()
+        };
         load_model(&details, &opts)
     }
 
@@ -291,17 +354,26 @@ mod tests {
             ]))))
             .unwrap(),
             vec![
-                IncludeConfig { path: vec!["a.yaml".into()], ..Default::default() },
+                IncludeConfig {
+                    path: vec!["a.yaml".into()],
+                    ..Default::default()
+                },
                 IncludeConfig {
                     path: vec!["b.yaml".into(), "c.yaml".into()],
                     project_directory: "..".into(),
                     env_file: vec!["x.env".into()]
                 },
-                IncludeConfig { path: vec!["d.yaml".into()], env_file: vec!["1.env".into(), "2.env".into()], ..Default::default() },
+                IncludeConfig {
+                    path: vec!["d.yaml".into()],
+                    env_file: vec!["1.env".into(), "2.env".into()],
+                    ..Default::default()
+                },
             ]
         );
         assert_eq!(
-            load_include_config(Some(&Node::from_json(&json!("a.yaml")))).unwrap_err().message,
+            load_include_config(Some(&Node::from_json(&json!("a.yaml"))))
+                .unwrap_err()
+                .message,
             "`include` must be a list, got a.yaml"
         );
     }
@@ -310,9 +382,22 @@ mod tests {
     fn imports_resources() {
         let tmp = tempfile::tempdir().unwrap();
         write(tmp.path(), "compose.yaml", "include:\n  - sub/compose.yaml\nservices:\n  web:\n    image: web\n    depends_on: [db]\n");
-        write(tmp.path(), "sub/compose.yaml", "services:\n  db:\n    image: db\nvolumes:\n  data: {}\n");
+        write(
+            tmp.path(),
+            "sub/compose.yaml",
+            "services:\n  db:\n    image: db\nvolumes:\n  data: {}\n",
+        );
         let out = load_dir(tmp.path(), "compose.yaml", Environment::new()).unwrap();
-        assert_eq!(out.get("services").unwrap().get("db").unwrap().get("image").unwrap().as_str(), Some("db"));
+        assert_eq!(
+            out.get("services")
+                .unwrap()
+                .get("db")
+                .unwrap()
+                .get("image")
+                .unwrap()
+                .as_str(),
+            Some("db")
+        );
         assert!(out.get("services").unwrap().get("web").is_some());
         assert!(out.get("volumes").unwrap().get("data").is_some());
         assert!(out.get("include").is_none());
@@ -321,17 +406,30 @@ mod tests {
     #[test]
     fn included_project_has_its_own_env_and_directory() {
         let tmp = tempfile::tempdir().unwrap();
-        write(tmp.path(), "compose.yaml", "include:\n  - sub/compose.yaml\nservices:\n  web:\n    image: ${TAG:-none}\n");
-        write(tmp.path(), "sub/compose.yaml", "services:\n  db:\n    image: db:${TAG}\n    build: .\n    labels: ['from=${FROM}']\n");
+        write(
+            tmp.path(),
+            "compose.yaml",
+            "include:\n  - sub/compose.yaml\nservices:\n  web:\n    image: ${TAG:-none}\n",
+        );
+        write(
+            tmp.path(),
+            "sub/compose.yaml",
+            "services:\n  db:\n    image: db:${TAG}\n    build: .\n    labels: ['from=${FROM}']\n",
+        );
         // The included project's .env completes the environment; the including one wins.
         write(tmp.path(), "sub/.env", "TAG=sub\nFROM=dotenv\n");
-        let env: Environment = [("FROM".to_owned(), "shell".to_owned())].into_iter().collect();
+        let env: Environment = [("FROM".to_owned(), "shell".to_owned())]
+            .into_iter()
+            .collect();
         let out = load_dir(tmp.path(), "compose.yaml", env).unwrap();
         let services = out.get("services").unwrap().to_json();
         assert_eq!(services["web"]["image"], json!("none"));
         assert_eq!(services["db"]["image"], json!("db:sub"));
         assert_eq!(services["db"]["labels"], json!(["from=shell"]));
-        assert_eq!(services["db"]["build"]["context"], json!(tmp.path().join("sub").to_string_lossy()));
+        assert_eq!(
+            services["db"]["build"]["context"],
+            json!(tmp.path().join("sub").to_string_lossy())
+        );
     }
 
     #[test]
@@ -342,8 +440,16 @@ mod tests {
             "compose.yaml",
             "include:\n  - path: [sub/compose.yaml, sub/override.yaml]\n    project_directory: other\n    env_file: custom.env\n",
         );
-        write(tmp.path(), "sub/compose.yaml", "services:\n  db:\n    image: db:${TAG}\n    build: ctx\n");
-        write(tmp.path(), "sub/override.yaml", "services:\n  db:\n    cap_add: [X]\n");
+        write(
+            tmp.path(),
+            "sub/compose.yaml",
+            "services:\n  db:\n    image: db:${TAG}\n    build: ctx\n",
+        );
+        write(
+            tmp.path(),
+            "sub/override.yaml",
+            "services:\n  db:\n    cap_add: [X]\n",
+        );
         write(tmp.path(), "sub/.env", "TAG=ignored\n");
         write(tmp.path(), "custom.env", "TAG=custom\n");
         std::fs::create_dir_all(tmp.path().join("other")).unwrap();
@@ -351,19 +457,38 @@ mod tests {
         let db = out.get("services").unwrap().get("db").unwrap().to_json();
         assert_eq!(db["image"], json!("db:custom"));
         assert_eq!(db["cap_add"], json!(["X"]));
-        assert_eq!(db["build"]["context"], json!(tmp.path().join("other/ctx").to_string_lossy()));
+        assert_eq!(
+            db["build"]["context"],
+            json!(tmp.path().join("other/ctx").to_string_lossy())
+        );
     }
 
     #[test]
     fn conflicts_are_errors_unless_identical() {
         let tmp = tempfile::tempdir().unwrap();
-        write(tmp.path(), "compose.yaml", "include:\n  - sub/compose.yaml\nservices:\n  db:\n    image: other\n");
-        write(tmp.path(), "sub/compose.yaml", "services:\n  db:\n    image: db\n");
+        write(
+            tmp.path(),
+            "compose.yaml",
+            "include:\n  - sub/compose.yaml\nservices:\n  db:\n    image: other\n",
+        );
+        write(
+            tmp.path(),
+            "sub/compose.yaml",
+            "services:\n  db:\n    image: db\n",
+        );
         let err = load_dir(tmp.path(), "compose.yaml", Environment::new()).unwrap_err();
         assert_eq!(err.message, "services.db conflicts with imported resource");
 
-        write(tmp.path(), "compose.yaml", "include:\n  - sub/compose.yaml\nvolumes:\n  v: {}\nservices:\n  a:\n    image: a\n");
-        write(tmp.path(), "sub/compose.yaml", "services:\n  db:\n    image: db\nvolumes:\n  v: {}\n");
+        write(
+            tmp.path(),
+            "compose.yaml",
+            "include:\n  - sub/compose.yaml\nvolumes:\n  v: {}\nservices:\n  a:\n    image: a\n",
+        );
+        write(
+            tmp.path(),
+            "sub/compose.yaml",
+            "services:\n  db:\n    image: db\nvolumes:\n  v: {}\n",
+        );
         let out = load_dir(tmp.path(), "compose.yaml", Environment::new()).unwrap();
         assert!(out.get("volumes").unwrap().get("v").is_some());
     }
@@ -371,31 +496,75 @@ mod tests {
     #[test]
     fn cycles_show_the_chain() {
         let tmp = tempfile::tempdir().unwrap();
-        write(tmp.path(), "compose.yaml", "include:\n  - a/compose.yaml\nservices:\n  x:\n    image: x\n");
-        write(tmp.path(), "a/compose.yaml", "include:\n  - ../compose.yaml\nservices:\n  y:\n    image: y\n");
+        write(
+            tmp.path(),
+            "compose.yaml",
+            "include:\n  - a/compose.yaml\nservices:\n  x:\n    image: x\n",
+        );
+        write(
+            tmp.path(),
+            "a/compose.yaml",
+            "include:\n  - ../compose.yaml\nservices:\n  y:\n    image: y\n",
+        );
         let err = load_dir(tmp.path(), "compose.yaml", Environment::new()).unwrap_err();
-        let main = tmp.path().join("compose.yaml").to_string_lossy().into_owned();
-        let a = tmp.path().join("a/compose.yaml").to_string_lossy().into_owned();
-        assert_eq!(err.message, format!("include cycle detected:\n{main}\n include {a}\n include {main}"));
+        let main = tmp
+            .path()
+            .join("compose.yaml")
+            .to_string_lossy()
+            .into_owned();
+        let a = tmp
+            .path()
+            .join("a/compose.yaml")
+            .to_string_lossy()
+            .into_owned();
+        assert_eq!(
+            err.message,
+            format!("include cycle detected:\n{main}\n include {a}\n include {main}")
+        );
 
-        write(tmp.path(), "self.yaml", "include:\n  - self.yaml\nservices:\n  x:\n    image: x\n");
+        write(
+            tmp.path(),
+            "self.yaml",
+            "include:\n  - self.yaml\nservices:\n  x:\n    image: x\n",
+        );
         let err = load_dir(tmp.path(), "self.yaml", Environment::new()).unwrap_err();
         let main = tmp.path().join("self.yaml").to_string_lossy().into_owned();
-        assert_eq!(err.message, format!("include cycle detected:\n{main}\n include {main}"));
+        assert_eq!(
+            err.message,
+            format!("include cycle detected:\n{main}\n include {main}")
+        );
     }
 
     #[test]
     fn env_file_errors() {
         let tmp = tempfile::tempdir().unwrap();
-        write(tmp.path(), "compose.yaml", "include:\n  - path: sub/compose.yaml\n    env_file: missing.env\n");
-        write(tmp.path(), "sub/compose.yaml", "services:\n  db:\n    image: db\n");
+        write(
+            tmp.path(),
+            "compose.yaml",
+            "include:\n  - path: sub/compose.yaml\n    env_file: missing.env\n",
+        );
+        write(
+            tmp.path(),
+            "sub/compose.yaml",
+            "services:\n  db:\n    image: db\n",
+        );
         let err = load_dir(tmp.path(), "compose.yaml", Environment::new()).unwrap_err();
         assert_eq!(
             err.message,
-            format!("stat {}: no such file or directory", tmp.path().join("missing.env").display())
+            format!(
+                "stat {}: no such file or directory",
+                tmp.path().join("missing.env").display()
+            )
         );
-        write(tmp.path(), "compose.yaml", "include:\n  - path: sub/compose.yaml\n    env_file: sub\n");
+        write(
+            tmp.path(),
+            "compose.yaml",
+            "include:\n  - path: sub/compose.yaml\n    env_file: sub\n",
+        );
         let err = load_dir(tmp.path(), "compose.yaml", Environment::new()).unwrap_err();
-        assert_eq!(err.message, format!("{} is not a file", tmp.path().join("sub").display()));
+        assert_eq!(
+            err.message,
+            format!("{} is not a file", tmp.path().join("sub").display())
+        );
     }
 }

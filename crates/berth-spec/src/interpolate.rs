@@ -24,7 +24,7 @@
 //! Compose walks its maps in random order, so when a file has several errors which one is
 //! reported varies there; berth reports the first in document order.
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::node::{Node, Path, Value};
 use crate::template::{self, go_quote, TemplateErrorKind};
 
@@ -186,10 +186,10 @@ fn interpolate_string(
             TemplateErrorKind::InvalidTemplate { template } => Error::invalid(format!(
                 "invalid interpolation format for {path}.\nYou may need to escape any $ with another $.\n{template}"
             )),
-            TemplateErrorKind::MissingRequired { .. } => Error::new(
-                ErrorKind::NotFound,
-                format!("error while interpolating {path}: {}", e.message),
-            ),
+            // Docker Compose exits 15 (invalid file), not 14, for a missing required variable.
+            TemplateErrorKind::MissingRequired { .. } => {
+                Error::invalid(format!("error while interpolating {path}: {}", e.message))
+            }
             TemplateErrorKind::TooDeep => {
                 Error::invalid(format!("error while interpolating {path}: {}", e.message))
             }
@@ -699,7 +699,7 @@ mod tests {
         for (input, message) in cases {
             let err = run(&input, &[]).unwrap_err();
             assert_eq!(err.message, message);
-            assert_eq!(err.kind, ErrorKind::Invalid);
+            assert_eq!(err.kind, crate::ErrorKind::Invalid);
         }
     }
 
@@ -739,7 +739,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.message, "error while interpolating services.web.volumes.[]: required variable X is missing a value: set X");
         assert_eq!(err.path.as_deref(), Some("services.web.volumes[0]"));
-        assert_eq!(err.kind, ErrorKind::NotFound);
+        assert_eq!(err.kind, crate::ErrorKind::Invalid);
     }
 
     #[test]

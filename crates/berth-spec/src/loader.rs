@@ -139,6 +139,12 @@ pub(crate) struct ModelDetails {
 /// Loads the files of `details` into one model, as compose-go's `LoadModelWithContext` does:
 /// the untyped, canonical, normalised tree `config` prints once typed.
 pub fn load_model(details: &ConfigDetails, opts: &LoadOptions) -> Result<Node> {
+    load_model_and_name(details, opts).map(|(model, _)| model)
+}
+
+/// [`load_model`], also returning the project name it decided (see [`project_name`]), so that
+/// callers need not decide it a second time (which would repeat its interpolation warnings).
+pub fn load_model_and_name(details: &ConfigDetails, opts: &LoadOptions) -> Result<(Node, String)> {
     if details.config_files.is_empty() {
         return Err(Error::invalid("No files specified"));
     }
@@ -171,19 +177,30 @@ pub fn load_model(details: &ConfigDetails, opts: &LoadOptions) -> Result<Node> {
     }
     if !opts.skip_normalization {
         if let Some(map) = dict.as_map_mut() {
-            map.insert(Key::synthetic("name"), Node::string(name, Span::SYNTHETIC));
+            map.insert(
+                Key::synthetic("name"),
+                Node::string(name.clone(), Span::SYNTHETIC),
+            );
         }
         crate::normalize::normalize(&mut dict, &environment)?;
     }
-    Ok(dict)
+    Ok((dict, name))
 }
 
 /// Loads one in-memory file named `name` (project name `test`, given imperatively), for tests
 /// and fuzzing.
-pub fn load_from_str(name: &str, yaml: &str, env: Environment, working_dir: &FsPath) -> Result<Node> {
+pub fn load_from_str(
+    name: &str,
+    yaml: &str,
+    env: Environment,
+    working_dir: &FsPath,
+) -> Result<Node> {
     let details = ConfigDetails {
         working_dir: working_dir.to_path_buf(),
-        config_files: vec![ConfigFile { name: name.to_owned(), content: Some(yaml.to_owned()) }],
+        config_files: vec![ConfigFile {
+            name: name.to_owned(),
+            content: Some(yaml.to_owned()),
+        }],
         environment: env,
     };
     let opts = LoadOptions {
@@ -211,7 +228,11 @@ pub fn normalize_project_name(s: &str) -> String {
 /// directory-based name is not used at all when the first document of some file has a
 /// `name:` (so `name: ${UNSET}` gives "project name must not be empty"). The result is always
 /// added to `environment` as `COMPOSE_PROJECT_NAME`, so files can interpolate it.
-pub fn project_name(details: &ConfigDetails, opts: &LoadOptions, environment: &mut Environment) -> Result<String> {
+pub fn project_name(
+    details: &ConfigDetails,
+    opts: &LoadOptions,
+    environment: &mut Environment,
+) -> Result<String> {
     let mut name = opts.project_name.clone();
     let result = project_name_inner(details, opts, environment, &mut name);
     environment.insert("COMPOSE_PROJECT_NAME", name.clone());
@@ -239,13 +260,23 @@ fn project_name_inner(
         let content = match &file.content {
             Some(c) => c.clone(),
             None => std::fs::read_to_string(&file.name).map_err(|e| {
-                Error::io(format!("failed to read file {}: {}", go_quote(&file.name), io_message(&file.name, &e)))
+                Error::io(format!(
+                    "failed to read file {}: {}",
+                    go_quote(&file.name),
+                    io_message(&file.name, &e)
+                ))
             })?,
         };
         // A parse error is ignored here: loading reports it.
         let id = sources::register(file.name.clone(), content);
-        let Ok(docs) = pending::parse(id) else { continue };
-        let named = |doc: &Node| doc.get("name").and_then(Node::scalar_to_string).is_some_and(|n| !n.is_empty());
+        let Ok(docs) = crate::yaml::parse(id) else {
+            continue;
+        };
+        let named = |doc: &Node| {
+            doc.get("name")
+                .and_then(Node::scalar_to_string)
+                .is_some_and(|n| !n.is_empty())
+        };
         named_in_yaml |= docs.first().is_some_and(named);
         for doc in docs {
             if let Some(n) = doc.get("name").and_then(Node::scalar_to_string) {
@@ -257,15 +288,25 @@ fn project_name_inner(
     }
     if !opts.skip_interpolation {
         let mut map = Map::new();
-        map.insert(Key::synthetic("name"), Node::string(from_files, Span::SYNTHETIC));
+        map.insert(
+            Key::synthetic("name"),
+            Node::string(from_files, Span::SYNTHETIC),
+        );
         let mut tree = Node::map(map, Span::SYNTHETIC);
         let mut warnings = Vec::new();
-        let result = crate::interpolate::interpolate_with_warnings(&mut tree, &|k: &str| environment.lookup(k), &mut warnings);
+        let result = crate::interpolate::interpolate_with_warnings(
+            &mut tree,
+            &|k: &str| environment.lookup(k),
+            &mut warnings,
+        );
         for w in warnings {
             opts.warn(w);
         }
         result?;
-        from_files = tree.get("name").and_then(Node::scalar_to_string).unwrap_or_default();
+        from_files = tree
+            .get("name")
+            .and_then(Node::scalar_to_string)
+            .unwrap_or_default();
     }
     let from_files = normalize_project_name(&from_files);
     if named_in_yaml {
@@ -287,7 +328,16 @@ pub(crate) fn load_yaml_model(
 ) -> Result<Node> {
     let mut dict = Node::map(Map::new(), Span::SYNTHETIC);
     for file in &details.files {
-        dict = load_yaml_file(file, opts, &details.working_dir, &details.environment, tracker, dict, included)?.0;
+        dict = load_yaml_file(
+            file,
+            opts,
+            &details.working_dir,
+            &details.environment,
+            tracker,
+            dict,
+            included,
+        )?
+        .0;
     }
     if !opts.skip_default_values {
         crate::defaults::set_default_values(&mut dict)?;
@@ -319,7 +369,7 @@ pub(crate) fn load_yaml_file(
         None => std::fs::read_to_string(&file.name).map_err(|e| read_error(&file.name, &e))?,
     };
     let id = sources::register(file.name.clone(), content);
-    let docs = pending::parse(id)?;
+    let docs = crate::yaml::parse(id)?;
     let mut included = included.to_vec();
     let mut last_resets = None;
     for mut doc in docs {
@@ -330,7 +380,11 @@ pub(crate) fn load_yaml_file(
         if !opts.skip_interpolation {
             let env = Rc::clone(&opts.interpolation_env);
             let mut warnings = Vec::new();
-            let result = crate::interpolate::interpolate_with_warnings(&mut doc, &|k: &str| env.lookup(k), &mut warnings);
+            let result = crate::interpolate::interpolate_with_warnings(
+                &mut doc,
+                &|k: &str| env.lookup(k),
+                &mut warnings,
+            );
             for w in warnings {
                 opts.sink.warn(w);
             }
@@ -359,8 +413,12 @@ pub(crate) fn load_yaml_file(
         dict = merge::merge_untagged(dict, doc)?;
         merge::enforce_unicity(&mut dict)?;
         if !opts.skip_validation {
+            // The reference prefixes "validating <file>: "; berth's errors already carry the
+            // file, line and column, so the prefix is only added when the error has no position.
             crate::schema::validate(&dict).map_err(|mut e| {
-                e.message = format!("validating {}: {}", file.name, e.message);
+                if e.span.is_none_or(|s| s.is_synthetic()) {
+                    e.message = format!("validating {}: {}", file.name, e.message);
+                }
                 e
             })?;
             if let Some(map) = dict.as_map_mut() {
@@ -444,15 +502,39 @@ enum Check {
 
 const CHECKS: &[(&[&str], Check)] = &[
     (&["volumes", "*"], Check::Volume),
-    (&["configs", "*"], Check::FileObject(&["file", "environment", "content"])),
-    (&["secrets", "*"], Check::FileObject(&["file", "environment"])),
-    (&["services", "*", "develop", "watch", "*", "path"], Check::Path),
-    (&["services", "*", "deploy", "resources", "reservations", "devices", "*"], Check::DeviceRequest),
+    (
+        &["configs", "*"],
+        Check::FileObject(&["file", "environment", "content"]),
+    ),
+    (
+        &["secrets", "*"],
+        Check::FileObject(&["file", "environment"]),
+    ),
+    (
+        &["services", "*", "develop", "watch", "*", "path"],
+        Check::Path,
+    ),
+    (
+        &[
+            "services",
+            "*",
+            "deploy",
+            "resources",
+            "reservations",
+            "devices",
+            "*",
+        ],
+        Check::DeviceRequest,
+    ),
     (&["services", "*", "gpus", "*"], Check::DeviceRequest),
 ];
 
 fn matches(path: &[String], pattern: &[&str]) -> bool {
-    path.len() == pattern.len() && path.iter().zip(pattern).all(|(part, pat)| *pat == "*" || pat == part)
+    path.len() == pattern.len()
+        && path
+            .iter()
+            .zip(pattern)
+            .all(|(part, pat)| *pat == "*" || pat == part)
 }
 
 fn validate_at(node: &Node, path: &mut Vec<String>) -> Result<()> {
@@ -491,7 +573,8 @@ fn run_check(check: Check, node: &Node, p: &str) -> Result<()> {
                 _ => {
                     return Err(Error::invalid(format!(
                         "expected volume, got {}",
-                        node.scalar_to_string().unwrap_or_else(|| merge::go_format_v(node))
+                        node.scalar_to_string()
+                            .unwrap_or_else(|| merge::go_format_v(node))
                     ))
                     .at(node.span))
                 }
@@ -502,10 +585,17 @@ fn run_check(check: Check, node: &Node, p: &str) -> Result<()> {
             let map = node.as_map().unwrap_or(&empty);
             let count = keys.iter().filter(|k| map.contains_key(**k)).count();
             if count > 1 {
-                return Err(Error::invalid(format!("{p}: {} attributes are mutually exclusive", keys.join("|"))).at(node.span));
+                return Err(Error::invalid(format!(
+                    "{p}: {} attributes are mutually exclusive",
+                    keys.join("|")
+                ))
+                .at(node.span));
             }
             if count == 0 && !map.contains_key("driver") && !map.contains_key("external") {
-                return Err(Error::invalid(format!("{p}: one of {} must be set", keys.join("|"))).at(node.span));
+                return Err(
+                    Error::invalid(format!("{p}: one of {} must be set", keys.join("|")))
+                        .at(node.span),
+                );
             }
             Ok(())
         }
@@ -518,7 +608,10 @@ fn run_check(check: Check, node: &Node, p: &str) -> Result<()> {
         Check::DeviceRequest => {
             let map = node.as_map().unwrap_or(&empty);
             if map.contains_key("count") && map.contains_key("device_ids") {
-                return Err(Error::invalid(format!("{p}: \"count\" and \"device_ids\" attributes are exclusive")).at(node.span));
+                return Err(Error::invalid(format!(
+                    "{p}: \"count\" and \"device_ids\" attributes are exclusive"
+                ))
+                .at(node.span));
             }
             Ok(())
         }
@@ -615,7 +708,10 @@ pub(crate) fn go_rel(base: &str, target: &str) -> Option<String> {
         if s == "." {
             Vec::new()
         } else {
-            s.split('/').filter(|c| !c.is_empty()).map(str::to_owned).collect()
+            s.split('/')
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect()
         }
     };
     let b = comps(&base);
@@ -638,51 +734,6 @@ pub(crate) fn go_abs(p: &str) -> String {
     }
     let cwd = std::env::current_dir().map_or_else(|_| "/".to_owned(), |d| path_str(&d));
     go_join(&[&cwd, p])
-}
-
-/// Calls into modules that are being written in parallel. Each function says which module it
-/// waits for; the real one replaces it as soon as it is on main.
-#[allow(clippy::unnecessary_wraps)]
-pub(crate) mod pending {
-    use crate::error::Error;
-    use crate::node::{Key, Map, Node, Span, Value};
-    use crate::sources::{self, FileId};
-    use crate::Result;
-
-    // TEMPORARY until yaml lands: parses with yaml-rust2, without spans or tags.
-    pub(crate) fn parse(file: FileId) -> Result<Vec<Node>> {
-        let src = sources::get(file);
-        let docs = yaml_rust2::YamlLoader::load_from_str(&src.text)
-            .map_err(|e| Error::invalid(format!("yaml: {e}")))?;
-        docs.iter().map(convert).collect()
-    }
-
-    // TEMPORARY until yaml lands.
-    fn convert(y: &yaml_rust2::Yaml) -> Result<Node> {
-        use yaml_rust2::Yaml;
-        let value = match y {
-            Yaml::Real(s) => Value::Float(s.parse().unwrap_or(0.0)),
-            Yaml::Integer(i) => Value::Int(*i),
-            Yaml::String(s) => Value::String(s.clone()),
-            Yaml::Boolean(b) => Value::Bool(*b),
-            Yaml::Array(a) => Value::Seq(a.iter().map(convert).collect::<Result<_>>()?),
-            Yaml::Hash(h) => {
-                let mut m = Map::new();
-                for (k, v) in h {
-                    let name = match k {
-                        Yaml::String(s) | Yaml::Real(s) => s.clone(),
-                        Yaml::Integer(i) => i.to_string(),
-                        Yaml::Boolean(b) => b.to_string(),
-                        _ => return Err(Error::invalid("Non-string key")),
-                    };
-                    m.insert(Key::synthetic(name), convert(v)?);
-                }
-                Value::Map(m)
-            }
-            Yaml::Alias(_) | Yaml::Null | Yaml::BadValue => Value::Null,
-        };
-        Ok(Node::new(value, Span::SYNTHETIC))
-    }
 }
 
 #[cfg(test)]
@@ -716,64 +767,150 @@ mod tests {
     }
 
     fn details(files: Vec<ConfigFile>) -> ConfigDetails {
-        ConfigDetails { working_dir: PathBuf::from("/proj"), config_files: files, environment: Environment::new() }
+        ConfigDetails {
+            working_dir: PathBuf::from("/proj"),
+            config_files: files,
+            environment: Environment::new(),
+        }
     }
 
     fn file(name: &str, content: &str) -> ConfigFile {
-        ConfigFile { name: name.to_owned(), content: Some(content.to_owned()) }
+        ConfigFile {
+            name: name.to_owned(),
+            content: Some(content.to_owned()),
+        }
     }
 
     #[test]
     fn imperative_name_must_be_valid() {
-        let opts = LoadOptions { project_name: "Bad".into(), project_name_imperatively_set: true, ..Default::default() };
+        let opts = LoadOptions {
+            project_name: "Bad".into(),
+            project_name_imperatively_set: true,
+            ..Default::default()
+        };
         let mut env = Environment::new();
-        let err = project_name(&details(vec![file("/proj/c.yaml", "name: x\n")]), &opts, &mut env).unwrap_err();
-        assert!(err.message.starts_with("invalid project name \"Bad\": must consist"), "{}", err.message);
+        let err = project_name(
+            &details(vec![file("/proj/c.yaml", "name: x\n")]),
+            &opts,
+            &mut env,
+        )
+        .unwrap_err();
+        assert!(
+            err.message
+                .starts_with("invalid project name \"Bad\": must consist"),
+            "{}",
+            err.message
+        );
         assert_eq!(env.get("COMPOSE_PROJECT_NAME"), Some("Bad"));
     }
 
     #[test]
     fn last_file_name_wins_and_is_normalised() {
-        let opts = LoadOptions { project_name: "dir".into(), ..Default::default() };
+        let opts = LoadOptions {
+            project_name: "dir".into(),
+            ..Default::default()
+        };
         let mut env = Environment::new();
         let name = project_name(
-            &details(vec![file("/proj/a.yaml", "name: first\n"), file("/proj/b.yaml", "name: Second.One\n")]),
+            &details(vec![
+                file("/proj/a.yaml", "name: first\n"),
+                file("/proj/b.yaml", "name: Second.One\n"),
+            ]),
             &opts,
             &mut env,
         )
         .unwrap();
         assert_eq!(name, "secondone");
         assert_eq!(env.get("COMPOSE_PROJECT_NAME"), Some("secondone"));
-        let name = project_name(&details(vec![file("/proj/a.yaml", "services: {}\n")]), &opts, &mut env).unwrap();
+        let name = project_name(
+            &details(vec![file("/proj/a.yaml", "services: {}\n")]),
+            &opts,
+            &mut env,
+        )
+        .unwrap();
         assert_eq!(name, "dir");
-        let name = project_name(&details(vec![file("/proj/a.yaml", "name: ${UNSET}\n")]), &opts, &mut env).unwrap();
+        let name = project_name(
+            &details(vec![file("/proj/a.yaml", "name: ${UNSET}\n")]),
+            &opts,
+            &mut env,
+        )
+        .unwrap();
         assert_eq!(name, "");
     }
 
     #[test]
+    fn load_decides_the_name_once() {
+        let opts = LoadOptions {
+            project_name: "dir".into(),
+            ..Default::default()
+        };
+        let (model, name) = load_model_and_name(
+            &details(vec![file(
+                "/proj/a.yaml",
+                "name: ${UNSET:-My.App}\nservices:\n  web:\n    image: ${COMPOSE_PROJECT_NAME}\n",
+            )]),
+            &opts,
+        )
+        .unwrap();
+        assert_eq!(name, "myapp");
+        assert_eq!(model.get("name").and_then(Node::as_str), Some("myapp"));
+        let image = model
+            .get("services")
+            .and_then(|s| s.get("web"))
+            .and_then(|w| w.get("image"));
+        assert_eq!(image.and_then(Node::as_str), Some("myapp"));
+    }
+
+    #[test]
     fn no_files_and_empty_files_are_errors() {
-        let opts = LoadOptions { project_name: "p".into(), ..Default::default() };
-        assert_eq!(load_model(&details(vec![]), &opts).unwrap_err().message, "No files specified");
+        let opts = LoadOptions {
+            project_name: "p".into(),
+            ..Default::default()
+        };
         assert_eq!(
-            load_model(&details(vec![file("/proj/c.yaml", "# Empty file\n")]), &opts).unwrap_err().message,
+            load_model(&details(vec![]), &opts).unwrap_err().message,
+            "No files specified"
+        );
+        assert_eq!(
+            load_model(
+                &details(vec![file("/proj/c.yaml", "# Empty file\n")]),
+                &opts
+            )
+            .unwrap_err()
+            .message,
             "empty compose file"
         );
         let opts = LoadOptions::default();
         assert_eq!(
-            load_model(&details(vec![file("/proj/c.yaml", "services: {a: {image: x}}\n")]), &opts).unwrap_err().message,
+            load_model(
+                &details(vec![file("/proj/c.yaml", "services: {a: {image: x}}\n")]),
+                &opts
+            )
+            .unwrap_err()
+            .message,
             "project name must not be empty"
         );
     }
 
     #[test]
     fn top_level_must_be_a_mapping() {
-        let err = load_from_str("/proj/c.yaml", "- a\n", Environment::new(), FsPath::new("/proj")).unwrap_err();
+        let err = load_from_str(
+            "/proj/c.yaml",
+            "- a\n",
+            Environment::new(),
+            FsPath::new("/proj"),
+        )
+        .unwrap_err();
         assert_eq!(err.message, "Top-level object must be a mapping");
     }
 
     #[test]
     fn files_merge_in_order_and_version_warns() {
-        let opts = LoadOptions { project_name: "p".into(), project_name_imperatively_set: true, ..Default::default() };
+        let opts = LoadOptions {
+            project_name: "p".into(),
+            project_name_imperatively_set: true,
+            ..Default::default()
+        };
         let out = load_model(
             &details(vec![
                 file("/proj/a.yaml", "version: '3'\nservices:\n  web:\n    image: a\n    environment: [A=1]\n"),
@@ -795,7 +932,11 @@ mod tests {
 
     #[test]
     fn warnings_are_kept_per_occurrence() {
-        let opts = LoadOptions { project_name: "p".into(), project_name_imperatively_set: true, ..Default::default() };
+        let opts = LoadOptions {
+            project_name: "p".into(),
+            project_name_imperatively_set: true,
+            ..Default::default()
+        };
         load_model(
             &details(vec![
                 file("/proj/a.yaml", "version: '3'\nservices:\n  web:\n    image: ${TAG}\n    labels: ['a=${TAG}']\n"),
@@ -805,15 +946,59 @@ mod tests {
         )
         .unwrap();
         let warnings = opts.warnings.borrow();
-        assert_eq!(warnings.iter().filter(|w| w.contains("\"TAG\" variable is not set")).count(), 2, "{warnings:?}");
-        assert_eq!(warnings.iter().filter(|w| w.contains("`version` is obsolete")).count(), 2, "{warnings:?}");
+        assert_eq!(
+            warnings
+                .iter()
+                .filter(|w| w.contains("\"TAG\" variable is not set"))
+                .count(),
+            2,
+            "{warnings:?}"
+        );
+        assert_eq!(
+            warnings
+                .iter()
+                .filter(|w| w.contains("`version` is obsolete"))
+                .count(),
+            2,
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn merge_errors_point_at_the_later_file() {
+        let opts = LoadOptions {
+            project_name: "p".into(),
+            project_name_imperatively_set: true,
+            ..Default::default()
+        };
+        let err = load_model(
+            &details(vec![
+                file(
+                    "/proj/a.yaml",
+                    "services:\n  web:\n    image: a\n    cap_add: [X]\n",
+                ),
+                file("/proj/b.yaml", "services:\n  web:\n    cap_add: Y\n"),
+            ]),
+            &opts,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "/proj/b.yaml:3:14: cannot override services.web.cap_add"
+        );
     }
 
     #[test]
     fn schema_errors_name_the_file() {
-        let err = load_from_str("/proj/c.yaml", "services:\n  web:\n    imgae: x\n", Environment::new(), FsPath::new("/proj"))
-            .unwrap_err();
-        assert!(err.message.starts_with("validating /proj/c.yaml: "), "{}", err.message);
+        let err = load_from_str(
+            "/proj/c.yaml",
+            "services:\n  web:\n    imgae: x\n",
+            Environment::new(),
+            FsPath::new("/proj"),
+        )
+        .unwrap_err();
+        assert_eq!(err.file().as_deref(), Some("/proj/c.yaml"), "{err}");
+        assert!(err.to_string().starts_with("/proj/c.yaml:3:5: "), "{err}");
     }
 
     #[allow(clippy::needless_pass_by_value)]
@@ -827,19 +1012,30 @@ mod tests {
             check(json!({"volumes": {"v": {"external": true, "driver": "local"}}})),
             Err("volumes.v: conflicting parameters \"external\" and \"driver\" specified".into())
         );
-        assert_eq!(check(json!({"volumes": {"v": {"external": true, "name": "x", "x-a": 1}, "w": null}})), Ok(()));
+        assert_eq!(
+            check(json!({"volumes": {"v": {"external": true, "name": "x", "x-a": 1}, "w": null}})),
+            Ok(())
+        );
         assert_eq!(
             check(json!({"secrets": {"s": {"file": "a", "environment": "B"}}})),
             Err("secrets.s: file|environment attributes are mutually exclusive".into())
         );
-        assert_eq!(check(json!({"secrets": {"s": {}}})), Err("secrets.s: one of file|environment must be set".into()));
-        assert_eq!(check(json!({"secrets": {"s": {"external": true}}, "configs": {"c": {"driver": "x"}}})), Ok(()));
+        assert_eq!(
+            check(json!({"secrets": {"s": {}}})),
+            Err("secrets.s: one of file|environment must be set".into())
+        );
+        assert_eq!(
+            check(json!({"secrets": {"s": {"external": true}}, "configs": {"c": {"driver": "x"}}})),
+            Ok(())
+        );
         assert_eq!(
             check(json!({"configs": {"c": {"file": "a", "content": "b"}}})),
             Err("configs.c: file|environment|content attributes are mutually exclusive".into())
         );
         assert_eq!(
-            check(json!({"services": {"w": {"develop": {"watch": [{"path": "", "action": "sync"}]}}}})),
+            check(
+                json!({"services": {"w": {"develop": {"watch": [{"path": "", "action": "sync"}]}}}})
+            ),
             Err("services.w.develop.watch.[].path: value can't be blank".into())
         );
         assert_eq!(

@@ -189,11 +189,19 @@ fn clear_tags(node: &mut Node) {
 
 /// Path matching as compose-go's `tree.Path.Matches`: same length, `*` matches any part.
 fn matches(path: &[String], pattern: &[&str]) -> bool {
-    path.len() == pattern.len() && path.iter().zip(pattern).all(|(part, pat)| *pat == "*" || pat == part)
+    path.len() == pattern.len()
+        && path
+            .iter()
+            .zip(pattern)
+            .all(|(part, pat)| *pat == "*" || pat == part)
 }
 
 fn matches_owned(path: &[String], pattern: &[String]) -> bool {
-    path.len() == pattern.len() && path.iter().zip(pattern).all(|(part, pat)| pat == "*" || pat == part)
+    path.len() == pattern.len()
+        && path
+            .iter()
+            .zip(pattern)
+            .all(|(part, pat)| pat == "*" || pat == part)
 }
 
 fn dotted(path: &[String]) -> String {
@@ -221,8 +229,14 @@ const MERGE_RULES: &[(&[&str], Merger)] = &[
     (&["services", "*", "annotations"], Merger::ToSequence),
     (&["services", "*", "build"], Merger::Build),
     (&["services", "*", "build", "args"], Merger::ToSequence),
-    (&["services", "*", "build", "additional_contexts"], Merger::ToSequence),
-    (&["services", "*", "build", "extra_hosts"], Merger::ExtraHosts),
+    (
+        &["services", "*", "build", "additional_contexts"],
+        Merger::ToSequence,
+    ),
+    (
+        &["services", "*", "build", "extra_hosts"],
+        Merger::ExtraHosts,
+    ),
     (&["services", "*", "build", "labels"], Merger::ToSequence),
     (&["services", "*", "command"], Merger::Override),
     (&["services", "*", "depends_on"], Merger::DependsOn),
@@ -249,7 +263,10 @@ fn cannot_override(path: &[String], at: &Node) -> Error {
 }
 
 fn merge_yaml(base: Node, overlay: Node, path: &mut Vec<String>) -> Result<Node> {
-    if let Some((_, rule)) = MERGE_RULES.iter().find(|(pattern, _)| matches(path, pattern)) {
+    if let Some((_, rule)) = MERGE_RULES
+        .iter()
+        .find(|(pattern, _)| matches(path, pattern))
+    {
         return merge_special(*rule, base, overlay, path);
     }
     if overlay.is_null() {
@@ -261,14 +278,22 @@ fn merge_yaml(base: Node, overlay: Node, path: &mut Vec<String>) -> Result<Node>
             let Value::Map(other) = overlay.value else {
                 return Err(cannot_override(path, &overlay));
             };
-            Ok(Node { value: Value::Map(merge_mappings(map, other, path)?), span, tag })
+            Ok(Node {
+                value: Value::Map(merge_mappings(map, other, path)?),
+                span,
+                tag,
+            })
         }
         Value::Seq(mut items) => {
             let Value::Seq(other) = overlay.value else {
                 return Err(cannot_override(path, &overlay));
             };
             items.extend(other);
-            Ok(Node { value: Value::Seq(items), span, tag })
+            Ok(Node {
+                value: Value::Seq(items),
+                span,
+                tag,
+            })
         }
         _ => Ok(overlay),
     }
@@ -285,7 +310,9 @@ fn merge_mappings(mut map: Map, other: Map, path: &mut Vec<String>) -> Result<Ma
                 map.insert(key, value);
             }
             Some(index) => {
-                let Some((_, slot)) = map.get_index_mut(index) else { continue };
+                let Some((_, slot)) = map.get_index_mut(index) else {
+                    continue;
+                };
                 let existing = std::mem::replace(slot, Node::null(Span::SYNTHETIC));
                 path.push(key.name.clone());
                 let merged = merge_yaml(existing, value, path);
@@ -310,8 +337,10 @@ fn merge_special(rule: Merger, base: Node, overlay: Node, path: &mut Vec<String>
         }
         Merger::ExtraHosts => {
             let mut items = convert_into_sequence(base);
-            let added: Vec<Node> =
-                convert_into_sequence(overlay).into_iter().filter(|h| !items.contains(h)).collect();
+            let added: Vec<Node> = convert_into_sequence(overlay)
+                .into_iter()
+                .filter(|h| !items.contains(h))
+                .collect();
             items.extend(added);
             Ok(Node::seq(items, span))
         }
@@ -329,13 +358,26 @@ fn merge_special(rule: Merger, base: Node, overlay: Node, path: &mut Vec<String>
             };
             let overlay_span = overlay.span;
             let merged = merge_mappings(to_build(base), to_build(overlay), path)?;
-            Ok(Node::map(merged, if span.is_synthetic() { overlay_span } else { span }))
+            Ok(Node::map(
+                merged,
+                if span.is_synthetic() {
+                    overlay_span
+                } else {
+                    span
+                },
+            ))
         }
         Merger::DependsOn => {
             let default = |span: Span| {
                 let mut m = Map::new();
-                m.insert(Key::synthetic("condition"), Node::string("service_started", span));
-                m.insert(Key::synthetic("required"), Node::new(Value::Bool(true), span));
+                m.insert(
+                    Key::synthetic("condition"),
+                    Node::string("service_started", span),
+                );
+                m.insert(
+                    Key::synthetic("required"),
+                    Node::new(Value::Bool(true), span),
+                );
                 Node::map(m, span)
             };
             let right = convert_into_mapping(base, Some(&default), path)?;
@@ -418,7 +460,10 @@ fn merge_ipam_config(base: Node, overlay: Node, path: &mut Vec<String>) -> Resul
             }
         }
     }
-    Ok(Node::seq(configs.into_iter().map(|m| Node::map(m, span)).collect(), span))
+    Ok(Node::seq(
+        configs.into_iter().map(|m| Node::map(m, span)).collect(),
+        span,
+    ))
 }
 
 /// compose-go's `convertIntoSequence`: a mapping becomes sorted `K=V` strings (a null value
@@ -432,7 +477,10 @@ fn convert_into_sequence(node: Node) -> Vec<Node> {
                     Value::Null => items.push(Node::string(key.name, key.span)),
                     Value::Seq(values) => {
                         for v in values {
-                            items.push(Node::string(format!("{}={}", key.name, go_format_v(v)), v.span));
+                            items.push(Node::string(
+                                format!("{}={}", key.name, go_format_v(v)),
+                                v.span,
+                            ));
                         }
                     }
                     _ => items.push(Node::string(
@@ -452,7 +500,11 @@ fn convert_into_sequence(node: Node) -> Vec<Node> {
 
 /// compose-go's `convertIntoMapping`: a list of names becomes a mapping of those names to
 /// `default` (or null).
-fn convert_into_mapping(node: Node, default: Option<&dyn Fn(Span) -> Node>, path: &[String]) -> Result<Map> {
+fn convert_into_mapping(
+    node: Node,
+    default: Option<&dyn Fn(Span) -> Node>,
+    path: &[String],
+) -> Result<Map> {
     match node.value {
         Value::Map(map) => Ok(map),
         Value::Seq(items) => {
@@ -488,8 +540,10 @@ pub(crate) fn go_format_v(node: &Node) -> String {
             format!("[{}]", parts.join(" "))
         }
         Value::Map(map) => {
-            let mut entries: Vec<(&str, String)> =
-                map.iter().map(|(k, v)| (k.name.as_str(), go_format_v(v))).collect();
+            let mut entries: Vec<(&str, String)> = map
+                .iter()
+                .map(|(k, v)| (k.name.as_str(), go_format_v(v)))
+                .collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
             let mut out = String::from("map[");
             for (i, (k, v)) in entries.iter().enumerate() {
@@ -511,13 +565,23 @@ fn go_format_float(f: f64) -> String {
         return "NaN".to_owned();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+Inf".to_owned() } else { "-Inf".to_owned() };
+        return if f > 0.0 {
+            "+Inf".to_owned()
+        } else {
+            "-Inf".to_owned()
+        };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0".to_owned() } else { "0".to_owned() };
+        return if f.is_sign_negative() {
+            "-0".to_owned()
+        } else {
+            "0".to_owned()
+        };
     }
     let sci = format!("{f:e}");
-    let Some((mantissa, exp)) = sci.split_once('e') else { return sci };
+    let Some((mantissa, exp)) = sci.split_once('e') else {
+        return sci;
+    };
     let exp: i32 = exp.parse().unwrap_or(0);
     if (-4..6).contains(&exp) {
         return format!("{f}");
@@ -579,7 +643,10 @@ const UNIQUE: &[(&[&str], Indexer)] = &[
     (&["networks", "*", "ipam", "options"], Indexer::KeyValue),
     (&["services", "*", "annotations"], Indexer::KeyValue),
     (&["services", "*", "build", "args"], Indexer::KeyValue),
-    (&["services", "*", "build", "additional_contexts"], Indexer::KeyValue),
+    (
+        &["services", "*", "build", "additional_contexts"],
+        Indexer::KeyValue,
+    ),
     (&["services", "*", "build", "platform"], Indexer::KeyValue),
     (&["services", "*", "build", "tags"], Indexer::KeyValue),
     (&["services", "*", "build", "labels"], Indexer::KeyValue),
@@ -596,11 +663,20 @@ const UNIQUE: &[(&[&str], Indexer)] = &[
     (&["services", "*", "expose"], Indexer::Expose),
     (&["services", "*", "labels"], Indexer::KeyValue),
     (&["services", "*", "links"], Indexer::KeyValue),
-    (&["services", "*", "networks", "*", "aliases"], Indexer::KeyValue),
-    (&["services", "*", "networks", "*", "link_local_ips"], Indexer::KeyValue),
+    (
+        &["services", "*", "networks", "*", "aliases"],
+        Indexer::KeyValue,
+    ),
+    (
+        &["services", "*", "networks", "*", "link_local_ips"],
+        Indexer::KeyValue,
+    ),
     (&["services", "*", "ports"], Indexer::Port),
     (&["services", "*", "profiles"], Indexer::KeyValue),
-    (&["services", "*", "secrets"], Indexer::Mount("/run/secrets")),
+    (
+        &["services", "*", "secrets"],
+        Indexer::Mount("/run/secrets"),
+    ),
     (&["services", "*", "sysctls"], Indexer::KeyValue),
     (&["services", "*", "tmpfs"], Indexer::KeyValue),
     (&["services", "*", "volumes"], Indexer::Volume),
@@ -625,7 +701,8 @@ fn unicity_at(node: &mut Node, path: &mut Vec<String>) -> Result<()> {
             Ok(())
         }
         Value::Seq(items) => {
-            let Some((_, indexer)) = UNIQUE.iter().find(|(pattern, _)| matches(path, pattern)) else {
+            let Some((_, indexer)) = UNIQUE.iter().find(|(pattern, _)| matches(path, pattern))
+            else {
                 return Ok(());
             };
             let old = std::mem::take(items);
@@ -681,7 +758,10 @@ fn index_of(indexer: Indexer, entry: &Node, path: &[String]) -> Result<String> {
         Indexer::Expose => match &entry.value {
             Value::String(s) => Ok(s.clone()),
             Value::Int(i) => Ok(i.to_string()),
-            _ => Err(err(format!("{p}: unsupported expose value {}", go_format_s(Some(entry))))),
+            _ => Err(err(format!(
+                "{p}: unsupported expose value {}",
+                go_format_s(Some(entry))
+            ))),
         },
         Indexer::Mount(default) => match &entry.value {
             Value::String(s) => Ok(format!("{default}/{s}")),
@@ -692,7 +772,10 @@ fn index_of(indexer: Indexer, entry: &Node, path: &[String]) -> Result<String> {
                 },
                 None => Ok(format!("{default}/{}", go_format_s(m.get("source")))),
             },
-            _ => Err(err(format!("{p}: unsupported expose value {}", go_format_s(Some(entry))))),
+            _ => Err(err(format!(
+                "{p}: unsupported expose value {}",
+                go_format_s(Some(entry))
+            ))),
         },
         Indexer::Port => match &entry.value {
             Value::Int(i) => Ok(i.to_string()),
@@ -700,9 +783,17 @@ fn index_of(indexer: Indexer, entry: &Node, path: &[String]) -> Result<String> {
                 let Some(target) = m.get("target") else {
                     return Err(err(format!("service ports {p} is missing a target port")));
                 };
-                let host = m.get("host_ip").map_or_else(|| "0.0.0.0".to_owned(), |h| go_format_s(Some(h)));
-                let protocol = m.get("protocol").map_or_else(|| "tcp".to_owned(), |h| go_format_s(Some(h)));
-                Ok(format!("{host}:{}:{}/{protocol}", go_format_s(m.get("published")), go_format_d(target)))
+                let host = m
+                    .get("host_ip")
+                    .map_or_else(|| "0.0.0.0".to_owned(), |h| go_format_s(Some(h)));
+                let protocol = m
+                    .get("protocol")
+                    .map_or_else(|| "tcp".to_owned(), |h| go_format_s(Some(h)));
+                Ok(format!(
+                    "{host}:{}:{}/{protocol}",
+                    go_format_s(m.get("published")),
+                    go_format_d(target)
+                ))
             }
             Value::String(s) => Ok(s.clone()),
             _ => Ok(String::new()),
@@ -735,12 +826,15 @@ fn volume_target(spec: &str) -> std::result::Result<String, String> {
     let chars: Vec<char> = spec.chars().collect();
     for (i, &c) in chars.iter().chain(std::iter::once(&'\0')).enumerate() {
         let end = i == chars.len();
-        let windows_drive = c == ':' && buffer.len() == 1 && buffer.first().is_some_and(|b| b.is_alphabetic());
+        let windows_drive =
+            c == ':' && buffer.len() == 1 && buffer.first().is_some_and(|b| b.is_alphabetic());
         if windows_drive {
             buffer.push(c);
         } else if c == ':' || end {
             if buffer.is_empty() {
-                return Err(format!("invalid spec: {spec}: empty section between colons"));
+                return Err(format!(
+                    "invalid spec: {spec}: empty section between colons"
+                ));
             }
             let text: String = buffer.drain(..).collect();
             if source.is_none() && end {
@@ -788,32 +882,52 @@ mod tests {
     #[test]
     fn scalars_replace_and_maps_merge() {
         assert_eq!(
-            merged(svc(json!({"image": "foo", "scale": 1})), svc(json!({"image": "bar", "scale": 2}))),
+            merged(
+                svc(json!({"image": "foo", "scale": 1})),
+                svc(json!({"image": "bar", "scale": 2}))
+            ),
             svc(json!({"image": "bar", "scale": 2}))
         );
         assert_eq!(
-            merged(svc(json!({"image": "foo"})), json!({"services": {"other": {"image": "x"}}})),
+            merged(
+                svc(json!({"image": "foo"})),
+                json!({"services": {"other": {"image": "x"}}})
+            ),
             json!({"services": {"test": {"image": "foo"}, "other": {"image": "x"}}})
         );
     }
 
     #[test]
     fn null_overlay_keeps_base() {
-        assert_eq!(merged(svc(json!({"image": "foo"})), svc(json!({"image": null}))), svc(json!({"image": "foo"})));
+        assert_eq!(
+            merged(svc(json!({"image": "foo"})), svc(json!({"image": null}))),
+            svc(json!({"image": "foo"}))
+        );
     }
 
     #[test]
     fn type_mismatch_is_an_error() {
-        let err = merge(n(svc(json!({"cap_add": ["A"]}))), n(svc(json!({"cap_add": "B"})))).unwrap_err();
+        let err = merge(
+            n(svc(json!({"cap_add": ["A"]}))),
+            n(svc(json!({"cap_add": "B"}))),
+        )
+        .unwrap_err();
         assert_eq!(err.message, "cannot override services.test.cap_add");
-        let err = merge(n(svc(json!({"deploy": {"x": 1}}))), n(svc(json!({"deploy": [1]})))).unwrap_err();
+        let err = merge(
+            n(svc(json!({"deploy": {"x": 1}}))),
+            n(svc(json!({"deploy": [1]}))),
+        )
+        .unwrap_err();
         assert_eq!(err.message, "cannot override services.test.deploy");
     }
 
     #[test]
     fn generic_sequences_append() {
         assert_eq!(
-            merged(svc(json!({"volumes_from": ["a"]})), svc(json!({"volumes_from": ["b"]}))),
+            merged(
+                svc(json!({"volumes_from": ["a"]})),
+                svc(json!({"volumes_from": ["b"]}))
+            ),
             svc(json!({"volumes_from": ["a", "b"]}))
         );
     }
@@ -834,21 +948,35 @@ mod tests {
     fn command_entrypoint_healthcheck_test_replace() {
         assert_eq!(
             merged(
-                svc(json!({"command": ["a", "b"], "entrypoint": ["sh"], "healthcheck": {"test": ["CMD", "x"], "interval": "1s"}})),
+                svc(
+                    json!({"command": ["a", "b"], "entrypoint": ["sh"], "healthcheck": {"test": ["CMD", "x"], "interval": "1s"}})
+                ),
                 svc(json!({"command": ["c"], "entrypoint": "bash", "healthcheck": {"test": "y"}}))
             ),
-            svc(json!({"command": ["c"], "entrypoint": "bash", "healthcheck": {"test": "y", "interval": "1s"}}))
+            svc(
+                json!({"command": ["c"], "entrypoint": "bash", "healthcheck": {"test": "y", "interval": "1s"}})
+            )
         );
         // The override rule runs even for a null value, which clears the command.
-        assert_eq!(merged(svc(json!({"command": ["a"]})), svc(json!({"command": null}))), svc(json!({"command": null})));
+        assert_eq!(
+            merged(
+                svc(json!({"command": ["a"]})),
+                svc(json!({"command": null}))
+            ),
+            svc(json!({"command": null}))
+        );
     }
 
     #[test]
     fn environment_and_labels_merge_by_key() {
         assert_eq!(
             merged(
-                svc(json!({"environment": ["FOO=foo", "BAR=bar"], "labels": {"a": "1", "b": null}})),
-                svc(json!({"environment": {"FOO": "foo2", "QIX": null, "N": 1, "B": true}, "labels": ["a=2", "c"]}))
+                svc(
+                    json!({"environment": ["FOO=foo", "BAR=bar"], "labels": {"a": "1", "b": null}})
+                ),
+                svc(
+                    json!({"environment": {"FOO": "foo2", "QIX": null, "N": 1, "B": true}, "labels": ["a=2", "c"]})
+                )
             ),
             svc(json!({
                 "environment": ["FOO=foo2", "BAR=bar", "B=true", "N=1", "QIX"],
@@ -857,7 +985,10 @@ mod tests {
         );
         for key in ["annotations", "sysctls"] {
             assert_eq!(
-                merged(svc(json!({key: {"x": "1"}})), svc(json!({key: {"x": "2", "y": "3"}}))),
+                merged(
+                    svc(json!({key: {"x": "1"}})),
+                    svc(json!({key: {"x": "2", "y": "3"}}))
+                ),
                 svc(json!({key: ["x=2", "y=3"]}))
             );
         }
@@ -873,7 +1004,10 @@ mod tests {
     #[test]
     fn map_values_with_lists_expand() {
         assert_eq!(
-            merged(svc(json!({"labels": {"a": ["x", 1]}})), svc(json!({"labels": {}}))),
+            merged(
+                svc(json!({"labels": {"a": ["x", 1]}})),
+                svc(json!({"labels": {}}))
+            ),
             // Sorted first ("a=1" < "a=x"), then unique by key: the last one wins.
             svc(json!({"labels": ["a=x"]}))
         );
@@ -886,17 +1020,28 @@ mod tests {
                 svc(json!({"build": "."})),
                 svc(json!({"build": {"dockerfile": "foo.Dockerfile", "args": {"A": "1"}}}))
             ),
-            svc(json!({"build": {"context": ".", "dockerfile": "foo.Dockerfile", "args": {"A": "1"}}}))
+            svc(
+                json!({"build": {"context": ".", "dockerfile": "foo.Dockerfile", "args": {"A": "1"}}})
+            )
         );
         assert_eq!(
             merged(
-                svc(json!({"build": {"context": "a", "args": ["A=1", "B=2"], "labels": {"l": "1"}, "tags": ["t1"]}})),
-                svc(json!({"build": {"context": "b", "args": {"A": "3"}, "labels": ["m=2"], "tags": ["t1", "t2"]}}))
+                svc(
+                    json!({"build": {"context": "a", "args": ["A=1", "B=2"], "labels": {"l": "1"}, "tags": ["t1"]}})
+                ),
+                svc(
+                    json!({"build": {"context": "b", "args": {"A": "3"}, "labels": ["m=2"], "tags": ["t1", "t2"]}})
+                )
             ),
-            svc(json!({"build": {"context": "b", "args": ["A=3", "B=2"], "labels": ["l=1", "m=2"], "tags": ["t1", "t2"]}}))
+            svc(
+                json!({"build": {"context": "b", "args": ["A=3", "B=2"], "labels": ["l=1", "m=2"], "tags": ["t1", "t2"]}})
+            )
         );
         assert_eq!(
-            merged(svc(json!({"build": {"context": "a"}})), svc(json!({"build": "b"}))),
+            merged(
+                svc(json!({"build": {"context": "a"}})),
+                svc(json!({"build": "b"}))
+            ),
             svc(json!({"build": {"context": "b"}}))
         );
     }
@@ -905,10 +1050,16 @@ mod tests {
     fn extra_hosts_drop_exact_duplicates() {
         assert_eq!(
             merged(
-                svc(json!({"extra_hosts": ["a:1", "b:2"], "build": {"extra_hosts": {"h": "1.2.3.4"}}})),
-                svc(json!({"extra_hosts": ["b:2", "a:3"], "build": {"extra_hosts": ["h=1.2.3.4", "i=5"]}}))
+                svc(
+                    json!({"extra_hosts": ["a:1", "b:2"], "build": {"extra_hosts": {"h": "1.2.3.4"}}})
+                ),
+                svc(
+                    json!({"extra_hosts": ["b:2", "a:3"], "build": {"extra_hosts": ["h=1.2.3.4", "i=5"]}})
+                )
             ),
-            svc(json!({"extra_hosts": ["a:1", "b:2", "a:3"], "build": {"extra_hosts": ["h=1.2.3.4", "i=5"]}}))
+            svc(
+                json!({"extra_hosts": ["a:1", "b:2", "a:3"], "build": {"extra_hosts": ["h=1.2.3.4", "i=5"]}})
+            )
         );
     }
 
@@ -917,9 +1068,13 @@ mod tests {
         assert_eq!(
             merged(
                 svc(json!({"dns": "8.8.8.8", "dns_opt": ["a"], "dns_search": "x", "tmpfs": "/t"})),
-                svc(json!({"dns": ["8.8.8.8", "1.1.1.1"], "dns_opt": "b", "dns_search": ["y"], "tmpfs": ["/t", "/u"]}))
+                svc(
+                    json!({"dns": ["8.8.8.8", "1.1.1.1"], "dns_opt": "b", "dns_search": ["y"], "tmpfs": ["/t", "/u"]})
+                )
             ),
-            svc(json!({"dns": ["8.8.8.8", "1.1.1.1"], "dns_opt": ["a", "b"], "dns_search": ["x", "y"], "tmpfs": ["/t", "/u"]}))
+            svc(
+                json!({"dns": ["8.8.8.8", "1.1.1.1"], "dns_opt": ["a", "b"], "dns_search": ["x", "y"], "tmpfs": ["/t", "/u"]})
+            )
         );
     }
 
@@ -927,13 +1082,25 @@ mod tests {
     fn env_file_appends_and_dedupes_by_path() {
         assert_eq!(
             merged(
-                svc(json!({"env_file": ["a.env", {"path": "b.env", "required": true}], "label_file": "l1"})),
-                svc(json!({"env_file": [{"path": "b.env", "required": false}, "c.env"], "label_file": ["l2"]}))
+                svc(
+                    json!({"env_file": ["a.env", {"path": "b.env", "required": true}], "label_file": "l1"})
+                ),
+                svc(
+                    json!({"env_file": [{"path": "b.env", "required": false}, "c.env"], "label_file": ["l2"]})
+                )
             ),
-            svc(json!({"env_file": ["a.env", {"path": "b.env", "required": false}, "c.env"], "label_file": ["l1", "l2"]}))
+            svc(
+                json!({"env_file": ["a.env", {"path": "b.env", "required": false}, "c.env"], "label_file": ["l1", "l2"]})
+            )
         );
-        let err = merged_err(svc(json!({"env_file": [{"required": true}]})), svc(json!({})));
-        assert_eq!(err, "environment path attribute services.test.env_file.[0] is missing");
+        let err = merged_err(
+            svc(json!({"env_file": [{"required": true}]})),
+            svc(json!({})),
+        );
+        assert_eq!(
+            err,
+            "environment path attribute services.test.env_file.[0] is missing"
+        );
     }
 
     fn merged_err(base: serde_json::Value, overlay: serde_json::Value) -> String {
@@ -948,7 +1115,9 @@ mod tests {
         assert_eq!(
             merged(
                 svc(json!({"depends_on": ["db", "cache"]})),
-                svc(json!({"depends_on": {"db": {"condition": "service_healthy"}, "queue": {"condition": "service_started"}}}))
+                svc(
+                    json!({"depends_on": {"db": {"condition": "service_healthy"}, "queue": {"condition": "service_started"}}})
+                )
             ),
             svc(json!({"depends_on": {
                 "db": {"condition": "service_healthy", "required": true},
@@ -957,8 +1126,15 @@ mod tests {
             }}))
         );
         assert_eq!(
-            merged(svc(json!({"depends_on": {"db": {"condition": "service_healthy", "restart": true}}})), svc(json!({"depends_on": ["db"]}))),
-            svc(json!({"depends_on": {"db": {"condition": "service_started", "restart": true, "required": true}}}))
+            merged(
+                svc(
+                    json!({"depends_on": {"db": {"condition": "service_healthy", "restart": true}}})
+                ),
+                svc(json!({"depends_on": ["db"]}))
+            ),
+            svc(
+                json!({"depends_on": {"db": {"condition": "service_started", "restart": true, "required": true}}})
+            )
         );
     }
 
@@ -1008,7 +1184,9 @@ mod tests {
                 svc(json!({"logging": {"driver": "json-file", "options": {"max-size": "10m"}}})),
                 svc(json!({"logging": {"options": {"max-file": 3}}}))
             ),
-            svc(json!({"logging": {"driver": "json-file", "options": {"max-size": "10m", "max-file": 3}}}))
+            svc(
+                json!({"logging": {"driver": "json-file", "options": {"max-size": "10m", "max-file": 3}}})
+            )
         );
     }
 
@@ -1016,10 +1194,14 @@ mod tests {
     fn ulimits_replace_per_name() {
         assert_eq!(
             merged(
-                svc(json!({"ulimits": {"nofile": {"soft": 20000, "hard": 40000}, "nproc": 65535, "locks": {"soft": 1, "hard": 2}}})),
+                svc(
+                    json!({"ulimits": {"nofile": {"soft": 20000, "hard": 40000}, "nproc": 65535, "locks": {"soft": 1, "hard": 2}}})
+                ),
                 svc(json!({"ulimits": {"nofile": {"soft": 10000}, "nproc": {"soft": 5}}}))
             ),
-            svc(json!({"ulimits": {"nofile": {"soft": 10000}, "nproc": {"soft": 5}, "locks": {"soft": 1, "hard": 2}}}))
+            svc(
+                json!({"ulimits": {"nofile": {"soft": 10000}, "nproc": {"soft": 5}, "locks": {"soft": 1, "hard": 2}}})
+            )
         );
     }
 
@@ -1062,8 +1244,12 @@ mod tests {
     fn ports_are_unique_by_key() {
         assert_eq!(
             merged(
-                svc(json!({"ports": ["8080:80", {"target": 80, "published": "9090", "protocol": "tcp"}, 22]})),
-                svc(json!({"ports": ["8080:80", {"target": 80, "published": "9090"}, {"target": 80, "published": "9090", "protocol": "udp"}, 22]}))
+                svc(
+                    json!({"ports": ["8080:80", {"target": 80, "published": "9090", "protocol": "tcp"}, 22]})
+                ),
+                svc(
+                    json!({"ports": ["8080:80", {"target": 80, "published": "9090"}, {"target": 80, "published": "9090", "protocol": "udp"}, 22]})
+                )
             ),
             svc(json!({"ports": [
                 "8080:80",
@@ -1082,7 +1268,9 @@ mod tests {
     fn volumes_are_unique_by_target() {
         assert_eq!(
             merged(
-                svc(json!({"volumes": ["v1:/data", {"type": "bind", "source": "/a", "target": "/b"}, "/anon"]})),
+                svc(
+                    json!({"volumes": ["v1:/data", {"type": "bind", "source": "/a", "target": "/b"}, "/anon"]})
+                ),
                 svc(json!({"volumes": ["v2:/data:ro", "./x:/b", "C:\\x:/win"]}))
             ),
             svc(json!({"volumes": ["v2:/data:ro", "./x:/b", "/anon", "C:\\x:/win"]}))
@@ -1101,8 +1289,12 @@ mod tests {
     fn devices_secrets_configs_are_unique_by_target() {
         assert_eq!(
             merged(
-                svc(json!({"devices": ["/dev/a:/dev/x", "/dev/b"], "secrets": ["s1", {"source": "s2", "target": "/t"}], "configs": ["c1"]})),
-                svc(json!({"devices": [{"source": "/dev/c", "target": "/dev/x"}, "/dev/b:/dev/b:rwm"], "secrets": [{"source": "s1"}, {"source": "s3", "target": "/t"}], "configs": [{"source": "c1", "target": "/c1"}]}))
+                svc(
+                    json!({"devices": ["/dev/a:/dev/x", "/dev/b"], "secrets": ["s1", {"source": "s2", "target": "/t"}], "configs": ["c1"]})
+                ),
+                svc(
+                    json!({"devices": [{"source": "/dev/c", "target": "/dev/x"}, "/dev/b:/dev/b:rwm"], "secrets": [{"source": "s1"}, {"source": "s3", "target": "/t"}], "configs": [{"source": "c1", "target": "/c1"}]})
+                )
             ),
             svc(json!({
                 "devices": [{"source": "/dev/c", "target": "/dev/x"}, "/dev/b:/dev/b:rwm"],
@@ -1116,10 +1308,16 @@ mod tests {
     fn value_lists_are_deduplicated() {
         assert_eq!(
             merged(
-                svc(json!({"cap_add": ["A", "B"], "cap_drop": ["C"], "profiles": ["p"], "links": ["db:d", "x"], "expose": [80, "81"]})),
-                svc(json!({"cap_add": ["B", "C"], "cap_drop": ["C"], "profiles": ["p", "q"], "links": ["db:e"], "expose": ["80", 81]}))
+                svc(
+                    json!({"cap_add": ["A", "B"], "cap_drop": ["C"], "profiles": ["p"], "links": ["db:d", "x"], "expose": [80, "81"]})
+                ),
+                svc(
+                    json!({"cap_add": ["B", "C"], "cap_drop": ["C"], "profiles": ["p", "q"], "links": ["db:e"], "expose": ["80", 81]})
+                )
             ),
-            svc(json!({"cap_add": ["A", "B", "C"], "cap_drop": ["C"], "profiles": ["p", "q"], "links": ["db:d", "x", "db:e"], "expose": ["80", 81]}))
+            svc(
+                json!({"cap_add": ["A", "B", "C"], "cap_drop": ["C"], "profiles": ["p", "q"], "links": ["db:d", "x", "db:e"], "expose": ["80", 81]})
+            )
         );
     }
 
@@ -1133,22 +1331,39 @@ mod tests {
 
     #[test]
     fn reset_removes_base_value() {
-        let base = n(svc(json!({"image": "foo", "ports": ["80:80"], "environment": {"A": "1", "B": "2"}})));
+        let base = n(svc(
+            json!({"image": "foo", "ports": ["80:80"], "environment": {"A": "1", "B": "2"}}),
+        ));
         let mut overlay = n(svc(json!({"ports": [], "environment": {"A": null}})));
-        let test = overlay.get_mut("services").and_then(|s| s.get_mut("test")).unwrap();
+        let test = overlay
+            .get_mut("services")
+            .and_then(|s| s.get_mut("test"))
+            .unwrap();
         let ports = test.get_mut("ports").unwrap();
         ports.tag = Tag::Reset;
-        let a = test.get_mut("environment").and_then(|e| e.get_mut("A")).unwrap();
+        let a = test
+            .get_mut("environment")
+            .and_then(|e| e.get_mut("A"))
+            .unwrap();
         a.tag = Tag::Reset;
         let out = merge(base, overlay).unwrap();
-        assert_eq!(out.to_json(), svc(json!({"image": "foo", "environment": ["B=2"]})));
+        assert_eq!(
+            out.to_json(),
+            svc(json!({"image": "foo", "environment": ["B=2"]}))
+        );
     }
 
     #[test]
     fn reset_whole_service_and_top_level() {
-        let base = n(json!({"services": {"a": {"image": "x"}, "b": {"image": "y"}}, "volumes": {"v": {}}}));
+        let base = n(
+            json!({"services": {"a": {"image": "x"}, "b": {"image": "y"}}, "volumes": {"v": {}}}),
+        );
         let mut overlay = n(json!({"services": {"a": null}, "volumes": null}));
-        overlay.get_mut("services").and_then(|s| s.get_mut("a")).unwrap().tag = Tag::Reset;
+        overlay
+            .get_mut("services")
+            .and_then(|s| s.get_mut("a"))
+            .unwrap()
+            .tag = Tag::Reset;
         overlay.get_mut("volumes").unwrap().tag = Tag::Reset;
         let out = merge(base, overlay).unwrap();
         assert_eq!(out.to_json(), json!({"services": {"b": {"image": "y"}}}));
@@ -1159,18 +1374,29 @@ mod tests {
         // compose-go records sequence items by index and cannot remove them from the base.
         let base = n(svc(json!({"environment": ["A=1", "B=2"]})));
         let mut overlay = n(svc(json!({"environment": ["A=1", "C=3"]})));
-        let env = overlay.get_mut("services").and_then(|s| s.get_mut("test")).and_then(|t| t.get_mut("environment")).unwrap();
+        let env = overlay
+            .get_mut("services")
+            .and_then(|s| s.get_mut("test"))
+            .and_then(|t| t.get_mut("environment"))
+            .unwrap();
         env.as_seq_mut().unwrap()[0].tag = Tag::Reset;
         let mut out = merge(base, overlay).unwrap();
         enforce_unicity(&mut out).unwrap();
-        assert_eq!(out.to_json(), svc(json!({"environment": ["A=1", "B=2", "C=3"]})));
+        assert_eq!(
+            out.to_json(),
+            svc(json!({"environment": ["A=1", "B=2", "C=3"]}))
+        );
     }
 
     #[test]
     fn reset_in_extends_path() {
         // A reset path inside a deeper mapping (deploy.resources.limits).
-        let base = n(svc(json!({"deploy": {"resources": {"limits": {"cpus": "1", "memory": "1g"}}}})));
-        let mut overlay = n(svc(json!({"deploy": {"resources": {"limits": {"memory": null}}}})));
+        let base = n(svc(
+            json!({"deploy": {"resources": {"limits": {"cpus": "1", "memory": "1g"}}}}),
+        ));
+        let mut overlay = n(svc(
+            json!({"deploy": {"resources": {"limits": {"memory": null}}}}),
+        ));
         overlay
             .get_mut("services")
             .and_then(|s| s.get_mut("test"))
@@ -1181,30 +1407,51 @@ mod tests {
             .unwrap()
             .tag = Tag::Reset;
         let out = merge(base, overlay).unwrap();
-        assert_eq!(out.to_json(), svc(json!({"deploy": {"resources": {"limits": {"cpus": "1"}}}})));
+        assert_eq!(
+            out.to_json(),
+            svc(json!({"deploy": {"resources": {"limits": {"cpus": "1"}}}}))
+        );
     }
 
     #[test]
     fn override_replaces_instead_of_merging() {
-        let base = n(svc(json!({"ports": ["80:80"], "environment": {"A": "1"}, "labels": {"l": "1"}})));
-        let mut overlay = n(svc(json!({"ports": ["8443:443"], "environment": {"B": "2"}, "labels": {"m": "2"}})));
-        let test = overlay.get_mut("services").and_then(|s| s.get_mut("test")).unwrap();
+        let base = n(svc(
+            json!({"ports": ["80:80"], "environment": {"A": "1"}, "labels": {"l": "1"}}),
+        ));
+        let mut overlay = n(svc(
+            json!({"ports": ["8443:443"], "environment": {"B": "2"}, "labels": {"m": "2"}}),
+        ));
+        let test = overlay
+            .get_mut("services")
+            .and_then(|s| s.get_mut("test"))
+            .unwrap();
         test.get_mut("ports").unwrap().tag = Tag::Override;
         test.get_mut("environment").unwrap().tag = Tag::Override;
         let mut out = merge(base, overlay).unwrap();
         enforce_unicity(&mut out).unwrap();
         assert_eq!(
             out.to_json(),
-            svc(json!({"ports": ["8443:443"], "environment": {"B": "2"}, "labels": ["l=1", "m=2"]}))
+            svc(
+                json!({"ports": ["8443:443"], "environment": {"B": "2"}, "labels": ["l=1", "m=2"]})
+            )
         );
     }
 
     #[test]
     fn override_of_a_whole_service() {
-        let base = n(svc(json!({"image": "a", "command": ["x"], "environment": {"A": "1"}})));
+        let base = n(svc(
+            json!({"image": "a", "command": ["x"], "environment": {"A": "1"}}),
+        ));
         let mut overlay = n(svc(json!({"image": "b"})));
-        overlay.get_mut("services").and_then(|s| s.get_mut("test")).unwrap().tag = Tag::Override;
-        assert_eq!(merge(base, overlay).unwrap().to_json(), svc(json!({"image": "b"})));
+        overlay
+            .get_mut("services")
+            .and_then(|s| s.get_mut("test"))
+            .unwrap()
+            .tag = Tag::Override;
+        assert_eq!(
+            merge(base, overlay).unwrap().to_json(),
+            svc(json!({"image": "b"}))
+        );
     }
 
     #[test]
@@ -1222,30 +1469,56 @@ mod tests {
             .insert(Key::synthetic("environment"), env);
         let out = merge(n(svc(json!({"environment": {"B": "1"}}))), overlay).unwrap();
         assert_eq!(out.to_json(), svc(json!({"environment": {"A": "v"}})));
-        assert!(matches!(out.get("services").unwrap().get("test").unwrap().get("environment").unwrap().tag, Tag::None));
+        assert!(matches!(
+            out.get("services")
+                .unwrap()
+                .get("test")
+                .unwrap()
+                .get("environment")
+                .unwrap()
+                .tag,
+            Tag::None
+        ));
     }
 
     #[test]
     fn strip_reset_tags_drops_reset_values() {
-        let mut doc = n(svc(json!({"image": "a", "command": "x", "ports": ["1", "2"]})));
-        let test = doc.get_mut("services").and_then(|s| s.get_mut("test")).unwrap();
+        let mut doc = n(svc(
+            json!({"image": "a", "command": "x", "ports": ["1", "2"]}),
+        ));
+        let test = doc
+            .get_mut("services")
+            .and_then(|s| s.get_mut("test"))
+            .unwrap();
         test.get_mut("command").unwrap().tag = Tag::Reset;
         test.get_mut("ports").and_then(Node::as_seq_mut).unwrap()[0].tag = Tag::Reset;
         test.get_mut("image").unwrap().tag = Tag::Override;
         strip_reset_tags(&mut doc);
         assert_eq!(doc.to_json(), svc(json!({"image": "a", "ports": ["2"]})));
-        let image = doc.get("services").unwrap().get("test").unwrap().get("image").unwrap();
+        let image = doc
+            .get("services")
+            .unwrap()
+            .get("test")
+            .unwrap()
+            .get("image")
+            .unwrap();
         assert_eq!(image.tag, Tag::None);
     }
 
     #[test]
     fn reset_paths_are_recorded_like_compose_go() {
         let mut doc = n(svc(json!({"command": "x", "ports": ["1", "2"]})));
-        let test = doc.get_mut("services").and_then(|s| s.get_mut("test")).unwrap();
+        let test = doc
+            .get_mut("services")
+            .and_then(|s| s.get_mut("test"))
+            .unwrap();
         test.get_mut("command").unwrap().tag = Tag::Reset;
         test.get_mut("ports").and_then(Node::as_seq_mut).unwrap()[1].tag = Tag::Override;
         let paths = ResetPaths::take(&mut doc);
-        assert_eq!(paths.paths(), vec!["services.test.command", "services.test.ports.1"]);
+        assert_eq!(
+            paths.paths(),
+            vec!["services.test.command", "services.test.ports.1"]
+        );
         assert!(!paths.is_empty());
     }
 
@@ -1270,7 +1543,10 @@ mod tests {
         assert_eq!(go_format_float(1_234_567.0), "1.234567e+06");
         assert_eq!(go_format_float(0.0001), "0.0001");
         assert_eq!(go_format_float(0.000_01), "1e-05");
-        assert_eq!(go_format_v(&n(json!({"b": 1, "a": [true, null]}))), "map[a:[true <nil>] b:1]");
+        assert_eq!(
+            go_format_v(&n(json!({"b": 1, "a": [true, null]}))),
+            "map[a:[true <nil>] b:1]"
+        );
     }
 
     #[test]
@@ -1281,7 +1557,10 @@ mod tests {
         assert_eq!(volume_target("v:/data:ro").unwrap(), "ro");
         assert_eq!(volume_target("C:\\a:/b").unwrap(), "/b");
         assert_eq!(volume_target("ab").unwrap(), "ab");
-        assert_eq!(volume_target("ab:cd:ef:gh").unwrap_err(), "invalid spec: ab:cd:ef:gh: too many colons");
+        assert_eq!(
+            volume_target("ab:cd:ef:gh").unwrap_err(),
+            "invalid spec: ab:cd:ef:gh: too many colons"
+        );
         assert!(volume_target("").is_err());
     }
 }

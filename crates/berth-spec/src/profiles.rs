@@ -164,6 +164,11 @@ pub fn resolve_service_environment(project: &mut Project, env: &Environment, dis
                 }
                 continue;
             }
+            if !f.format.is_empty() {
+                // Docker Compose 2.26 knows no env_file formats besides the default one.
+                return Err(Error::unsupported(format!("unsupported env_file format {:?}", f.format))
+                    .with_hint("remove `format:` to read the file with the .env syntax"));
+            }
             let vars = {
                 let lookup = |k: &str| match from_files.get(k) {
                     Some(Some(v)) => Some(v.clone()),

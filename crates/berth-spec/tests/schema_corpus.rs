@@ -1,16 +1,14 @@
 //! Schema validation against the conformance corpus: every compose file Docker Compose loaded
 //! must validate, and every file it rejected with a schema error must not.
 //!
-//! Until `berth_spec::yaml` lands, the trees come from a small yaml-rust2 converter below
-//! (no spans; scalars resolved by yaml-rust2). The reference validated interpolated trees, with
-//! an environment of only `PATH` and `HOME` plus the `.env` next to the file, so the trees are
+//! The reference validated interpolated trees, with an environment of only `PATH` and `HOME`
+//! plus the `.env` next to the file, so each file is parsed with `berth_spec::yaml` and
 //! interpolated the same way before validation.
 
 use std::path::{Path, PathBuf};
 
-use berth_spec::node::{Key, Map, Node, Value};
-use berth_spec::{dotenv, interpolate, schema};
-use yaml_rust2::{Yaml, YamlLoader};
+use berth_spec::node::Node;
+use berth_spec::{dotenv, interpolate, schema, yaml};
 
 fn corpus_dir() -> PathBuf {
     let dir = std::env::var_os("BERTH_CORPUS").map_or_else(
@@ -56,38 +54,9 @@ fn sibling(file: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// yaml-rust2's value as a berth node. Non-string keys become their text, as compose-go does.
-fn to_node(yaml: &Yaml) -> Node {
-    let value = match yaml {
-        Yaml::Real(_) => Value::Float(yaml.as_f64().unwrap_or(f64::NAN)),
-        Yaml::Integer(i) => Value::Int(*i),
-        Yaml::String(s) => Value::String(s.clone()),
-        Yaml::Boolean(b) => Value::Bool(*b),
-        Yaml::Array(items) => Value::Seq(items.iter().map(to_node).collect()),
-        Yaml::Hash(hash) => {
-            let mut map = Map::new();
-            for (k, v) in hash {
-                let key = match k {
-                    Yaml::String(s) | Yaml::Real(s) => s.clone(),
-                    Yaml::Integer(i) => i.to_string(),
-                    Yaml::Boolean(b) => b.to_string(),
-                    _ => String::new(),
-                };
-                map.insert(Key::synthetic(key), to_node(v));
-            }
-            Value::Map(map)
-        }
-        Yaml::Alias(_) | Yaml::Null | Yaml::BadValue => Value::Null,
-    };
-    Node::synthetic(value)
-}
-
-fn load(file: &Path) -> Vec<Node> {
-    let text =
-        std::fs::read_to_string(file).unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
-    let docs = YamlLoader::load_from_str(&text)
-        .unwrap_or_else(|e| panic!("parsing {}: {e}", file.display()));
-    docs.iter().map(to_node).collect()
+fn load(file: &Path) -> Result<Vec<Node>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("reading: {e}"))?;
+    yaml::parse_str(&file.display().to_string(), &text).map_err(|e| format!("parsing: {e}"))
 }
 
 /// The environment the reference ran with: `PATH`, `HOME` and the `.env` of the file's
@@ -115,7 +84,7 @@ fn reference_environment(file: &Path) -> Result<Vec<(String, String)>, String> {
 fn load_interpolated(file: &Path) -> Result<Vec<Node>, String> {
     let vars = reference_environment(file)?;
     let lookup = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let mut docs = load(file);
+    let mut docs = load(file)?;
     for doc in &mut docs {
         interpolate::interpolate(doc, &lookup).map_err(|e| format!("interpolating: {e}"))?;
     }

@@ -38,6 +38,9 @@ pub struct ConfigArgs {
     /// Print the image names, one per line.
     #[arg(long)]
     pub images: bool,
+    /// Print the service config hash, one per line ("*" for all services).
+    #[arg(long)]
+    pub hash: Option<String>,
     /// Print model variables and default values.
     #[arg(long)]
     pub variables: bool,
@@ -84,9 +87,9 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> anyhow::Result<u8> {
         for (k, v) in loaded.environment.iter() {
             out.push_str(&format!("{k}={v}\n"));
         }
-    } else if args.list_services || args.volumes || args.networks || args.list_profiles || args.images {
+    } else if args.list_services || args.volumes || args.networks || args.list_profiles || args.images || args.hash.is_some() {
         let flags = LoadFlags { resolve_environment: false, ..flags };
-        let selected: &[String] = if args.list_profiles || args.images { &args.services } else { &[] };
+        let selected: &[String] = if args.list_profiles || args.images || args.hash.is_some() { &args.services } else { &[] };
         let loaded = project::load_project(&opts, &flags, selected)?;
         print_warnings(&loaded.warnings);
         let p = &loaded.project;
@@ -98,8 +101,10 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> anyhow::Result<u8> {
             p.networks.keys().cloned().collect()
         } else if args.list_profiles {
             project::all_profiles(p)
-        } else {
+        } else if args.images {
             p.services.values().map(|s| project::image_name(p, s)).collect()
+        } else {
+            hash_lines(p, args.hash.as_deref().unwrap_or("*"))?
         };
         for l in lines {
             out.push_str(&l);
@@ -131,6 +136,24 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> anyhow::Result<u8> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;
     Ok(0)
+}
+
+/// `--hash`: `service hash` lines, sorted by service name, for `*` or a comma list.
+fn hash_lines(p: &berth_spec::model::Project, wanted: &str) -> anyhow::Result<Vec<String>> {
+    let mut names: Vec<String> = if wanted == "*" {
+        p.services.keys().cloned().collect()
+    } else {
+        wanted.split(',').map(str::to_owned).collect()
+    };
+    names.sort();
+    let mut lines = Vec::with_capacity(names.len());
+    for name in names {
+        let service =
+            p.services.get(&name).ok_or_else(|| anyhow::anyhow!("no such service: {name}"))?;
+        let hash = berth_core::hash::service_hash(service)?;
+        lines.push(format!("{name} {hash}"));
+    }
+    Ok(lines)
 }
 
 /// Warnings go to stderr, like Docker Compose's log lines.

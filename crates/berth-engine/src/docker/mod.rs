@@ -127,6 +127,96 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
+/// The `/build` query string.
+fn build_query(o: &BuildOptions) -> EngineResult<String> {
+    let mut q: Vec<(String, String)> = Vec::new();
+    let mut push = |k: &str, v: String| q.push((k.to_owned(), v));
+    push("dockerfile", o.dockerfile.clone().unwrap_or_else(|| "Dockerfile".to_owned()));
+    for t in &o.tags {
+        push("t", t.clone());
+    }
+    for h in &o.extra_hosts {
+        push("extrahosts", h.clone());
+    }
+    if o.quiet {
+        push("q", "1".to_owned());
+    }
+    if o.no_cache {
+        push("nocache", "1".to_owned());
+    }
+    if o.pull {
+        push("pull", "1".to_owned());
+    }
+    push("rm", if o.remove_intermediate.unwrap_or(true) { "1" } else { "0" }.to_owned());
+    let json = |v: serde_json::Value| v.to_string();
+    if !o.cache_from.is_empty() {
+        push("cachefrom", json(serde_json::json!(o.cache_from)));
+    }
+    if !o.build_args.is_empty() {
+        push("buildargs", json(serde_json::json!(o.build_args)));
+    }
+    if !o.labels.is_empty() {
+        push("labels", json(serde_json::json!(o.labels)));
+    }
+    if let Some(n) = &o.network_mode {
+        push("networkmode", n.clone());
+    }
+    if let Some(p) = &o.platform {
+        push("platform", p.clone());
+    }
+    if let Some(t) = &o.target {
+        push("target", t.clone());
+    }
+    if let Some(s) = o.shm_size {
+        push("shmsize", s.to_string());
+    }
+    if let Some(i) = &o.isolation {
+        push("isolation", i.clone());
+    }
+    if !o.ulimits.is_empty() {
+        let mut list = Vec::new();
+        for u in &o.ulimits {
+            let bad = || EngineError::invalid(format!("invalid ulimit {u:?} (expected name=soft[:hard])"));
+            let (name, limits) = u.split_once('=').ok_or_else(bad)?;
+            let (soft, hard) = limits.split_once(':').unwrap_or((limits, limits));
+            let soft: i64 = soft.parse().map_err(|_| bad())?;
+            let hard: i64 = hard.parse().map_err(|_| bad())?;
+            list.push(serde_json::json!({"Name": name, "Soft": soft, "Hard": hard}));
+        }
+        push("ulimits", json(serde_json::Value::Array(list)));
+    }
+    Ok(q.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect::<Vec<_>>().join("&"))
+}
+
+/// One JSON message of `/build` as berth events; an error message ends the build.
+fn build_events(doc: EngineResult<serde_json::Value>) -> Vec<EngineResult<BuildEvent>> {
+    let doc = match doc {
+        Ok(d) => d,
+        Err(e) => return vec![Err(e)],
+    };
+    let text = |k: &str| doc.get(k).and_then(serde_json::Value::as_str).map(str::to_owned);
+    if let Some(message) = doc.pointer("/errorDetail/message").and_then(serde_json::Value::as_str).map(str::to_owned).or_else(|| text("error")) {
+        return vec![Err(EngineError::Stream { message })];
+    }
+    let mut out = Vec::new();
+    if let Some(line) = text("stream") {
+        out.push(Ok(BuildEvent::Output(line)));
+    }
+    if doc.get("status").is_some() || doc.get("progressDetail").is_some() {
+        out.push(Ok(BuildEvent::Progress(ProgressEvent {
+            id: text("id"),
+            status: text("status"),
+            current: doc.pointer("/progressDetail/current").and_then(serde_json::Value::as_i64),
+            total: doc.pointer("/progressDetail/total").and_then(serde_json::Value::as_i64),
+            progress: text("progress"),
+        })));
+    }
+    if let Some(id) = doc.pointer("/aux/ID").and_then(serde_json::Value::as_str) {
+        out.push(Ok(BuildEvent::ImageId(id.to_owned())));
+    }
+    out
+}
+
 fn clamp_i32(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(if n < 0 { i32::MIN } else { i32::MAX })
 }
@@ -662,87 +752,31 @@ impl Engine for DockerEngine {
     }
 
     fn build_image(&self, options: &BuildOptions, context: ByteStream) -> EngineStream<BuildEvent> {
-        if options.extra_hosts.len() > 1 || !options.ulimits.is_empty() || options.isolation.is_some() {
-            let e = EngineError::Unsupported {
-                what: "build with several extra_hosts, ulimits or isolation".to_owned(),
-                min_api: None,
-                have: self.caps.api_version,
-            };
-            return futures::stream::once(async move { Err(e) }).boxed();
-        }
-        let opts = q::BuildImageOptions {
-            dockerfile: options.dockerfile.clone().unwrap_or_else(|| "Dockerfile".to_owned()),
-            t: options.tags.first().cloned(),
-            extrahosts: options.extra_hosts.first().cloned(),
-            q: options.quiet,
-            nocache: options.no_cache,
-            cachefrom: (!options.cache_from.is_empty()).then(|| options.cache_from.clone()),
-            pull: options.pull.then(|| "1".to_owned()),
-            rm: options.remove_intermediate.unwrap_or(true),
-            buildargs: (!options.build_args.is_empty())
-                .then(|| options.build_args.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
-            shmsize: options.shm_size.map(clamp_i32),
-            labels: (!options.labels.is_empty())
-                .then(|| options.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
-            networkmode: options.network_mode.clone(),
-            platform: options.platform.clone().unwrap_or_default(),
-            target: options.target.clone().unwrap_or_default(),
-            ..Default::default()
+        // bollard takes one tag and one extra host; the engine takes repeated parameters, so
+        // builds go through the raw client.
+        let query = match build_query(options) {
+            Ok(q) => q,
+            Err(e) => return futures::stream::once(async move { Err(e) }).boxed(),
         };
-        let creds: Option<HashMap<String, bollard::auth::DockerCredentials>> = (!options.auth.is_empty())
-            .then(|| options.auth.iter().map(|(k, v)| (k.clone(), convert::auth_to(v))).collect());
-        let extra_tags: Vec<String> = options.tags.iter().skip(1).cloned().collect();
-        let docker = self.docker.clone();
-        let on_err = self.err(ObjectKind::Image, "");
-        let (mut tx, rx) = futures::channel::mpsc::channel::<EngineResult<BuildEvent>>(16);
-        // bollard's build stream borrows the client; a task owns a clone so the stream is 'static.
-        tokio::spawn(async move {
-            use futures::SinkExt;
-            let mut image_id = None;
-            {
-                let mut s = docker.build_image(opts, creds, Some(bollard::body_try_stream(context)));
-                while let Some(item) = s.next().await {
-                    let events: Vec<EngineResult<BuildEvent>> = match item {
-                        Ok(info) => {
-                            let mut out = Vec::new();
-                            if let Some(line) = info.stream {
-                                out.push(Ok(BuildEvent::Output(line)));
-                            }
-                            if info.status.is_some() || info.progress_detail.is_some() {
-                                out.push(Ok(BuildEvent::Progress(convert::progress_from(
-                                    info.id,
-                                    info.status,
-                                    info.progress,
-                                    info.progress_detail.as_ref(),
-                                ))));
-                            }
-                            if let Some(id) = info.aux.and_then(|a| a.id) {
-                                image_id = Some(id.clone());
-                                out.push(Ok(BuildEvent::ImageId(id)));
-                            }
-                            out
-                        }
-                        Err(e) => vec![Err(on_err(e))],
-                    };
-                    for ev in events {
-                        if tx.send(ev).await.is_err() {
-                            return;
-                        }
-                    }
-                }
+        let mut headers = vec![("Content-Type".to_owned(), "application/x-tar".to_owned())];
+        if !options.auth.is_empty() {
+            let config: serde_json::Map<String, serde_json::Value> = options
+                .auth
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::to_value(convert::auth_to(v)).unwrap_or_default()))
+                .collect();
+            let json = serde_json::Value::Object(config).to_string();
+            headers.push(("X-Registry-Config".to_owned(), base64::engine::general_purpose::URL_SAFE.encode(json)));
+        }
+        let raw = self.raw.clone();
+        futures::stream::once(async move {
+            match raw.stream(&format!("/build?{query}"), &headers, context).await {
+                Ok(body) => raw::json_lines(body).flat_map(|doc| futures::stream::iter(build_events(doc))).boxed(),
+                Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
             }
-            if let Some(id) = image_id {
-                for t in extra_tags {
-                    let (repo, tag) = strip_tag(&t);
-                    let opts = q::TagImageOptions { repo: Some(repo.to_owned()), tag: Some(tag.unwrap_or("latest").to_owned()) };
-                    if let Err(e) = docker.tag_image(&id, Some(opts)).await {
-                        let _ = tx.send(Err(on_err(e))).await;
-                        return;
-                    }
-                }
-            }
-        });
-        rx.boxed()
+        })
+        .flatten()
+        .boxed()
     }
 
     async fn list_networks(&self, options: &ListOptions) -> EngineResult<Vec<NetworkDetails>> {
@@ -997,6 +1031,33 @@ mod tests {
         assert_eq!(e.status(), Some(500));
         let e = map_err("h", ObjectKind::Other, "", BollardError::DockerStreamError { error: "pull failed".into() });
         assert!(matches!(e, EngineError::Stream { .. }));
+    }
+
+    #[test]
+    fn build_queries_repeat_parameters() {
+        let o = BuildOptions {
+            tags: vec!["a:1".into(), "b:2".into()],
+            extra_hosts: vec!["h1:10.0.0.1".into(), "h2:10.0.0.2".into()],
+            build_args: std::collections::BTreeMap::from([("K".to_owned(), "v w".to_owned())]),
+            ulimits: vec!["nofile=1024:2048".into()],
+            ..Default::default()
+        };
+        let q = build_query(&o).unwrap();
+        assert!(q.starts_with("dockerfile=Dockerfile&t=a%3A1&t=b%3A2&extrahosts=h1%3A10.0.0.1&extrahosts=h2%3A10.0.0.2&rm=1"), "{q}");
+        assert!(q.contains("buildargs=%7B%22K%22%3A%22v%20w%22%7D"), "{q}");
+        assert!(q.contains("ulimits=%5B%7B%22Name%22%3A%22nofile%22%2C%22Soft%22%3A1024%2C%22Hard%22%3A2048%7D%5D"), "{q}");
+        let bad = BuildOptions { ulimits: vec!["nofile".into()], ..Default::default() };
+        assert!(build_query(&bad).is_err());
+    }
+
+    #[test]
+    fn build_messages() {
+        let ev = build_events(Ok(serde_json::json!({"stream": "Step 1/2 : FROM x\n"})));
+        assert!(matches!(&ev[..], [Ok(BuildEvent::Output(l))] if l.starts_with("Step 1/2")));
+        let ev = build_events(Ok(serde_json::json!({"aux": {"ID": "sha256:abc"}})));
+        assert!(matches!(&ev[..], [Ok(BuildEvent::ImageId(id))] if id == "sha256:abc"));
+        let ev = build_events(Ok(serde_json::json!({"error": "boom", "errorDetail": {"message": "boom!"}})));
+        assert!(matches!(&ev[..], [Err(EngineError::Stream { message })] if message == "boom!"));
     }
 
     #[test]

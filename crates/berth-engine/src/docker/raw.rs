@@ -1,12 +1,19 @@
-//! A minimal HTTP/1.1 client for the few Engine API endpoints bollard 0.19 does not offer
-//! (swarm configs, `HEAD /containers/{id}/archive`).
+//! A minimal HTTP/1.1 client for what bollard 0.19 does not offer: swarm configs,
+//! `HEAD /containers/{id}/archive`, and image builds with repeated query parameters (several
+//! tags and `extrahosts`, which bollard's single-valued options cannot express).
 //!
-//! One request per connection (`Connection: close`), whole bodies in memory: these endpoints
-//! exchange small JSON documents.
+//! One request per connection (`Connection: close`). `request` keeps whole bodies in memory
+//! (small JSON documents); `stream` sends a body stream chunked and returns the response body
+//! as a stream.
 
 use std::fmt::Write as _;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use futures::StreamExt;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+
+use crate::engine::ByteStream;
 
 use crate::connect::EngineHost;
 use crate::error::{EngineError, EngineResult};
@@ -88,6 +95,189 @@ impl RawClient {
         }
         parse_response(&raw, method == "HEAD")
     }
+
+    async fn connect(&self) -> EngineResult<Box<dyn Conn>> {
+        let unreachable = |e: std::io::Error| EngineError::Unreachable {
+            host: self.host.to_string(),
+            reason: e.to_string(),
+            hint: Some("Is the docker daemon running?".to_owned()),
+        };
+        Ok(match &self.host {
+            EngineHost::Unix(p) => Box::new(tokio::net::UnixStream::connect(p).await.map_err(unreachable)?),
+            EngineHost::Tcp(a) => Box::new(tokio::net::TcpStream::connect(a.as_str()).await.map_err(unreachable)?),
+        })
+    }
+
+    /// Sends `POST path` with `headers` and `body` (chunked), and returns the status with the
+    /// response body as a stream. A non-success status is returned as an error carrying the
+    /// engine's message.
+    pub async fn stream(
+        &self,
+        path: &str,
+        headers: &[(String, String)],
+        mut body: ByteStream,
+    ) -> EngineResult<BoxStream<'static, EngineResult<Bytes>>> {
+        let io = |e: std::io::Error| EngineError::Io { context: format!("POST {path}"), source: e };
+        let mut conn = self.connect().await?;
+        let mut head = format!(
+            "POST /v{}{path} HTTP/1.1\r\nHost: docker\r\nUser-Agent: berth\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n",
+            self.version
+        );
+        for (k, v) in headers {
+            let _ = write!(head, "{k}: {v}\r\n");
+        }
+        head.push_str("\r\n");
+        conn.write_all(head.as_bytes()).await.map_err(io)?;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(io)?;
+            if chunk.is_empty() {
+                continue;
+            }
+            conn.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).await.map_err(io)?;
+            conn.write_all(&chunk).await.map_err(io)?;
+            conn.write_all(b"\r\n").await.map_err(io)?;
+        }
+        conn.write_all(b"0\r\n\r\n").await.map_err(io)?;
+        conn.flush().await.map_err(io)?;
+
+        let mut reader = BufReader::new(conn);
+        let mut status_line = String::new();
+        reader.read_line(&mut status_line).await.map_err(io)?;
+        let status = status_line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse::<u16>().ok())
+            .ok_or_else(|| protocol("invalid HTTP status line"))?;
+        let mut chunked = false;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).await.map_err(io)? == 0 {
+                return Err(protocol("incomplete HTTP response"));
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                if k.trim().eq_ignore_ascii_case("transfer-encoding") && v.trim().eq_ignore_ascii_case("chunked") {
+                    chunked = true;
+                }
+            }
+        }
+        let body = BodyReader { reader, chunked, done: false };
+        let stream = futures::stream::unfold(body, BodyReader::next_piece).boxed();
+        if (200..300).contains(&status) {
+            return Ok(stream);
+        }
+        let all: Vec<Bytes> = futures::TryStreamExt::try_collect(stream).await?;
+        let r = RawResponse { status, headers: Vec::new(), body: all.concat() };
+        Err(match status {
+            404 => EngineError::NotFound { kind: crate::ObjectKind::Image, id: String::new(), message: r.message() },
+            409 => EngineError::Conflict { message: r.message() },
+            _ => EngineError::Api { status, message: r.message() },
+        })
+    }
+}
+
+/// A connection to the engine.
+trait Conn: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Conn for T {}
+
+/// Reads a response body piece by piece, undoing chunked encoding.
+struct BodyReader {
+    reader: BufReader<Box<dyn Conn>>,
+    chunked: bool,
+    done: bool,
+}
+
+impl BodyReader {
+    async fn next_piece(mut self) -> Option<(EngineResult<Bytes>, Self)> {
+        if self.done {
+            return None;
+        }
+        let io = |e: std::io::Error| EngineError::Io { context: "reading the engine's response".to_owned(), source: e };
+        if !self.chunked {
+            let mut buf = vec![0u8; 16 * 1024];
+            return match self.reader.read(&mut buf).await {
+                Ok(0) => None,
+                Ok(n) => {
+                    buf.truncate(n);
+                    Some((Ok(Bytes::from(buf)), self))
+                }
+                Err(e) => {
+                    self.done = true;
+                    Some((Err(io(e)), self))
+                }
+            };
+        }
+        let mut line = String::new();
+        let size = match self.reader.read_line(&mut line).await {
+            Ok(0) => return None,
+            Ok(_) => usize::from_str_radix(line.trim().split(';').next().unwrap_or_default(), 16),
+            Err(e) => {
+                self.done = true;
+                return Some((Err(io(e)), self));
+            }
+        };
+        let Ok(size) = size else {
+            self.done = true;
+            return Some((Err(protocol("invalid chunk size")), self));
+        };
+        if size == 0 {
+            return None;
+        }
+        let mut buf = vec![0u8; size];
+        let mut crlf = [0u8; 2];
+        let read = async {
+            self.reader.read_exact(&mut buf).await?;
+            self.reader.read_exact(&mut crlf).await
+        };
+        match read.await {
+            Ok(_) => Some((Ok(Bytes::from(buf)), self)),
+            Err(e) => {
+                self.done = true;
+                Some((Err(io(e)), self))
+            }
+        }
+    }
+}
+
+/// Splits a byte stream of newline-delimited JSON documents into the documents.
+pub(crate) fn json_lines(
+    body: BoxStream<'static, EngineResult<Bytes>>,
+) -> BoxStream<'static, EngineResult<serde_json::Value>> {
+    futures::stream::unfold((body, Vec::<u8>::new(), false), |(mut body, mut buf, mut ended)| async move {
+        loop {
+            if let Some(pos) = buf.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = buf.drain(..=pos).collect();
+                let text = String::from_utf8_lossy(&line);
+                let text = text.trim();
+                if text.is_empty() {
+                    continue;
+                }
+                let v = serde_json::from_str(text)
+                    .map_err(|e| EngineError::Protocol { message: format!("{e}: {text}") });
+                return Some((v, (body, buf, ended)));
+            }
+            if ended {
+                let text = String::from_utf8_lossy(&buf).trim().to_owned();
+                buf.clear();
+                if text.is_empty() {
+                    return None;
+                }
+                let v = serde_json::from_str(&text)
+                    .map_err(|e| EngineError::Protocol { message: format!("{e}: {text}") });
+                return Some((v, (body, buf, ended)));
+            }
+            match body.next().await {
+                Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
+                Some(Err(e)) => return Some((Err(e), (body, buf, true))),
+                None => ended = true,
+            }
+        }
+    })
+    .boxed()
 }
 
 fn protocol(msg: &str) -> EngineError {
@@ -148,6 +338,24 @@ fn dechunk(mut data: &[u8]) -> EngineResult<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn json_lines_split_across_chunks() {
+        let pieces: Vec<EngineResult<Bytes>> = vec![
+            Ok(Bytes::from_static(b"{\"stream\":\"a\"}\r\n{\"str")),
+            Ok(Bytes::from_static(b"eam\":\"b\"}\n\n")),
+            Ok(Bytes::from_static(b"{\"aux\":{\"ID\":\"x\"}}")),
+        ];
+        let docs: Vec<serde_json::Value> =
+            futures::TryStreamExt::try_collect(json_lines(futures::stream::iter(pieces).boxed())).await.unwrap();
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[1]["stream"], "b");
+        assert_eq!(docs[2]["aux"]["ID"], "x");
+        let bad: Vec<EngineResult<Bytes>> = vec![Ok(Bytes::from_static(b"nope\n"))];
+        let r: EngineResult<Vec<serde_json::Value>> =
+            futures::TryStreamExt::try_collect(json_lines(futures::stream::iter(bad).boxed())).await;
+        assert!(r.is_err());
+    }
 
     #[test]
     fn parses_plain_and_chunked() {

@@ -32,7 +32,7 @@ pub use service::{
     ServiceDependency, ServiceHook, ServiceNetworkConfig, ServicePortConfig, ServiceSecretConfig, ServiceVolumeBind,
     ServiceVolumeConfig, ServiceVolumeTmpfs, ServiceVolumeVolume, SshConfig, SshKey, ThrottleDevice, Trigger,
     UlimitsConfig, WeightDevice, SERVICE_CONDITION_COMPLETED_SUCCESSFULLY, SERVICE_CONDITION_HEALTHY,
-    SERVICE_CONDITION_STARTED, SSH_JSON_ERROR, VOLUME_TYPE_BIND, VOLUME_TYPE_CLUSTER, VOLUME_TYPE_NPIPE,
+    SERVICE_CONDITION_STARTED, VOLUME_TYPE_BIND, VOLUME_TYPE_CLUSTER, VOLUME_TYPE_NPIPE,
     VOLUME_TYPE_TMPFS, VOLUME_TYPE_VOLUME,
 };
 pub use values::{

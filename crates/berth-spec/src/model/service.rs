@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::ser::{Error as _, SerializeStruct};
+use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::deploy::{DeployConfig, DeviceRequest};
@@ -335,16 +335,15 @@ pub struct BuildConfig {
 pub type SshConfig = Vec<SshKey>;
 
 /// One `build.ssh` entry: an id (`default`) and an optional key or socket path.
+///
+/// YAML prints a key with a path as `id: path`, as Docker Compose does. Docker Compose's JSON
+/// encoder fails on such keys (it writes `"id": path` inside an array, which is not JSON);
+/// berth deliberately prints them in the spec's own `id=path` form instead.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SshKey {
     pub id: String,
     pub path: String,
 }
-
-/// Docker Compose's JSON marshaller for a key with a path writes `"id": path` inside an array,
-/// which is not JSON; `config --format json` fails with this message, and so does berth.
-pub const SSH_JSON_ERROR: &str =
-    "json: error calling MarshalJSON for type types.SSHKey: invalid character ':' after top-level value";
 
 impl Serialize for SshKey {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -353,7 +352,7 @@ impl Serialize for SshKey {
         } else if yaml_mode() {
             s.serialize_str(&format!("{}: {}", self.id, self.path))
         } else {
-            Err(S::Error::custom(SSH_JSON_ERROR))
+            s.serialize_str(&format!("{}={}", self.id, self.path))
         }
     }
 }
