@@ -1589,6 +1589,8 @@ impl<'a> Decoder<'a> {
             _ => return Ok(()),
         };
         let mut merge_value = None;
+        // Rendered once per mapping, not per entry: every entry shares it.
+        let prefix = trail.render();
         for (idx, &(k, v)) in pairs.iter().enumerate() {
             if self.is_merge_key(k)? {
                 merge_value = Some((idx, k, v));
@@ -1621,7 +1623,7 @@ impl<'a> Decoder<'a> {
                 key_span,
                 node,
                 pos,
-                prefix: trail.render(),
+                prefix: prefix.clone(),
             };
             out.entries.insert(key, entry);
         }
@@ -1654,7 +1656,7 @@ impl<'a> Decoder<'a> {
                         key_span,
                         node,
                         pos,
-                        prefix: trail.render(),
+                        prefix: prefix.clone(),
                     },
                 ));
             }
