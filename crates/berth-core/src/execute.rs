@@ -1004,6 +1004,14 @@ impl Runtime<'_> {
         let id = self.resolve(op, container)?;
         if !self.dry() {
             let result = if pause { self.engine.pause_container(&id).await } else { self.engine.unpause_container(&id).await };
+            // Docker Compose asks the engine to pause (unpause) every running container, and the
+            // engine refuses the ones already paused (not paused) with a conflict; berth skips
+            // them instead of failing the command.
+            if let Err(e) = &result {
+                if e.is_conflict() {
+                    return Ok(Success::Skipped(e.to_string()));
+                }
+            }
             if let Err(e) = result {
                 self.emit(progress(ResourceKind::Container, &container.name, Status::Error, "Error"));
                 let verb = if pause { "pausing" } else { "unpausing" };
