@@ -8,29 +8,13 @@ use std::time::Duration;
 
 use berth_core::events::{Event, Recorder, Stream};
 use berth_core::execute::CancellationToken;
-use berth_core::ops::attach::{attach_logs, AttachTarget};
+use berth_core::ops::attach::{attach_logs, targets_after};
 use berth_core::ops::restart::{restart, RestartOptions};
 use berth_core::ops::up::{up, UpOptions};
 use berth_engine::{Engine, FakeEngine, ImageConfig, OutputStream};
 use exec_support::load;
 
 const IMAGE: &str = "berth-test/busybox:latest";
-
-fn targets(outcome: &berth_core::ops::Outcome) -> Vec<AttachTarget> {
-    outcome
-        .report
-        .containers
-        .iter()
-        .flat_map(|(service, list)| {
-            list.iter().map(|(name, id)| AttachTarget {
-                id: id.clone(),
-                name: name.clone(),
-                service: service.clone(),
-                since: None,
-            })
-        })
-        .collect()
-}
 
 fn logs(recorder: &Recorder) -> Vec<(String, Stream, String)> {
     recorder
@@ -67,7 +51,7 @@ async fn output_lines_and_exit_code() {
     let cancel = CancellationToken::new();
     let outcome = up(Arc::clone(&engine), &project, &UpOptions::default(), &Recorder::new(), &cancel).await.expect("up");
     let recorder = Recorder::new();
-    attach_logs(Arc::clone(&engine), "lab", targets(&outcome), &recorder, &cancel).await.expect("attach");
+    attach_logs(Arc::clone(&engine), "lab", targets_after(&outcome, &[]), &recorder, &cancel).await.expect("attach");
     assert_eq!(
         logs(&recorder),
         [
@@ -107,7 +91,7 @@ async fn restarted_containers_are_followed_until_cancelled() {
             attach_cancel.cancel();
         }
     };
-    let (attached, ()) = tokio::join!(attach_logs(Arc::clone(&engine), "lab", targets(&outcome), &recorder, &attach_cancel), driver);
+    let (attached, ()) = tokio::join!(attach_logs(Arc::clone(&engine), "lab", targets_after(&outcome, &[]), &recorder, &attach_cancel), driver);
     attached.expect("attach");
     let lines: Vec<String> = logs(&recorder).into_iter().map(|(_, _, l)| l).collect();
     assert_eq!(lines, ["first", "second"]);
