@@ -20,7 +20,7 @@ const IMAGE: &str = "berth-test/busybox:latest";
 
 fn yaml() -> String {
     format!(
-        r#"
+        r"
 services:
   db:
     image: {IMAGE}
@@ -36,7 +36,7 @@ services:
     depends_on: [api]
 volumes:
   data: {{}}
-"#
+"
     )
 }
 

@@ -26,7 +26,7 @@ async fn setup(dir: &std::path::Path, parallel: Option<usize>) -> (FakeEngine, A
     fake.add_image(IMAGE, ImageConfig::default());
     let engine: Arc<dyn Engine> = Arc::new(fake.clone());
     let yaml = format!(
-        r#"
+        r"
 services:
   db:
     image: {IMAGE}
@@ -40,7 +40,7 @@ services:
       db:
         condition: service_started
         restart: true
-"#
+"
     );
     let project = load(dir, "lab", &yaml);
     let opts = UpOptions { run: RunOptions { parallel, dry_run: false }, ..UpOptions::default() };
