@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod view;
+
 use std::path::{Path, PathBuf};
 
 use berth_core::convert::{container_create, ContainerOptions, ContainerPlan, ConvertError, CreateContext};
