@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::config::ConfigArgs;
+use crate::commands::stack::StackArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -60,4 +61,6 @@ pub enum Command {
     /// Parse, resolve and render compose file in canonical format
     #[command(alias = "convert")]
     Config(ConfigArgs),
+    /// Manage Swarm stacks (deploy compose files to a Docker Swarm)
+    Stack(StackArgs),
 }

@@ -2,6 +2,7 @@
 //! the result.
 
 pub mod config;
+pub mod stack;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 
@@ -9,6 +10,7 @@ use crate::cli::{Cli, Command, GlobalArgs};
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Config(args) => config::run(&cli.global, &args),
+        Command::Stack(args) => stack::run(&cli.global, &args),
     }
 }
 
