@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::config::ConfigArgs;
+use crate::commands::{create, down, kill, pause, restart, rm, start, stop, unpause, up};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -60,4 +61,24 @@ pub enum Command {
     /// Parse, resolve and render compose file in canonical format
     #[command(alias = "convert")]
     Config(ConfigArgs),
+    /// Create and start containers
+    Up(up::UpArgs),
+    /// Stop and remove containers, networks
+    Down(down::DownArgs),
+    /// Creates containers for a service
+    Create(create::CreateArgs),
+    /// Start services
+    Start(start::StartArgs),
+    /// Stop services
+    Stop(stop::StopArgs),
+    /// Restart service containers
+    Restart(restart::RestartArgs),
+    /// Force stop service containers
+    Kill(kill::KillArgs),
+    /// Removes stopped service containers
+    Rm(rm::RmArgs),
+    /// Pause services
+    Pause(pause::PauseArgs),
+    /// Unpause services
+    Unpause(unpause::UnpauseArgs),
 }
