@@ -25,7 +25,9 @@ pub struct Cli {
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
     /// Compose configuration files
-    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    // Not global: as in Docker Compose, `-f` after the command is the command's own flag
+    // (`rm -f`, `logs -f`).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<String>,
     /// Project name
     #[arg(short = 'p', long = "project-name", global = true)]

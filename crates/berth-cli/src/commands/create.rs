@@ -86,8 +86,9 @@ fn parse_scale(project: &Project, scale: &[String]) -> anyhow::Result<BTreeMap<S
         };
         let replicas: i64 =
             number.parse().map_err(|_| anyhow::anyhow!("strconv.Atoi: parsing {number:?}: invalid syntax"))?;
-        let replicas = u32::try_from(replicas)
-            .map_err(|_| anyhow::anyhow!("invalid --scale option {option:?}: the number of instances cannot be negative"))?;
+        let replicas = u32::try_from(replicas).map_err(|_| {
+            anyhow::anyhow!("invalid --scale option {option:?}: the number of instances cannot be negative")
+        })?;
         if !project.services.contains_key(*name) {
             anyhow::bail!("no such service: {name}");
         }
@@ -117,7 +118,11 @@ pub fn create_settings(global: &GlobalArgs, project: &Project) -> CreateSettings
             .get("COMPOSE_COMPATIBILITY")
             .and_then(|v| berth_spec::discovery::parse_go_bool(&v.to_lowercase()))
             .unwrap_or(false);
-    CreateSettings { env_files, separator: if compatibility { "_" } else { "-" }.to_owned(), ..CreateSettings::default() }
+    CreateSettings {
+        env_files,
+        separator: if compatibility { "_" } else { "-" }.to_owned(),
+        ..CreateSettings::default()
+    }
 }
 
 /// Runs `create`.

@@ -18,7 +18,8 @@ pub struct StartArgs {
 /// Runs `start`.
 pub fn run(global: &GlobalArgs, args: &StartArgs) -> anyhow::Result<u8> {
     let target = engine::project_or_name(global, &args.services)?;
-    let opts = StartOptions { services: args.services.clone(), run: engine::run_options(global), ..StartOptions::default() };
+    let opts =
+        StartOptions { services: args.services.clone(), run: engine::run_options(global), ..StartOptions::default() };
     engine::run_simple(global, "Running", |eng, sink, cancel| async move {
         start(eng, &target.name, target.project.as_ref(), &opts, &*sink, &cancel).await
     })

@@ -149,7 +149,9 @@ fn validate(args: &UpArgs) -> anyhow::Result<(bool, Cascade)> {
     let attaching = args.attach_dependencies || cascade != Cascade::Off || !args.attach.is_empty();
     if args.wait {
         if attaching {
-            anyhow::bail!("--wait cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies");
+            anyhow::bail!(
+                "--wait cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies"
+            );
         }
         detach = true;
     }
@@ -408,7 +410,11 @@ impl Attached<'_> {
     }
 
     fn kill_op(&self, engine: &Arc<dyn Engine>, sink: Arc<LazyProgress>) -> BoxedOp<'_> {
-        let opts = kill::KillOptions { services: self.opts.services.clone(), run: self.opts.run.clone(), ..kill::KillOptions::default() };
+        let opts = kill::KillOptions {
+            services: self.opts.services.clone(),
+            run: self.opts.run.clone(),
+            ..kill::KillOptions::default()
+        };
         let engine = Arc::clone(engine);
         Box::pin(async move {
             kill::kill(engine, &self.project.name, Some(self.project), &opts, &*sink, &CancellationToken::new()).await
@@ -442,9 +448,15 @@ impl Attached<'_> {
                 run: self.opts.run.clone(),
                 ..start::StartOptions::default()
             };
-            let started =
-                start::start(Arc::clone(&engine), &self.project.name, Some(self.project), &start, &berth_core::events::Discard, &cancel)
-                    .await;
+            let started = start::start(
+                Arc::clone(&engine),
+                &self.project.name,
+                Some(self.project),
+                &start,
+                &berth_core::events::Discard,
+                &cancel,
+            )
+            .await;
             if let Ok(outcome) = &started {
                 engine::print_plan(outcome);
             }
@@ -472,7 +484,12 @@ impl Attached<'_> {
             print!("{}", attaching_line(&names));
         }
         let (exit_tx, mut exits) = mpsc::unbounded_channel();
-        let sink = Arc::new(AttachSink { printer, shown: self.attach.clone(), aborting: AtomicBool::new(false), exits: exit_tx });
+        let sink = Arc::new(AttachSink {
+            printer,
+            shown: self.attach.clone(),
+            aborting: AtomicBool::new(false),
+            exits: exit_tx,
+        });
         let attach_cancel = CancellationToken::new();
         let mut attaches: JoinSet<Result<(), AttachError>> = JoinSet::new();
         let spawn_attach = |attaches: &mut JoinSet<Result<(), AttachError>>, targets: Vec<AttachTarget>| {
@@ -518,9 +535,19 @@ impl Attached<'_> {
         let (started_tx, mut started_rx) = mpsc::unbounded_channel();
         let start_sink = StartSink { started: started_tx };
         let start_cancel = CancellationToken::new();
-        let start_opts =
-            start::StartOptions { services: self.opts.services.clone(), run: self.opts.run.clone(), ..start::StartOptions::default() };
-        let start_fut = start::start(Arc::clone(&engine), &self.project.name, Some(self.project), &start_opts, &start_sink, &start_cancel);
+        let start_opts = start::StartOptions {
+            services: self.opts.services.clone(),
+            run: self.opts.run.clone(),
+            ..start::StartOptions::default()
+        };
+        let start_fut = start::start(
+            Arc::clone(&engine),
+            &self.project.name,
+            Some(self.project),
+            &start_opts,
+            &start_sink,
+            &start_cancel,
+        );
         tokio::pin!(start_fut);
         let mut start_done = false;
         let mut stopping: Option<BoxedOp<'_>> = None;
@@ -536,7 +563,12 @@ impl Attached<'_> {
         let kill_progress = Arc::new(LazyProgress::new(&self.settings, "Killing", false)?);
 
         loop {
-            if start_done && attaches.is_empty() && pending.by_service.is_empty() && stopping.is_none() && killing.is_none() {
+            if start_done
+                && attaches.is_empty()
+                && pending.by_service.is_empty()
+                && stopping.is_none()
+                && killing.is_none()
+            {
                 break;
             }
             if stop_wanted && start_done && stopping.is_none() {
@@ -708,7 +740,10 @@ mod tests {
             "--wait cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies"
         );
         assert_eq!(message(&["--build", "--no-build"]), "--build and --no-build are incompatible");
-        assert_eq!(message(&["--force-recreate", "--no-recreate"]), "--force-recreate and --no-recreate are incompatible");
+        assert_eq!(
+            message(&["--force-recreate", "--no-recreate"]),
+            "--force-recreate and --no-recreate are incompatible"
+        );
         assert_eq!(
             message(&["--always-recreate-deps", "--no-recreate"]),
             "--always-recreate-deps and --no-recreate are incompatible"
