@@ -426,42 +426,26 @@ impl Attached<'_> {
         let engine = engine::connect().await?;
         let dry_run = self.global.dry_run;
 
-        // Create, under the progress display.
+        // Create, under the progress display. A dry run plans the whole of `up` (create and
+        // start) and stops there, as Docker Compose's does.
         let renderer = engine::progress(&self.settings, "Running", dry_run)?;
         let cancel = CancellationToken::new();
-        let (created, interrupted) = engine::interruptible(
-            &mut interrupts,
-            &cancel,
-            create(Arc::clone(&engine), self.project, self.opts, &renderer, &cancel),
-        )
-        .await;
+        let operation = async {
+            if dry_run {
+                up(Arc::clone(&engine), self.project, self.opts, &renderer, &cancel).await
+            } else {
+                create(Arc::clone(&engine), self.project, self.opts, &renderer, &cancel).await
+            }
+        };
+        let (created, interrupted) = engine::interruptible(&mut interrupts, &cancel, operation).await;
         renderer.finish();
         drop(renderer);
-        let created = match created {
-            Ok(outcome) if !interrupted => outcome,
-            other => return engine::conclude(other, interrupted, dry_run),
-        };
-        if dry_run {
-            engine::print_plan(&created);
-            let start = start::StartOptions {
-                services: self.opts.services.clone(),
-                run: self.opts.run.clone(),
-                ..start::StartOptions::default()
-            };
-            let started = start::start(
-                Arc::clone(&engine),
-                &self.project.name,
-                Some(self.project),
-                &start,
-                &berth_core::events::Discard,
-                &cancel,
-            )
-            .await;
-            if let Ok(outcome) = &started {
-                engine::print_plan(outcome);
+        if dry_run || interrupted || created.is_err() {
+            let code = engine::conclude(created, interrupted, dry_run)?;
+            if dry_run && code == 0 {
+                println!("end of 'compose up' output, interactive run is not supported in dry-run mode");
             }
-            println!("end of 'compose up' output, interactive run is not supported in dry-run mode");
-            return engine::conclude(started.map(|_| created), false, false);
+            return Ok(code);
         }
 
         // The containers to follow: those of the watched services, sorted by name.
