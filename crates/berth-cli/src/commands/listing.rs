@@ -1,0 +1,522 @@
+//! What the read-only commands (`ps`, `ls`, `top`, `port`, `images`, `events`, `stats`)
+//! share: the engine connection and runtime, the project name rules of Docker Compose
+//! (`-p`, `COMPOSE_PROJECT_NAME`, else the compose file), and the text helpers that make their
+//! output byte-identical to the reference: Go's `text/tabwriter`, `go-units` sizes and
+//! durations, Go's time and number formatting, and Go's JSON escaping.
+
+use std::future::Future;
+use std::io::Write;
+use std::sync::Arc;
+
+use berth_engine::{ConnectOptions, DockerEngine, Engine};
+use berth_spec::model::Project;
+use berth_spec::project::{self, LoadFlags};
+
+use crate::cli::GlobalArgs;
+
+/// The exit code of a command stopped by Ctrl-C (or SIGTERM), as Docker Compose's.
+pub const INTERRUPTED: u8 = 130;
+
+/// A single-threaded runtime: the read-only commands wait on the engine, they do not compute.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+}
+
+/// Connects to the engine chosen by `DOCKER_HOST`, `DOCKER_CONTEXT` or the docker config.
+// A private helper until commands/engine.rs (the lifecycle commands' shared connection) lands.
+pub async fn connect() -> anyhow::Result<Arc<dyn Engine>> {
+    let engine = DockerEngine::connect(&ConnectOptions::default()).await?;
+    Ok(Arc::new(engine))
+}
+
+/// Runs `fut` until it ends or the user interrupts; an interrupt prints `canceled` on stderr
+/// and gives [`INTERRUPTED`], as Docker Compose does.
+pub async fn until_interrupted(fut: impl Future<Output = anyhow::Result<u8>>) -> anyhow::Result<u8> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    tokio::select! {
+        r = fut => r,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("canceled");
+            Ok(INTERRUPTED)
+        }
+        _ = term.recv() => {
+            eprintln!("canceled");
+            Ok(INTERRUPTED)
+        }
+    }
+}
+
+fn env_project_name() -> Option<String> {
+    std::env::var("COMPOSE_PROJECT_NAME").ok().filter(|n| !n.is_empty())
+}
+
+fn load(global: &GlobalArgs, services: &[String]) -> anyhow::Result<Project> {
+    let opts = super::project_options(global)?;
+    let flags = LoadFlags { resolve_environment: false, ..LoadFlags::default() };
+    let loaded = project::load_project(&opts, &flags, services)?;
+    super::config::print_warnings(&loaded.warnings);
+    Ok(loaded.project)
+}
+
+/// The project name the way commands that never need the file decide it (Docker Compose's
+/// `toProjectName`): `-p`, else `COMPOSE_PROJECT_NAME`, else the loaded compose file.
+pub fn project_name(global: &GlobalArgs) -> anyhow::Result<String> {
+    if let Some(name) = global.project_name.as_deref().filter(|n| !n.is_empty()) {
+        return Ok(name.to_owned());
+    }
+    if let Some(name) = env_project_name() {
+        return Ok(name);
+    }
+    Ok(load(global, &[])?.name)
+}
+
+/// The project and its name, as `ps` decides them (Docker Compose's `projectOrName`): with
+/// `-p` and no `-f`, the name alone; otherwise the loaded project, falling back to
+/// `COMPOSE_PROJECT_NAME` when loading fails.
+pub fn project_or_name(global: &GlobalArgs, services: &[String]) -> anyhow::Result<(Option<Project>, String)> {
+    let name = global.project_name.clone().unwrap_or_default();
+    if global.files.is_empty() && !name.is_empty() {
+        return Ok((None, name));
+    }
+    match load(global, services) {
+        Ok(p) => {
+            let name = p.name.clone();
+            Ok((Some(p), name))
+        }
+        Err(e) => match env_project_name() {
+            Some(n) => Ok((None, n)),
+            None => Err(e),
+        },
+    }
+}
+
+/// Writes `text` to stdout; a closed pipe (`berth ps | head`) is not an error.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+// ------------------------------------------------------------------------------ tabwriter
+
+/// Aligns tab-separated cells the way Go's `text/tabwriter` does with padding character ' '
+/// and no flags: a cell is text terminated by a tab; the text after a line's last tab is not
+/// part of any column. Consecutive lines sharing a column form a block whose width is its
+/// widest cell plus `padding`, and at least `min_width`.
+pub fn tabwrite(text: &str, min_width: usize, padding: usize) -> String {
+    let ends_with_newline = text.ends_with('\n');
+    let body = if ends_with_newline { text.get(..text.len() - 1).unwrap_or("") } else { text };
+    let lines: Vec<Vec<&str>> = body.split('\n').map(|l| l.split('\t').collect()).collect();
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut widths = Vec::new();
+    let tw = TabWriter { lines: &lines, min_width, padding };
+    tw.format(&mut out, &mut widths, 0, lines.len());
+    if !ends_with_newline && out.ends_with('\n') {
+        out.pop();
+    }
+    out
+}
+
+struct TabWriter<'a> {
+    lines: &'a [Vec<&'a str>],
+    min_width: usize,
+    padding: usize,
+}
+
+fn cell_width(s: &str) -> usize {
+    s.chars().count()
+}
+
+impl TabWriter<'_> {
+    fn cells(&self, i: usize) -> &[&str] {
+        self.lines.get(i).map_or(&[], Vec::as_slice)
+    }
+
+    // Go's tabwriter `format`: recursively find column blocks, left to right.
+    fn format(&self, out: &mut String, widths: &mut Vec<usize>, line0: usize, line1: usize) {
+        let column = widths.len();
+        let mut start = line0;
+        let mut this = line0;
+        while this < line1 {
+            if column + 1 >= self.cells(this).len() {
+                this += 1;
+                continue;
+            }
+            self.write_lines(out, widths, start, this);
+            start = this;
+            let mut width = self.min_width;
+            while this < line1 {
+                let cells = self.cells(this);
+                if column + 1 >= cells.len() {
+                    break;
+                }
+                let w = cells.get(column).map_or(0, |c| cell_width(c)) + self.padding;
+                width = width.max(w);
+                this += 1;
+            }
+            widths.push(width);
+            self.format(out, widths, start, this);
+            widths.pop();
+            start = this;
+        }
+        self.write_lines(out, widths, start, line1);
+    }
+
+    fn write_lines(&self, out: &mut String, widths: &[usize], line0: usize, line1: usize) {
+        for i in line0..line1 {
+            for (j, cell) in self.cells(i).iter().enumerate() {
+                out.push_str(cell);
+                if let Some(w) = widths.get(j) {
+                    let pad = w.saturating_sub(cell_width(cell));
+                    out.extend(std::iter::repeat(' ').take(pad));
+                }
+            }
+            out.push('\n');
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------ numbers
+
+/// Go's `%.{precision}g`: `precision` significant digits, trailing zeros dropped, exponent
+/// form (`1e+03`) when the exponent is below -4 or at least the precision.
+pub fn go_g(x: f64, precision: usize) -> String {
+    if !x.is_finite() {
+        return if x.is_nan() { "NaN".to_owned() } else if x > 0.0 { "+Inf".to_owned() } else { "-Inf".to_owned() };
+    }
+    if x == 0.0 {
+        return "0".to_owned();
+    }
+    let p = precision.max(1);
+    let sci = format!("{:.*e}", p - 1, x);
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i64 = exp.parse().unwrap_or(0);
+    let p_i = i64::try_from(p).unwrap_or(i64::MAX);
+    if exp < -4 || exp >= p_i {
+        let m = trim_fraction(mantissa);
+        let sign = if exp < 0 { '-' } else { '+' };
+        return format!("{m}e{sign}{:02}", exp.unsigned_abs());
+    }
+    let decimals = usize::try_from(p_i - 1 - exp).unwrap_or(0);
+    trim_fraction(&format!("{x:.decimals$}")).to_owned()
+}
+
+fn trim_fraction(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+/// `go-units` `HumanSizeWithPrecision`: decimal units (`1.99MB`, `946B`).
+pub fn human_size(size: f64, precision: usize) -> String {
+    let (v, unit) = scaled(size, 1000.0, &["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]);
+    format!("{}{unit}", go_g(v, precision))
+}
+
+/// `go-units` `BytesSize`: binary units with four significant digits (`604KiB`, `23.54GiB`).
+pub fn bytes_size(size: f64) -> String {
+    let (v, unit) = scaled(size, 1024.0, &["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]);
+    format!("{}{unit}", go_g(v, 4))
+}
+
+fn scaled(mut size: f64, base: f64, units: &[&'static str]) -> (f64, &'static str) {
+    let mut i = 0;
+    while size >= base && i + 1 < units.len() {
+        size /= base;
+        i += 1;
+    }
+    (size, units.get(i).copied().unwrap_or("B"))
+}
+
+/// `go-units` `HumanDuration` (`7 seconds`, `About a minute`, `3 hours`).
+pub fn human_duration(seconds: f64) -> String {
+    #[allow(clippy::cast_possible_truncation)]
+    let whole = |v: f64| v.floor() as i64;
+    let secs = whole(seconds);
+    if secs < 1 {
+        return "Less than a second".to_owned();
+    }
+    if secs == 1 {
+        return "1 second".to_owned();
+    }
+    if secs < 60 {
+        return format!("{secs} seconds");
+    }
+    let minutes = whole(seconds / 60.0);
+    if minutes == 1 {
+        return "About a minute".to_owned();
+    }
+    if minutes < 60 {
+        return format!("{minutes} minutes");
+    }
+    let hours = whole(seconds / 3600.0 + 0.5);
+    if hours == 1 {
+        return "About an hour".to_owned();
+    }
+    if hours < 48 {
+        return format!("{hours} hours");
+    }
+    if hours < 24 * 7 * 2 {
+        return format!("{} days", hours / 24);
+    }
+    if hours < 24 * 30 * 2 {
+        return format!("{} weeks", hours / 24 / 7);
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{} months", hours / 24 / 30);
+    }
+    format!("{} years", whole(seconds / 3600.0) / 24 / 365)
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn now_unix_seconds() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+}
+
+// ------------------------------------------------------------------------------ time
+
+fn zoned(nanos: i128) -> Option<jiff::Zoned> {
+    let ts = jiff::Timestamp::from_nanosecond(nanos).ok()?;
+    Some(ts.to_zoned(jiff::tz::TimeZone::system()))
+}
+
+/// Go's `time.Time.String()` for a whole second in the local zone:
+/// `2024-05-01 10:00:00 +0000 UTC`.
+pub fn go_time_string(unix_seconds: i64) -> String {
+    zoned(i128::from(unix_seconds) * 1_000_000_000)
+        .map(|z| z.strftime("%Y-%m-%d %H:%M:%S %z %Z").to_string())
+        .unwrap_or_default()
+}
+
+/// `2006-01-02 15:04:05.000000` in the local zone (Docker Compose's event lines).
+pub fn event_time(nanos: i64) -> String {
+    zoned(i128::from(nanos))
+        .map(|z| format!("{}.{:06}", z.strftime("%Y-%m-%d %H:%M:%S"), z.subsec_nanosecond() / 1000))
+        .unwrap_or_default()
+}
+
+/// Go's JSON form of a `time.Time` (RFC 3339 with nanoseconds, trailing zeros dropped, `Z`
+/// for UTC) in the local zone.
+pub fn go_json_time(nanos: i64) -> String {
+    let Some(z) = zoned(i128::from(nanos)) else { return String::new() };
+    let mut s = z.strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    let frac = z.subsec_nanosecond();
+    if frac > 0 {
+        let digits = format!("{frac:09}");
+        s.push('.');
+        s.push_str(digits.trim_end_matches('0'));
+    }
+    let offset = z.offset().seconds();
+    if offset == 0 {
+        s.push('Z');
+    } else {
+        let sign = if offset < 0 { '-' } else { '+' };
+        let abs = offset.unsigned_abs();
+        s.push_str(&format!("{sign}{:02}:{:02}", abs / 3600, (abs % 3600) / 60));
+    }
+    s
+}
+
+// ------------------------------------------------------------------------------ strings
+
+/// Docker's `Ellipsis`: at most `max` characters, the last replaced by `…` when cut.
+pub fn ellipsis(s: &str, max: usize) -> String {
+    if max == 0 {
+        return String::new();
+    }
+    let count = s.chars().count();
+    if count <= max {
+        return s.to_owned();
+    }
+    if max == 1 {
+        return s.chars().take(1).collect();
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
+/// Go's `strconv.Quote`: double quotes, with Go escapes for quotes, backslashes and control
+/// characters.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if c.is_control() => {
+                let n = c as u32;
+                if n < 0x10000 {
+                    out.push_str(&format!("\\u{n:04x}"));
+                } else {
+                    out.push_str(&format!("\\U{n:08x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// JSON text as Go's `encoding/json` writes it: compact, and with `escape_html` the
+/// characters `<`, `>` and `&` as `\u003c`, `\u003e`, `\u0026`. U+2028 and U+2029 are
+/// always escaped.
+pub fn go_json(value: &serde_json::Value, escape_html: bool) -> String {
+    let s = serde_json::to_string(value).unwrap_or_default();
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' if escape_html => out.push_str("\\u003c"),
+            '>' if escape_html => out.push_str("\\u003e"),
+            '&' if escape_html => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tabwriter_matches_go() {
+        // The last cell of a line is not padded; tab-terminated cells are.
+        let t = "NAME\tSTATUS\tCONFIG FILES\np\trunning(3)\t/x/compose.yaml\n";
+        assert_eq!(
+            tabwrite(t, 20, 3),
+            "NAME                STATUS              CONFIG FILES\np                   running(3)          /x/compose.yaml\n"
+        );
+        // A column block ends at a line that lacks the column: top's header has one fewer
+        // terminated cell than its rows.
+        let t = "UID\tCMD\nroot\tsh -c x\t\nroot\tsleep 1\t\n\n";
+        assert_eq!(tabwrite(t, 5, 3), "UID    CMD\nroot   sh -c x   \nroot   sleep 1   \n\n");
+    }
+
+    #[test]
+    fn go_number_formatting() {
+        assert_eq!(go_g(1.985_627, 3), "1.99");
+        assert_eq!(go_g(946.0, 3), "946");
+        assert_eq!(go_g(999.6, 3), "1e+03");
+        assert_eq!(go_g(1.25, 3), "1.25");
+        assert_eq!(go_g(2.0, 3), "2");
+        assert_eq!(go_g(0.000_012_34, 3), "1.23e-05");
+        assert_eq!(human_size(1_985_627.0, 3), "1.99MB");
+        assert_eq!(human_size(0.0, 3), "0B");
+        assert_eq!(human_size(1250.0, 3), "1.25kB");
+        assert_eq!(bytes_size(618_496.0), "604KiB");
+        assert_eq!(bytes_size(25_275_809_792.0), "23.54GiB");
+        assert_eq!(bytes_size(0.0), "0B");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(human_duration(0.5), "Less than a second");
+        assert_eq!(human_duration(1.0), "1 second");
+        assert_eq!(human_duration(7.9), "7 seconds");
+        assert_eq!(human_duration(90.0), "About a minute");
+        assert_eq!(human_duration(600.0), "10 minutes");
+        assert_eq!(human_duration(3600.0 * 1.4), "About an hour");
+        assert_eq!(human_duration(3600.0 * 5.0), "5 hours");
+        assert_eq!(human_duration(3600.0 * 24.0 * 3.0), "3 days");
+    }
+
+    #[test]
+    fn strings() {
+        assert_eq!(ellipsis("sh -c 'trap 'exit 0' TERM", 20), "sh -c 'trap 'exit 0…");
+        assert_eq!(ellipsis("short", 20), "short");
+        assert_eq!(go_quote("sh -c 'exit 3'"), "\"sh -c 'exit 3'\"");
+        assert_eq!(go_quote("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
+        let v = serde_json::json!({"Ports": "1->2", "x": "a&b"});
+        assert_eq!(go_json(&v, true), r#"{"Ports":"1-\u003e2","x":"a\u0026b"}"#);
+        assert_eq!(go_json(&v, false), r#"{"Ports":"1->2","x":"a&b"}"#);
+    }
+}
+
+// ------------------------------------------------------------------------------ --format
+
+/// Renders `items` with a docker CLI `--format` value, as its `formatter.Context` does:
+/// `table [TEMPLATE]` aligns the rows under a header (`headers` maps field names to column
+/// titles) with Go's tabwriter, `json` prints each item as one JSON line, anything else is a
+/// Go template run once per item. `methods` answers template calls with arguments
+/// (`.Label "x"`) on the item at the given index; `type_name` names the item type in template
+/// errors.
+pub fn format_list(
+    format: &str,
+    items: &[serde_json::Value],
+    headers: &serde_json::Value,
+    methods: &dyn Fn(usize, &str, &[serde_json::Value]) -> Option<serde_json::Value>,
+    type_name: &str,
+) -> anyhow::Result<String> {
+    use super::gotemplate::Template;
+    let is_table = format.starts_with("table");
+    let body = if is_table {
+        format.get("table".len()..).unwrap_or("")
+    } else if format == "json" {
+        "{{json .}}"
+    } else {
+        format
+    };
+    let body = body.trim_matches(' ').replace("\\t", "\t").replace("\\n", "\n");
+    let template = Template::parse(&body).map_err(|e| anyhow::anyhow!("template parsing error: {e}"))?;
+    let mut rows = String::new();
+    for (i, item) in items.iter().enumerate() {
+        let item_methods = |name: &str, args: &[serde_json::Value]| methods(i, name, args);
+        let row = template.execute(item, &item_methods, type_name).map_err(|e| anyhow::anyhow!("template parsing error: {e}"))?;
+        rows.push_str(&row);
+        rows.push('\n');
+    }
+    if !is_table {
+        return Ok(rows);
+    }
+    let mut text = template.execute_header(headers);
+    text.push('\n');
+    text.push_str(&rows);
+    Ok(tabwrite(&text, 10, 3))
+}
+
+/// Renders a list the way Docker Compose's own `formatter.Print` does for `ls` and
+/// `images`: `table` (or `pretty`, or empty) as aligned columns under `headers`, `json` as one
+/// JSON array; other values are refused.
+pub fn print_compose_list(
+    format: &str,
+    rows: &[Vec<String>],
+    headers: &[&str],
+    json: &serde_json::Value,
+) -> anyhow::Result<String> {
+    match format.to_ascii_lowercase().as_str() {
+        "table" | "pretty" | "" => {
+            let mut text = headers.join("\t");
+            text.push('\n');
+            for row in rows {
+                text.push_str(&row.join("\t"));
+                text.push('\n');
+            }
+            Ok(tabwrite(&text, 20, 3))
+        }
+        "json" => Ok(format!("{}\n", go_json(json, false))),
+        // The legacy `{{json.}}` prints one object per line.
+        "{{json.}}" => Ok(match json {
+            serde_json::Value::Array(items) => items.iter().map(|i| format!("{}\n", go_json(i, false))).collect(),
+            other => format!("{}\n", go_json(other, false)),
+        }),
+        _ => Err(anyhow::anyhow!("format value {format:?} could not be parsed: parsing failed")),
+    }
+}
