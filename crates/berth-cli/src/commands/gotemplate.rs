@@ -83,19 +83,19 @@ fn split_items(src: &str) -> Result<Vec<Item>, TemplateError> {
     let mut offset = 0;
     let mut trim_next = false;
     while let Some(start) = rest.find("{{") {
-        let mut text = rest.get(..start).unwrap_or("").to_owned();
+        let mut text = rest.get(..start).unwrap_or("");
         let after = rest.get(start + 2..).unwrap_or("");
         let trim_left = after.starts_with("- ") || after.starts_with("-\t") || after.starts_with("-\n");
         if trim_next {
-            text = text.trim_start().to_owned();
+            text = text.trim_start();
         }
         if trim_left {
-            text = text.trim_end().to_owned();
+            text = text.trim_end();
         }
         if !text.is_empty() {
-            items.push(Item::Text(text));
+            items.push(Item::Text(text.to_owned()));
         }
-        let inner_start = if trim_left { 1 } else { 0 };
+        let inner_start = usize::from(trim_left);
         let inner = after.get(inner_start..).unwrap_or("");
         let Some(end) = find_action_end(inner) else {
             return Err(parse_err(src, offset + start, "unclosed action"));
@@ -111,12 +111,9 @@ fn split_items(src: &str) -> Result<Vec<Item>, TemplateError> {
         rest = rest.get(consumed..).unwrap_or("");
         offset += consumed;
     }
-    let mut text = rest.to_owned();
-    if trim_next {
-        text = text.trim_start().to_owned();
-    }
+    let text = if trim_next { rest.trim_start() } else { rest };
     if !text.is_empty() {
-        items.push(Item::Text(text));
+        items.push(Item::Text(text.to_owned()));
     }
     Ok(items)
 }
@@ -405,13 +402,14 @@ impl Template {
                     };
                     let node = match block {
                         Block::Root => return Err(parse_err(source, pos, "unexpected {{end}}")),
-                        Block::If { mut branches, cond, otherwise } => match otherwise {
-                            Some(_) => Node::If { branches, otherwise: nodes },
-                            None => {
+                        Block::If { mut branches, cond, otherwise } => {
+                            if otherwise.is_some() {
+                                Node::If { branches, otherwise: nodes }
+                            } else {
                                 branches.push((cond, nodes));
                                 Node::If { branches, otherwise: Vec::new() }
                             }
-                        },
+                        }
                         Block::Range { pipe, body, otherwise } => match otherwise {
                             Some(_) => Node::Range { pipe, body, otherwise: nodes },
                             None => Node::Range { pipe, body: nodes, otherwise: Vec::new() },
@@ -482,7 +480,7 @@ impl Exec<'_> {
         }
     }
 
-    fn err(&self, pipe: &Pipe, what: &str, msg: &str) -> TemplateError {
+    fn err(pipe: &Pipe, what: &str, msg: &str) -> TemplateError {
         TemplateError(format!("template: :1:{}: executing \"\" at <{what}>: {msg}", pipe.pos + 1))
     }
 
@@ -520,7 +518,7 @@ impl Exec<'_> {
                             (0..count).map(Value::from).collect()
                         }
                         other => {
-                            return Err(self.err(pipe, "range", &format!("range can't iterate over {}", go_print(other.as_ref()))))
+                            return Err(Self::err(pipe, "range", &format!("range can't iterate over {}", go_print(other.as_ref()))))
                         }
                     };
                     if items.is_empty() {
@@ -587,14 +585,14 @@ impl Exec<'_> {
                         return Ok(Val::Json(v));
                     }
                 }
-                Err(self.err(pipe, &format!(".{}", path.join(".")), &format!("can't give argument to non-function .{name}")))
+                Err(Self::err(pipe, &format!(".{}", path.join(".")), &format!("can't give argument to non-function .{name}")))
             }
             other => {
                 if !rest.is_empty() {
-                    return Err(self.err(pipe, "", "can't give argument to non-function"));
+                    return Err(Self::err(pipe, "", "can't give argument to non-function"));
                 }
                 if piped.is_some() {
-                    return Err(self.err(pipe, "", "can't give argument to non-function"));
+                    return Err(Self::err(pipe, "", "can't give argument to non-function"));
                 }
                 self.arg(pipe, other, dot)
             }
@@ -615,9 +613,8 @@ impl Exec<'_> {
         let mut cur = start;
         for name in path {
             let is_root = matches!(cur, Val::Root);
-            let value = match self.resolve(&cur) {
-                Some(v) => v,
-                None => return Err(self.err(pipe, &format!(".{name}"), "nil pointer evaluating interface {}")),
+            let Some(value) = self.resolve(&cur) else {
+                return Err(Self::err(pipe, &format!(".{name}"), "nil pointer evaluating interface {}"));
             };
             cur = match value {
                 Value::Object(map) => match map.get(name) {
@@ -625,7 +622,7 @@ impl Exec<'_> {
                     None if self.header => Val::Missing,
                     None => {
                         let type_name = if is_root { self.type_name.to_owned() } else { "struct".to_owned() };
-                        return Err(self.err(
+                        return Err(Self::err(
                             pipe,
                             &format!(".{name}"),
                             &format!("can't evaluate field {name} in type {type_name}"),
@@ -633,7 +630,7 @@ impl Exec<'_> {
                     }
                 },
                 other => {
-                    return Err(self.err(
+                    return Err(Self::err(
                         pipe,
                         &format!(".{name}"),
                         &format!("can't evaluate field {name} in type {}", go_type(&other)),
@@ -645,29 +642,29 @@ impl Exec<'_> {
     }
 
     fn call(&self, pipe: &Pipe, name: &str, args: &[Val]) -> Result<Val, TemplateError> {
-        let fail = |msg: String| self.err(pipe, name, &format!("error calling {name}: {msg}"));
+        let fail = |msg: String| Self::err(pipe, name, &format!("error calling {name}: {msg}"));
         let want = |n: usize| -> Result<(), TemplateError> {
             if args.len() == n {
                 Ok(())
             } else {
-                Err(self.err(pipe, name, &format!("wrong number of args for {name}: want {n} got {}", args.len())))
+                Err(Self::err(pipe, name, &format!("wrong number of args for {name}: want {n} got {}", args.len())))
             }
         };
         let string_arg = |i: usize| -> Result<String, TemplateError> {
             match args.get(i).map(|a| self.resolve(a)) {
                 Some(Some(Value::String(s))) => Ok(s),
-                Some(Some(other)) => Err(self.err(
+                Some(Some(other)) => Err(Self::err(
                     pipe,
                     name,
                     &format!("wrong type for value; expected string; got {}", go_type(&other)),
                 )),
-                _ => Err(self.err(pipe, name, "invalid value; expected string")),
+                _ => Err(Self::err(pipe, name, "invalid value; expected string")),
             }
         };
         let int_arg = |i: usize| -> Result<i64, TemplateError> {
             match args.get(i).and_then(|a| self.resolve(a)) {
                 Some(Value::Number(n)) if n.as_i64().is_some() => Ok(n.as_i64().unwrap_or(0)),
-                _ => Err(self.err(pipe, name, "wrong type for value; expected int")),
+                _ => Err(Self::err(pipe, name, "wrong type for value; expected int")),
             }
         };
         if self.header && matches!(name, "json" | "split" | "join" | "title" | "lower" | "upper" | "truncate") {
@@ -719,7 +716,7 @@ impl Exec<'_> {
                         Value::String(parts.join(&sep))
                     }
                     Some(Value::Null) => Value::String(String::new()),
-                    _ => return Err(self.err(pipe, name, "wrong type for value; expected []string")),
+                    _ => return Err(Self::err(pipe, name, "wrong type for value; expected []string")),
                 }
             }
             "pad" => {
@@ -794,7 +791,7 @@ impl Exec<'_> {
             }
             "and" | "or" => {
                 if args.is_empty() {
-                    return Err(self.err(pipe, name, &format!("wrong number of args for {name}: want at least 1 got 0")));
+                    return Err(Self::err(pipe, name, &format!("wrong number of args for {name}: want at least 1 got 0")));
                 }
                 let mut last = Value::Null;
                 for a in args {
@@ -808,7 +805,7 @@ impl Exec<'_> {
             }
             "eq" | "ne" | "lt" | "le" | "gt" | "ge" => {
                 if args.len() < 2 {
-                    return Err(self.err(pipe, name, &format!("wrong number of args for {name}: want 2 got {}", args.len())));
+                    return Err(Self::err(pipe, name, &format!("wrong number of args for {name}: want 2 got {}", args.len())));
                 }
                 let a = args.first().and_then(|a| self.resolve(a)).unwrap_or(Value::Null);
                 let b = args.get(1).and_then(|a| self.resolve(a)).unwrap_or(Value::Null);
@@ -827,7 +824,7 @@ impl Exec<'_> {
                 };
                 Value::Bool(result)
             }
-            other => return Err(self.err(pipe, other, &format!("function {other:?} not defined"))),
+            other => return Err(Self::err(pipe, other, &format!("function {other:?} not defined"))),
         };
         Ok(Val::Json(v))
     }
@@ -911,7 +908,11 @@ fn sprintf(format: &str, args: &[Option<Value>]) -> String {
             continue;
         }
         match next.next() {
-            None => out.push_str(&format!("%!{verb}(MISSING)")),
+            None => {
+                out.push_str("%!");
+                out.push(verb);
+                out.push_str("(MISSING)");
+            }
             Some(v) => match verb {
                 'q' => out.push_str(&super::listing::go_quote(&go_print(v.as_ref()))),
                 _ => out.push_str(&go_print(v.as_ref())),

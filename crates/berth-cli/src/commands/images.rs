@@ -43,7 +43,7 @@ fn render(mut images: Vec<ImageEntry>, args: &ImagesArgs) -> anyhow::Result<Stri
                 ids.push(id);
             }
         }
-        return Ok(ids.iter().map(|id| format!("{id}\n")).collect());
+        return Ok(ids.iter().flat_map(|id| [*id, "\n"]).collect());
     }
     images.sort_by(|a, b| a.container_name.cmp(&b.container_name));
     let or_none = |s: &str| if s.is_empty() { "<none>".to_owned() } else { s.to_owned() };

@@ -4,6 +4,7 @@
 //! output byte-identical to the reference: Go's `text/tabwriter`, `go-units` sizes and
 //! durations, Go's time and number formatting, and Go's JSON escaping.
 
+use std::fmt::Write as _;
 use std::future::Future;
 use std::io::Write;
 use std::sync::Arc;
@@ -171,7 +172,7 @@ impl TabWriter<'_> {
                 out.push_str(cell);
                 if let Some(w) = widths.get(j) {
                     let pad = w.saturating_sub(cell_width(cell));
-                    out.extend(std::iter::repeat(' ').take(pad));
+                    out.extend(std::iter::repeat_n(' ', pad));
                 }
             }
             out.push('\n');
@@ -317,7 +318,7 @@ pub fn go_json_time(nanos: i64) -> String {
     } else {
         let sign = if offset < 0 { '-' } else { '+' };
         let abs = offset.unsigned_abs();
-        s.push_str(&format!("{sign}{:02}:{:02}", abs / 3600, (abs % 3600) / 60));
+        let _ = write!(s, "{sign}{:02}:{:02}", abs / 3600, (abs % 3600) / 60);
     }
     s
 }
@@ -357,13 +358,15 @@ pub fn go_quote(s: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
             c if c.is_control() => {
                 let n = c as u32;
                 if n < 0x10000 {
-                    out.push_str(&format!("\\u{n:04x}"));
+                    let _ = write!(out, "\\u{n:04x}");
                 } else {
-                    out.push_str(&format!("\\U{n:08x}"));
+                    let _ = write!(out, "\\U{n:08x}");
                 }
             }
             c => out.push(c),
@@ -452,6 +455,9 @@ mod tests {
 
 // ------------------------------------------------------------------------------ --format
 
+/// Answers template calls with arguments (`.Label "x"`) on the item at an index.
+pub type ItemMethods<'a> = dyn Fn(usize, &str, &[serde_json::Value]) -> Option<serde_json::Value> + 'a;
+
 /// Renders `items` with a docker CLI `--format` value, as its `formatter.Context` does:
 /// `table [TEMPLATE]` aligns the rows under a header (`headers` maps field names to column
 /// titles) with Go's tabwriter, `json` prints each item as one JSON line, anything else is a
@@ -462,7 +468,7 @@ pub fn format_list(
     format: &str,
     items: &[serde_json::Value],
     headers: &serde_json::Value,
-    methods: &dyn Fn(usize, &str, &[serde_json::Value]) -> Option<serde_json::Value>,
+    methods: &ItemMethods<'_>,
     type_name: &str,
 ) -> anyhow::Result<String> {
     use super::gotemplate::Template;
@@ -514,7 +520,11 @@ pub fn print_compose_list(
         "json" => Ok(format!("{}\n", go_json(json, false))),
         // The legacy `{{json.}}` prints one object per line.
         "{{json.}}" => Ok(match json {
-            serde_json::Value::Array(items) => items.iter().map(|i| format!("{}\n", go_json(i, false))).collect(),
+            serde_json::Value::Array(items) => items.iter().fold(String::new(), |mut acc, i| {
+                acc.push_str(&go_json(i, false));
+                acc.push('\n');
+                acc
+            }),
             other => format!("{}\n", go_json(other, false)),
         }),
         _ => Err(anyhow::anyhow!("format value {format:?} could not be parsed: parsing failed")),

@@ -68,7 +68,7 @@ pub fn run(_global: &GlobalArgs, args: &LsArgs) -> anyhow::Result<u8> {
 
 fn render(stacks: &[Stack], args: &LsArgs) -> anyhow::Result<String> {
     if args.quiet {
-        return Ok(stacks.iter().map(|s| format!("{}\n", s.name)).collect());
+        return Ok(stacks.iter().flat_map(|s| [s.name.as_str(), "\n"]).collect());
     }
     let rows: Vec<Vec<String>> =
         stacks.iter().map(|s| vec![s.name.clone(), s.status.clone(), s.config_files.clone()]).collect();

@@ -59,12 +59,11 @@ pub fn run(args: &PluginArgs) -> anyhow::Result<u8> {
 
 /// `$DOCKER_CONFIG/cli-plugins/docker-compose`, else `~/.docker/cli-plugins/docker-compose`.
 pub fn default_path() -> anyhow::Result<PathBuf> {
-    let config = match std::env::var_os("DOCKER_CONFIG").filter(|v| !v.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => {
-            let home = std::env::var_os("HOME").filter(|v| !v.is_empty()).context("HOME is not set; use --path")?;
-            PathBuf::from(home).join(".docker")
-        }
+    let config = if let Some(dir) = std::env::var_os("DOCKER_CONFIG").filter(|v| !v.is_empty()) {
+        PathBuf::from(dir)
+    } else {
+        let home = std::env::var_os("HOME").filter(|v| !v.is_empty()).context("HOME is not set; use --path")?;
+        PathBuf::from(home).join(".docker")
     };
     Ok(config.join("cli-plugins").join("docker-compose"))
 }

@@ -17,13 +17,16 @@ pub struct PsArgs {
     /// Services to list (default: all)
     #[arg(value_name = "SERVICE")]
     pub services: Vec<String>,
-    /// Format output using a custom template:
-    /// 'table':            Print output in table format with column headers (default)
-    /// 'table TEMPLATE':   Print output in table format using the given Go template
-    /// 'json':             Print in JSON format
-    /// 'TEMPLATE':         Print output using the given Go template.
-    /// Refer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates
-    #[arg(long, default_value = "table", verbatim_doc_comment)]
+    #[arg(
+        long,
+        help = "Format output using a custom template:\n\
+                'table':            Print output in table format with column headers (default)\n\
+                'table TEMPLATE':   Print output in table format using the given Go template\n\
+                'json':             Print in JSON format\n\
+                'TEMPLATE':         Print output using the given Go template.\n\
+                Refer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates",
+        default_value = "table"
+    )]
     pub format: String,
     /// Filter services by a property (supported filters: status)
     #[arg(long)]
@@ -86,7 +89,7 @@ pub fn run(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<u8> {
         Ok::<_, anyhow::Error>(query::ps(engine.as_ref(), &name, &options).await?)
     })?;
     if !status.is_empty() {
-        containers.retain(|c| status.iter().any(|s| *s == c.state));
+        containers.retain(|c| status.contains(&c.state));
     }
     containers.sort_by(|a, b| a.name.cmp(&b.name));
     listing::print(&render(&containers, args)?)?;
@@ -96,7 +99,7 @@ pub fn run(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<u8> {
 /// The text `ps` prints for `containers` (already filtered and sorted).
 fn render(containers: &[ContainerEntry], args: &PsArgs) -> anyhow::Result<String> {
     if args.quiet {
-        return Ok(containers.iter().map(|c| format!("{}\n", c.id)).collect());
+        return Ok(containers.iter().flat_map(|c| [c.id.as_str(), "\n"]).collect());
     }
     if args.list_services {
         let mut seen: Vec<&str> = Vec::new();

@@ -22,13 +22,17 @@ pub struct StatsArgs {
     /// Show all containers (default shows just running)
     #[arg(short, long)]
     pub all: bool,
-    /// Format output using a custom template:
-    /// 'table':            Print output in table format with column headers (default)
-    /// 'table TEMPLATE':   Print output in table format using the given Go template
-    /// 'json':             Print in JSON format
-    /// 'TEMPLATE':         Print output using the given Go template.
-    /// Refer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates
-    #[arg(long, default_value = "", verbatim_doc_comment, hide_default_value = true)]
+    #[arg(
+        long,
+        help = "Format output using a custom template:\n\
+                'table':            Print output in table format with column headers (default)\n\
+                'table TEMPLATE':   Print output in table format using the given Go template\n\
+                'json':             Print in JSON format\n\
+                'TEMPLATE':         Print output using the given Go template.\n\
+                Refer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub format: String,
     /// Disable streaming stats and only pull the first result
     #[arg(long)]
@@ -110,16 +114,13 @@ fn add(engine: &Arc<dyn Engine>, slots: &Slots, id: &str, stream: bool) {
             let mut rows = lock(&slots);
             let Some(slot) = rows.iter_mut().find(|s| s.container == short) else { return };
             slot.settled = true;
-            match item {
-                Ok(sample) => {
-                    slot.sample = Some(sample);
-                    slot.invalid = false;
-                }
-                Err(_) => {
-                    slot.sample = None;
-                    slot.invalid = true;
-                    return;
-                }
+            if let Ok(sample) = item {
+                slot.sample = Some(sample);
+                slot.invalid = false;
+            } else {
+                slot.sample = None;
+                slot.invalid = true;
+                return;
             }
         }
         if let Some(slot) = lock(&slots).iter_mut().find(|s| s.container == short) {
@@ -136,14 +137,12 @@ fn follow_events(engine: &Arc<dyn Engine>, slots: &Slots, project: &str, service
     let slots = Arc::clone(slots);
     tokio::spawn(async move {
         while let Some(Ok(e)) = events.next().await {
-            match e.action_name() {
-                "start" => add(&engine, &slots, &e.actor_id, true),
-                "create" if all => add(&engine, &slots, &e.actor_id, true),
-                "die" if !all => {
-                    let short = query::short_id(&e.actor_id).to_owned();
-                    lock(&slots).retain(|s| s.container != short);
-                }
-                _ => {}
+            let action = e.action_name();
+            if action == "start" || (all && action == "create") {
+                add(&engine, &slots, &e.actor_id, true);
+            } else if !all && action == "die" {
+                let short = query::short_id(&e.actor_id).to_owned();
+                lock(&slots).retain(|s| s.container != short);
             }
         }
     });
