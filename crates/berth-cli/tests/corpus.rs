@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use berth_spec::model::json_difference;
 use serde_json::Value;
 
 fn corpus_dir() -> PathBuf {
@@ -17,46 +18,6 @@ fn corpus_dir() -> PathBuf {
         return PathBuf::from(p);
     }
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
-}
-
-/// Equal as JSON values, where a null and an absent key count as the same.
-fn equivalent(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            keys.into_iter().all(|k| {
-                equivalent(x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null))
-            })
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| equivalent(a, b))
-        }
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        _ => a == b,
-    }
-}
-
-/// The first differing path, to make failures readable.
-fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            keys.into_iter().find_map(|k| {
-                first_difference(
-                    x.get(k).unwrap_or(&Value::Null),
-                    y.get(k).unwrap_or(&Value::Null),
-                    &format!("{path}.{k}"),
-                )
-            })
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
-            .iter()
-            .zip(y)
-            .enumerate()
-            .find_map(|(i, (a, b))| first_difference(a, b, &format!("{path}[{i}]"))),
-        _ if equivalent(a, b) => None,
-        _ => Some(format!("{path}: berth {a} != reference {b}")),
-    }
 }
 
 /// Runs where berth differs from the reference on purpose (documented in the README).
@@ -132,7 +93,7 @@ fn berth_config_matches_the_reference_on_the_whole_corpus() {
                     };
                     match printed {
                         Err(e) => Some(format!("berth printed no JSON: {e}")),
-                        Ok(actual) => first_difference(&actual, &expected, ""),
+                        Ok(actual) => json_difference(&actual, &expected),
                     }
                 }
             }

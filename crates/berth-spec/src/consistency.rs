@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use crate::error::{Error, Result};
+use crate::node::Path;
 use crate::model::{Project, ServiceConfig, VOLUME_TYPE_VOLUME};
 
 /// Runs every check; the first failure is returned.
@@ -28,6 +29,11 @@ fn invalid(msg: String) -> Error {
 }
 
 fn check_service(project: &Project, name: &str, s: &ServiceConfig) -> Result<()> {
+    let svc = Path::root().key("services").key(name);
+    check_service_at(project, name, s, &svc).map_err(|e| e.with_path(&svc))
+}
+
+fn check_service_at(project: &Project, name: &str, s: &ServiceConfig, svc: &Path) -> Result<()> {
     if s.build.is_none() && s.image.is_empty() {
         return Err(invalid(format!(
             "service {name:?} has neither an image nor a build context specified"
@@ -71,7 +77,7 @@ fn check_service(project: &Project, name: &str, s: &ServiceConfig) -> Result<()>
     }
     for network in s.networks.keys() {
         if !project.networks.contains_key(network) {
-            return Err(undefined(project.networks.keys(), name, "network", network));
+            return Err(undefined(project.networks.keys(), name, "network", network, &svc.key("networks").key(network)));
         }
     }
     if let Some(hc) = &s.healthcheck {
@@ -96,7 +102,7 @@ fn check_service(project: &Project, name: &str, s: &ServiceConfig) -> Result<()>
                     "`{dep}` is disabled by its profiles; enable one with --profile, or mark the dependency `required: false`"
                 )));
         }
-        return Err(undefined(project.services.keys(), name, "service", dep)
+        return Err(undefined(project.services.keys(), name, "service", dep, &svc.key("depends_on").key(dep))
             .with_message(format!("service {name:?} depends on undefined service {dep:?}")));
     }
     if let Some(target) = s.network_mode.strip_prefix("service:") {
@@ -106,24 +112,24 @@ fn check_service(project: &Project, name: &str, s: &ServiceConfig) -> Result<()>
     }
     for v in &s.volumes {
         if v.kind == VOLUME_TYPE_VOLUME && !v.source.is_empty() && !project.volumes.contains_key(&v.source) {
-            return Err(undefined(project.volumes.keys(), name, "volume", &v.source));
+            return Err(undefined(project.volumes.keys(), name, "volume", &v.source, &svc.key("volumes")));
         }
     }
     if let Some(b) = &s.build {
         for secret in &b.secrets {
             if !project.secrets.contains_key(&secret.source) {
-                return Err(undefined(project.secrets.keys(), name, "build secret", &secret.source));
+                return Err(undefined(project.secrets.keys(), name, "build secret", &secret.source, &svc.key("build").key("secrets")));
             }
         }
     }
     for c in &s.configs {
         if !project.configs.contains_key(&c.source) {
-            return Err(undefined(project.configs.keys(), name, "config", &c.source));
+            return Err(undefined(project.configs.keys(), name, "config", &c.source, &svc.key("configs")));
         }
     }
     for secret in &s.secrets {
         if !project.secrets.contains_key(&secret.source) {
-            return Err(undefined(project.secrets.keys(), name, "secret", &secret.source));
+            return Err(undefined(project.secrets.keys(), name, "secret", &secret.source, &svc.key("secrets")));
         }
     }
     check_resources(name, s)?;
@@ -189,9 +195,15 @@ fn check_resources(name: &str, s: &ServiceConfig) -> Result<()> {
 }
 
 /// "service web refers to undefined network back", with a suggestion among the defined ones.
-fn undefined<'a>(defined: impl Iterator<Item = &'a String>, service: &str, what: &str, name: &str) -> Error {
+fn undefined<'a>(
+    defined: impl Iterator<Item = &'a String>,
+    service: &str,
+    what: &str,
+    name: &str,
+    at: &Path,
+) -> Error {
     let defined: Vec<&str> = defined.map(String::as_str).collect();
-    let err = invalid(format!("service {service:?} refers to undefined {what} {name}"));
+    let err = invalid(format!("service {service:?} refers to undefined {what} {name}")).with_path(at);
     match crate::error::did_you_mean(name, defined.iter().copied()) {
         Some(s) => err.with_hint(format!("did you mean `{s}`?")),
         None => err.with_hint(format!("define it under the top-level `{}` key", plural(what))),
@@ -220,7 +232,8 @@ fn check_cycles(project: &Project) -> Result<()> {
             }
             if let Some(i) = path.iter().position(|p| p == dep) {
                 let cycle = path[i..].join(" -> ");
-                return Err(Error::invalid(format!("dependency cycle detected: {cycle} -> {dep}")));
+                return Err(Error::invalid(format!("dependency cycle detected: {cycle} -> {dep}"))
+                    .with_path(&Path::root().key("services").key(&current).key("depends_on").key(dep)));
             }
             if done.contains(dep) {
                 continue;

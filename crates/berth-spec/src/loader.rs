@@ -413,8 +413,12 @@ pub(crate) fn load_yaml_file(
         dict = merge::merge_untagged(dict, doc)?;
         merge::enforce_unicity(&mut dict)?;
         if !opts.skip_validation {
+            // The reference prefixes "validating <file>: "; berth's errors already carry the
+            // file, line and column, so the prefix is only added when the error has no position.
             crate::schema::validate(&dict).map_err(|mut e| {
-                e.message = format!("validating {}: {}", file.name, e.message);
+                if e.span.is_none_or(|s| s.is_synthetic()) {
+                    e.message = format!("validating {}: {}", file.name, e.message);
+                }
                 e
             })?;
             if let Some(map) = dict.as_map_mut() {
@@ -993,11 +997,8 @@ mod tests {
             FsPath::new("/proj"),
         )
         .unwrap_err();
-        assert!(
-            err.message.starts_with("validating /proj/c.yaml: "),
-            "{}",
-            err.message
-        );
+        assert_eq!(err.file().as_deref(), Some("/proj/c.yaml"), "{err}");
+        assert!(err.to_string().starts_with("/proj/c.yaml:3:5: "), "{err}");
     }
 
     #[allow(clippy::needless_pass_by_value)]

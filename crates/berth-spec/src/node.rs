@@ -197,6 +197,34 @@ impl Node {
         self.as_map_mut()?.get_mut(key)
     }
 
+    /// The node at `path` below this one, if there is one.
+    pub fn lookup(&self, path: &Path) -> Option<&Node> {
+        let mut node = self;
+        for part in &path.0 {
+            node = match part {
+                PathPart::Key(k) => node.get(k)?,
+                PathPart::Index(i) => node.as_seq()?.get(*i)?,
+            };
+        }
+        Some(node)
+    }
+
+    /// The deepest node along `path` that exists, for pointing an error at the closest place.
+    pub fn closest(&self, path: &Path) -> &Node {
+        let mut node = self;
+        for part in &path.0 {
+            let next = match part {
+                PathPart::Key(k) => node.get(k),
+                PathPart::Index(i) => node.as_seq().and_then(|s| s.get(*i)),
+            };
+            match next {
+                Some(n) => node = n,
+                None => break,
+            }
+        }
+        node
+    }
+
     /// Scalars rendered as Compose renders them when a string is needed
     /// (`8080` → "8080", `true` → "true"); `None` for null, sequences and mappings.
     pub fn scalar_to_string(&self) -> Option<String> {
@@ -291,6 +319,27 @@ impl Path {
         p.0.push(PathPart::Index(i));
         p
     }
+    /// Reads back the text form (`services.web.ports[1]`); keys containing dots cannot be
+    /// told apart from nested keys, which only matters for error positions.
+    pub fn parse(text: &str) -> Path {
+        let mut parts = Vec::new();
+        for seg in text.split('.').filter(|s| !s.is_empty()) {
+            let (key, mut rest) = match seg.find('[') {
+                Some(i) => (&seg[..i], &seg[i..]),
+                None => (seg, ""),
+            };
+            if !key.is_empty() {
+                parts.push(PathPart::Key(key.to_owned()));
+            }
+            while let Some(end) = rest.find(']') {
+                if let Ok(i) = rest[1..end].parse() {
+                    parts.push(PathPart::Index(i));
+                }
+                rest = &rest[end + 1..];
+            }
+        }
+        Path(parts)
+    }
     pub fn is_root(&self) -> bool {
         self.0.is_empty()
     }
@@ -335,6 +384,12 @@ mod tests {
         let p = Path::root().key("services").key("web").key("ports").index(1);
         assert_eq!(p.to_string(), "services.web.ports[1]");
         assert_eq!(p.parts(), vec!["services", "web", "ports", "[]"]);
+    }
+
+    #[test]
+    fn path_parse_round_trips() {
+        let p = Path::root().key("services").key("web").key("ports").index(1).key("target");
+        assert_eq!(Path::parse(&p.to_string()), p);
     }
 
     #[test]

@@ -77,9 +77,7 @@ fn load_model_from(discovery: &Discovery, flags: LoadFlags) -> Result<(Node, Str
         skip_consistency: !flags.consistency,
         ..LoadOptions::default()
     };
-    let mut env = details.environment.clone();
-    let name = loader::project_name(&details, &options, &mut env)?;
-    let model = loader::load_model(&details, &options)?;
+    let (model, name) = loader::load_model_and_name(&details, &options)?;
     let mut warnings = discovery.warnings.clone();
     warnings.extend(options.warnings.into_inner());
     Ok((model, name, warnings))
@@ -104,7 +102,7 @@ pub fn load_project(opts: &ProjectOptions, flags: &LoadFlags, services: &[String
     // compose-go's modelToProject, then Docker Compose's ToProject.
     let mut project = profiles::with_profiles(project, &discovery.profiles)?;
     if flags.consistency {
-        crate::consistency::check(&project)?;
+        crate::consistency::check(&project).map_err(|e| locate(e, &model))?;
     }
     if flags.resolve_environment {
         profiles::resolve_service_environment(&mut project, &environment, true)?;
@@ -118,6 +116,17 @@ pub fn load_project(opts: &ProjectOptions, flags: &LoadFlags, services: &[String
     }
     let project = profiles::select_services(project, services)?;
     Ok(LoadedProject { project, environment, discovery, warnings })
+}
+
+/// Points an error found on the typed project at the place in the files its YAML path names.
+fn locate(err: crate::Error, model: &Node) -> crate::Error {
+    match (&err.span, &err.path) {
+        (None, Some(path)) => {
+            let span = model.closest(&crate::node::Path::parse(path)).span;
+            err.at(span)
+        }
+        _ => err,
+    }
 }
 
 /// The `config --variables` table: NAME, REQUIRED, DEFAULT VALUE, ALTERNATE VALUE.

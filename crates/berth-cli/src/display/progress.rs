@@ -1,0 +1,680 @@
+//! Progress rendering: turns berth-core's [`Event`]s into what Docker Compose 2.26 shows while
+//! it works, in one of four shapes.
+//!
+//! - **tty**: a block redrawn in place every 100 ms by a timer thread: a header
+//!   `[+] Running 2/3` (blue once everything is done), then one line per resource
+//!   ` ✔ Container lab-web-1  Started    0.4s ` with a spinner while working, a green ✔ when done,
+//!   a yellow `!` on warnings and a red ✘ on errors, the status column aligned after the longest
+//!   resource name and the elapsed time flush right. [`ProgressRenderer::finish`] draws the final
+//!   state and then the "tail" messages.
+//! - **plain**: one line per event, ` Container lab-web-1  Started`.
+//! - **json**: one JSON object per event and line: the event's own serialisation
+//!   (`{"type":"progress","kind":"container","name":"lab-web-1","status":"done","text":"Started"}`),
+//!   plus `"dry-run":true` in dry-run mode; tail messages as `{"type":"tail","text":"..."}`.
+//! - **quiet**: nothing.
+//!
+//! A progress event's `text` is Compose's status text and its `detail`, when present, is shown
+//! after it. Log and exit events are not progress: route them to a
+//! [`LogPrinter`](super::logs::LogPrinter) (see [`Router`](super::Router)); the json renderer
+//! writes them like any other event if it gets them.
+//!
+//! Differences from Compose, on purpose: the header counts done lines out of all lines (Compose
+//! divides by the number of lines of the previous frame, so its first frames read `0/0`, `4/1`);
+//! warnings are written above the block and the block redrawn below them, instead of being
+//! overwritten by the next frame.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use berth_core::events::{Event, EventSink, Progress, Status};
+
+use super::clock::{Clock, SystemClock};
+use super::mode::Mode;
+use super::style::{push_spaces, visible_len, Paint, Role};
+use super::warning::warning_line;
+
+/// What Compose puts in front of every line in dry-run mode.
+pub const DRY_RUN_PREFIX: &str = " DRY-RUN MODE - ";
+
+/// How often the terminal block is redrawn.
+pub const TICK: Duration = Duration::from_millis(100);
+
+/// The spinner frames, one per 100 ms.
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// Terminal size as (columns, rows).
+pub type SizeFn = Arc<dyn Fn() -> (usize, usize) + Send + Sync>;
+
+/// How a renderer presents itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressOptions {
+    /// The header's verb: "Running" for `up`/`down`/`start`, "Stopping", "Removing", "Pulling",
+    /// "Creating", "Killing", "Restarting", "Building", "Pausing", ...
+    pub title: String,
+    /// Mark every line as a dry run.
+    pub dry_run: bool,
+    /// Colours on or off.
+    pub paint: Paint,
+    /// Whether the output stream is a terminal (decides the shape of warning lines).
+    pub terminal: bool,
+}
+
+impl ProgressOptions {
+    /// Options with colours on, not a dry run, for a terminal.
+    pub fn titled(title: &str) -> Self {
+        ProgressOptions { title: title.to_string(), dry_run: false, paint: Paint::ON, terminal: true }
+    }
+}
+
+/// Renders progress events; cheap to call from many tasks at once.
+pub struct ProgressRenderer {
+    shared: Arc<Shared>,
+    ticker: Mutex<Option<JoinHandle<()>>>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    wake: Condvar,
+    clock: Arc<dyn Clock>,
+    size: SizeFn,
+}
+
+struct State {
+    out: Box<dyn Write + Send>,
+    mode: Mode,
+    opts: ProgressOptions,
+    frame: Frame,
+    finished: bool,
+}
+
+impl ProgressRenderer {
+    /// A renderer on a real stream with the real clock and terminal size; on a terminal
+    /// (`Mode::Tty`) a timer thread redraws every [`TICK`]. `Mode::Auto` is drawn plainly:
+    /// resolve it first ([`Settings::progress_mode`](super::mode::Settings::progress_mode)).
+    pub fn live(mode: Mode, out: Box<dyn Write + Send>, opts: ProgressOptions) -> Self {
+        let r = Self::with_parts(mode, out, opts, Arc::new(SystemClock::process()), Arc::new(terminal_size));
+        if r.mode() == Mode::Tty {
+            r.start_ticker(TICK);
+        }
+        r
+    }
+
+    /// A renderer with an injected clock and terminal size and no timer: frames are drawn by
+    /// [`tick`](Self::tick) and [`finish`](Self::finish) only. For tests and for callers that
+    /// drive redraws themselves.
+    pub fn with_parts(
+        mode: Mode,
+        out: Box<dyn Write + Send>,
+        opts: ProgressOptions,
+        clock: Arc<dyn Clock>,
+        size: SizeFn,
+    ) -> Self {
+        let mode = if mode == Mode::Auto { Mode::Plain } else { mode };
+        ProgressRenderer {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State { out, mode, opts, frame: Frame::default(), finished: false }),
+                wake: Condvar::new(),
+                clock,
+                size,
+            }),
+            ticker: Mutex::new(None),
+        }
+    }
+
+    /// The renderer's shape.
+    pub fn mode(&self) -> Mode {
+        self.shared.lock().mode
+    }
+
+    fn start_ticker(&self, every: Duration) {
+        let shared = Arc::clone(&self.shared);
+        let spawned = std::thread::Builder::new().name("berth-progress".into()).spawn(move || {
+            let mut st = shared.lock();
+            loop {
+                st = shared.wake.wait_timeout(st, every).map_or_else(|e| e.into_inner().0, |(g, _)| g);
+                if st.finished {
+                    break;
+                }
+                shared.draw(&mut st);
+            }
+        });
+        if let Ok(handle) = spawned {
+            *self.ticker.lock().unwrap_or_else(PoisonError::into_inner) = Some(handle);
+        }
+    }
+
+    /// Draws the terminal block now (other shapes write as events arrive).
+    pub fn tick(&self) {
+        let mut st = self.shared.lock();
+        if !st.finished {
+            self.shared.draw(&mut st);
+        }
+    }
+
+    /// Tells the renderer that another phase follows (Compose's `HasMore`): while set, lines
+    /// that finish stay "working" in the terminal block, so `up` shows one continuous block
+    /// from "Creating" to "Started".
+    pub fn set_has_more(&self, more: bool) {
+        self.shared.lock().frame.has_more = more;
+    }
+
+    /// A message printed after the block once it is finished (plain: right away).
+    pub fn tail(&self, message: &str) {
+        let mut st = self.shared.lock();
+        let dry = st.opts.dry_run;
+        match st.mode {
+            Mode::Tty => {
+                let msg = if dry { format!("{DRY_RUN_PREFIX}{message}").trim().to_string() } else { message.to_string() };
+                st.frame.tails.push(msg);
+            }
+            Mode::Plain | Mode::Auto => {
+                let line = if dry { format!("{DRY_RUN_PREFIX}{message}\n") } else { format!("{message}\n") };
+                st.write(&line);
+            }
+            Mode::Json => {
+                let mut v = serde_json::json!({"type": "tail", "text": message});
+                if dry {
+                    v["dry-run"] = serde_json::Value::Bool(true);
+                }
+                st.write(&format!("{v}\n"));
+            }
+            Mode::Quiet => {}
+        }
+    }
+
+    /// Stops the timer, draws the final state and the tail messages, and flushes. Safe to call
+    /// more than once; dropping the renderer calls it.
+    pub fn finish(&self) {
+        {
+            let mut st = self.shared.lock();
+            if st.finished {
+                return;
+            }
+            st.finished = true;
+        }
+        self.shared.wake.notify_all();
+        let handle = self.ticker.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+        let mut st = self.shared.lock();
+        if st.mode == Mode::Tty {
+            self.shared.draw(&mut st);
+            let tails = std::mem::take(&mut st.frame.tails);
+            for t in tails {
+                st.write(&format!("{t}\n"));
+            }
+        }
+        let _ = st.out.flush();
+    }
+}
+
+impl Drop for ProgressRenderer {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl EventSink for ProgressRenderer {
+    fn emit(&self, event: Event) {
+        let mut st = self.shared.lock();
+        if st.finished && st.mode == Mode::Tty {
+            return;
+        }
+        match st.mode {
+            Mode::Quiet => {}
+            Mode::Json => {
+                let mut v = serde_json::to_value(&event).unwrap_or(serde_json::Value::Null);
+                if st.opts.dry_run {
+                    if let Some(o) = v.as_object_mut() {
+                        o.insert("dry-run".into(), serde_json::Value::Bool(true));
+                    }
+                }
+                st.write(&format!("{v}\n"));
+            }
+            Mode::Plain | Mode::Auto => match &event {
+                Event::Progress(p) => {
+                    let line = plain_line(p, st.opts.dry_run);
+                    st.write(&line);
+                }
+                Event::Warning { message } => {
+                    let line = warning_line(message, st.opts.terminal, st.opts.paint, &*self.shared.clock);
+                    st.write(&line);
+                }
+                Event::Log(_) | Event::Exit { .. } => {}
+            },
+            Mode::Tty => match event {
+                Event::Progress(p) => {
+                    let now = self.shared.clock.elapsed();
+                    st.frame.update(&p, now);
+                }
+                Event::Warning { message } => {
+                    let line = warning_line(&message, true, st.opts.paint, &*self.shared.clock);
+                    let lift = st.frame.lift();
+                    st.write(&format!("{lift}{line}"));
+                    self.shared.draw(&mut st);
+                }
+                Event::Log(_) | Event::Exit { .. } => {}
+            },
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn draw(&self, st: &mut State) {
+        if st.mode != Mode::Tty {
+            return;
+        }
+        let (width, height) = (self.size)();
+        let now = self.clock.elapsed();
+        let title = st.opts.title.clone();
+        let text = st.frame.render(&title, st.opts.dry_run, st.opts.paint, now, width, height);
+        if !text.is_empty() {
+            st.write(&text);
+            let _ = st.out.flush();
+        }
+    }
+}
+
+impl State {
+    fn write(&mut self, s: &str) {
+        // A closed stderr must not stop the operation that reports to it.
+        let _ = self.out.write_all(s.as_bytes());
+    }
+}
+
+/// A plain line, as Compose's plain writer prints it (`fmt.Println(prefix, id, "", status)`).
+pub fn plain_line(p: &Progress, dry_run: bool) -> String {
+    let prefix = if dry_run { DRY_RUN_PREFIX } else { "" };
+    format!("{prefix} {}  {}\n", p.id(), status_text(p))
+}
+
+/// What the status column shows: the text, then the detail.
+fn status_text(p: &Progress) -> String {
+    match p.detail.as_deref() {
+        Some(d) if !d.is_empty() && !p.text.is_empty() => format!("{} {d}", p.text),
+        Some(d) if !d.is_empty() => d.to_string(),
+        _ => p.text.clone(),
+    }
+}
+
+/// The real terminal's size: stderr's, else stdout's, else 80×24.
+fn terminal_size() -> (usize, usize) {
+    let size = terminal_size::terminal_size_of(std::io::stderr())
+        .or_else(|| terminal_size::terminal_size_of(std::io::stdout()));
+    match size {
+        Some((terminal_size::Width(w), terminal_size::Height(h))) => (usize::from(w), usize::from(h)),
+        None => (80, 24),
+    }
+}
+
+/// One resource's line in the terminal block.
+#[derive(Debug, Clone)]
+struct Entry {
+    id: String,
+    status: Status,
+    text: String,
+    start: Duration,
+    end: Option<Duration>,
+}
+
+/// The terminal block's state: its lines in first-seen order and what is on screen.
+#[derive(Debug, Default)]
+pub struct Frame {
+    entries: Vec<Entry>,
+    index: HashMap<String, usize>,
+    /// Lines below the header drawn last time.
+    num_lines: usize,
+    /// A frame is on screen.
+    repeated: bool,
+    has_more: bool,
+    tails: Vec<String>,
+}
+
+impl Frame {
+    /// Applies one event, Compose's way: the first event of a resource starts its clock (and
+    /// stops it if it is already done or failed); a later done/warning/error stops it once; a
+    /// "working" event after it stopped is ignored.
+    pub fn update(&mut self, p: &Progress, now: Duration) {
+        let text = status_text(p);
+        let id = p.id();
+        if let Some(&i) = self.index.get(&id) {
+            let Some(e) = self.entries.get_mut(i) else { return };
+            let mut status = p.status;
+            if status == Status::Done && self.has_more {
+                status = Status::Working;
+            }
+            match status {
+                Status::Done | Status::Error | Status::Warning => {
+                    if e.end.is_none() {
+                        e.end = Some(now);
+                    }
+                }
+                Status::Working => {
+                    if e.end.is_some() {
+                        return;
+                    }
+                }
+            }
+            e.status = status;
+            e.text = text;
+        } else {
+            let end = matches!(p.status, Status::Done | Status::Error).then_some(now);
+            self.index.insert(id.clone(), self.entries.len());
+            self.entries.push(Entry { id, status: p.status, text, start: now, end });
+        }
+    }
+
+    /// Cursor movement that puts the next write where the block starts and forgets the block,
+    /// so the following frame is drawn below whatever is written there.
+    fn lift(&mut self) -> String {
+        if !self.repeated {
+            return String::new();
+        }
+        let up = self.num_lines + 1;
+        self.repeated = false;
+        self.num_lines = 0;
+        format!("\x1b[{up}A\x1b[0G\x1b[2K")
+    }
+
+    /// One frame: cursor movement back to the top of the previous frame, the header, one line
+    /// per resource, blank lines over what the previous frame had in excess. Empty when there
+    /// is nothing to show yet.
+    pub fn render(
+        &mut self,
+        title: &str,
+        dry_run: bool,
+        paint: Paint,
+        now: Duration,
+        width: usize,
+        height: usize,
+    ) -> String {
+        if self.entries.is_empty() {
+            return String::new();
+        }
+        let mut out = String::with_capacity(128 * (self.entries.len() + 1));
+        for _ in 0..=self.num_lines {
+            out.push_str("\x1b[1A");
+        }
+        if !self.repeated {
+            out.push_str("\x1b[1B");
+        }
+        self.repeated = true;
+        out.push_str("\x1b[0G\x1b[?25l");
+
+        let total = self.entries.len();
+        let done = self.entries.iter().filter(|e| e.status != Status::Working).count();
+        let header = format!("[+] {title} {done}/{total}");
+        if done == total {
+            paint.push(&mut out, Role::Done, &header);
+        } else {
+            out.push_str(&header);
+        }
+        out.push('\n');
+
+        let status_padding = self.entries.iter().map(|e| e.id.chars().count() + 1).max().unwrap_or(0);
+        let mut lines = 0usize;
+        for e in &self.entries {
+            line_text(&mut out, e, dry_run, paint, now, width, status_padding);
+            lines += 1;
+        }
+        let room = height.saturating_sub(2);
+        while lines < self.num_lines && lines < room {
+            push_spaces(&mut out, width);
+            out.push('\n');
+            lines += 1;
+        }
+        self.num_lines = lines;
+        out.push_str("\x1b[?25h");
+        out
+    }
+}
+
+/// One resource line: ` <mark> <id> <pad> <status>` then the elapsed time flush right.
+fn line_text(
+    out: &mut String,
+    e: &Entry,
+    dry_run: bool,
+    paint: Paint,
+    now: Duration,
+    width: usize,
+    status_padding: usize,
+) {
+    let end = if e.status == Status::Working { now } else { e.end.unwrap_or(e.start) };
+    let elapsed = end.saturating_sub(e.start);
+
+    let mut left = String::with_capacity(96);
+    left.push(' ');
+    match e.status {
+        Status::Done => paint.push(&mut left, Role::Success, "✔"),
+        Status::Warning => paint.push(&mut left, Role::Warning, "!"),
+        Status::Error => paint.push(&mut left, Role::Error, "✘"),
+        Status::Working => {
+            let frames = elapsed.as_millis() / TICK.as_millis();
+            let i = usize::try_from(frames % SPINNER.len() as u128).unwrap_or(0);
+            paint.push(&mut left, Role::Count, SPINNER.get(i).copied().unwrap_or("⠋"));
+        }
+    }
+    if dry_run {
+        paint.push(&mut left, Role::Prefix, DRY_RUN_PREFIX);
+    }
+    left.push(' ');
+    // Compose's "<id> <text>" where its text is empty for resource events: the id and a space.
+    left.push_str(&e.id);
+    left.push(' ');
+    let txt_len = e.id.chars().count() + 1;
+    push_spaces(&mut left, status_padding.saturating_sub(txt_len));
+    left.push(' ');
+
+    // Long statuses (errors) are cut so a line stays a line.
+    let max_status = width.checked_sub(txt_len + status_padding + 15).filter(|m| *m > 0);
+    let status: std::borrow::Cow<'_, str> = match max_status {
+        Some(max) if e.text.chars().count() > max => {
+            let cut: String = e.text.chars().take(max).collect();
+            format!("{cut}...").into()
+        }
+        _ => e.text.as_str().into(),
+    };
+    match e.status {
+        Status::Done => paint.push(&mut left, Role::Success, &status),
+        Status::Warning => paint.push(&mut left, Role::Warning, &status),
+        Status::Error => paint.push(&mut left, Role::Error, &status),
+        Status::Working => left.push_str(&status),
+    }
+
+    let timer = format!("{:.1}s ", elapsed.as_secs_f64());
+    let right = paint.paint(Role::Timer, &timer);
+    out.push_str(&left);
+    let used = visible_len(&left) + visible_len(&right);
+    push_spaces(out, width.saturating_sub(used));
+    out.push_str(&right);
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::display::clock::ManualClock;
+    use crate::display::style::SharedBuffer;
+    use berth_core::events::ResourceKind;
+
+    fn ev(kind: ResourceKind, name: &str, status: Status, text: &str) -> Event {
+        Event::Progress(Progress::new(kind, name, status, text))
+    }
+
+    fn renderer(mode: Mode, opts: ProgressOptions) -> (ProgressRenderer, SharedBuffer, Arc<ManualClock>) {
+        let buf = SharedBuffer::new();
+        let clock = Arc::new(ManualClock::new(1_714_557_600));
+        let r = ProgressRenderer::with_parts(mode, Box::new(buf.clone()), opts, clock.clone(), Arc::new(|| (80, 24)));
+        (r, buf, clock)
+    }
+
+    #[test]
+    fn plain_lines_match_compose() {
+        let (r, buf, _) = renderer(Mode::Plain, ProgressOptions::titled("Running"));
+        r.emit(ev(ResourceKind::Network, "lab_default", Status::Working, "Creating"));
+        r.emit(ev(ResourceKind::Network, "lab_default", Status::Done, "Created"));
+        r.emit(Event::Progress(
+            Progress::new(ResourceKind::Container, "lab-web-1", Status::Error, "Error").with_detail("boom"),
+        ));
+        r.finish();
+        assert_eq!(
+            buf.contents(),
+            " Network lab_default  Creating\n Network lab_default  Created\n Container lab-web-1  Error boom\n"
+        );
+    }
+
+    #[test]
+    fn plain_dry_run_prefix() {
+        let mut o = ProgressOptions::titled("Running");
+        o.dry_run = true;
+        let (r, buf, _) = renderer(Mode::Plain, o);
+        r.emit(ev(ResourceKind::Container, "lab-web-1", Status::Done, "Started"));
+        r.tail("done");
+        assert_eq!(buf.contents(), " DRY-RUN MODE -  Container lab-web-1  Started\n DRY-RUN MODE - done\n");
+    }
+
+    #[test]
+    fn json_is_one_event_per_line() {
+        let (r, buf, _) = renderer(Mode::Json, ProgressOptions::titled("Running"));
+        r.emit(ev(ResourceKind::Container, "lab-web-1", Status::Done, "Started"));
+        r.emit(Event::Warning { message: "careful".into() });
+        r.tail("bye");
+        assert_eq!(
+            buf.contents(),
+            "{\"type\":\"progress\",\"kind\":\"container\",\"name\":\"lab-web-1\",\"status\":\"done\",\"text\":\"Started\"}\n\
+             {\"type\":\"warning\",\"message\":\"careful\"}\n\
+             {\"type\":\"tail\",\"text\":\"bye\"}\n"
+        );
+    }
+
+    #[test]
+    fn quiet_writes_nothing() {
+        let (r, buf, _) = renderer(Mode::Quiet, ProgressOptions::titled("Running"));
+        r.emit(ev(ResourceKind::Container, "lab-web-1", Status::Done, "Started"));
+        r.emit(Event::Warning { message: "careful".into() });
+        r.tail("bye");
+        r.finish();
+        assert_eq!(buf.contents(), "");
+    }
+
+    #[test]
+    fn tty_frame_layout() {
+        let (r, buf, clock) = renderer(Mode::Tty, ProgressOptions { paint: Paint::OFF, ..ProgressOptions::titled("Running") });
+        r.emit(ev(ResourceKind::Network, "lab_default", Status::Working, "Creating"));
+        clock.advance(Duration::from_millis(250));
+        r.tick();
+        let first = buf.take();
+        assert_eq!(
+            first,
+            format!(
+                "\x1b[1A\x1b[1B\x1b[0G\x1b[?25l[+] Running 0/1\n ⠹ Network lab_default  Creating{}0.2s \n\x1b[?25h",
+                " ".repeat(80 - 32 - 5)
+            )
+        );
+        r.emit(ev(ResourceKind::Network, "lab_default", Status::Done, "Created"));
+        r.emit(ev(ResourceKind::Container, "lab-web-1", Status::Done, "Started"));
+        r.finish();
+        let second = buf.take();
+        let line1 = format!(" ✔ Network lab_default  Created{}0.2s \n", " ".repeat(80 - 31 - 5));
+        let line2 = format!(" ✔ Container lab-web-1  Started{}0.0s \n", " ".repeat(80 - 31 - 5));
+        assert_eq!(second, format!("\x1b[1A\x1b[1A\x1b[0G\x1b[?25l[+] Running 2/2\n{line1}{line2}\x1b[?25h"));
+    }
+
+    #[test]
+    fn tty_colours_like_compose() {
+        let (r, buf, _) = renderer(Mode::Tty, ProgressOptions::titled("Stopping"));
+        r.emit(ev(ResourceKind::Container, "a", Status::Done, "Stopped"));
+        r.emit(ev(ResourceKind::Container, "b", Status::Error, "Error"));
+        r.emit(ev(ResourceKind::Container, "c", Status::Warning, "Skipped"));
+        r.finish();
+        let out = buf.contents();
+        assert!(out.contains("\x1b[34m[+] Stopping 3/3\x1b[0m\n"), "{out:?}");
+        assert!(out.contains(" \x1b[32m✔\x1b[0m Container a  \x1b[32mStopped\x1b[0m"), "{out:?}");
+        assert!(out.contains(" \x1b[31m\x1b[1m✘\x1b[0m Container b  \x1b[31m\x1b[1mError\x1b[0m"), "{out:?}");
+        assert!(out.contains(" \x1b[33m\x1b[1m!\x1b[0m Container c  \x1b[33m\x1b[1mSkipped\x1b[0m"), "{out:?}");
+        assert!(out.contains("\x1b[34m0.0s \x1b[0m\n"), "{out:?}");
+    }
+
+    #[test]
+    fn tty_elapsed_stops_when_done_and_late_working_is_ignored() {
+        let mut f = Frame::default();
+        let p = |s, t: &str| Progress::new(ResourceKind::Container, "x", s, t);
+        f.update(&p(Status::Working, "Starting"), Duration::from_millis(100));
+        f.update(&p(Status::Done, "Started"), Duration::from_millis(1_400));
+        f.update(&p(Status::Working, "Starting"), Duration::from_secs(2));
+        let out = f.render("Running", false, Paint::OFF, Duration::from_secs(9), 80, 24);
+        assert!(out.contains("✔ Container x  Started"), "{out:?}");
+        assert!(out.contains("1.3s \n"), "{out:?}");
+    }
+
+    #[test]
+    fn tty_has_more_keeps_lines_working() {
+        let mut f = Frame { has_more: true, ..Frame::default() };
+        let p = |s, t: &str| Progress::new(ResourceKind::Container, "x", s, t);
+        f.update(&p(Status::Working, "Creating"), Duration::ZERO);
+        f.update(&p(Status::Done, "Created"), Duration::from_millis(300));
+        let out = f.render("Running", false, Paint::OFF, Duration::from_millis(500), 80, 24);
+        assert!(out.contains("[+] Running 0/1"), "{out:?}");
+        assert!(out.contains("Created"), "{out:?}");
+        assert!(out.contains("0.5s "), "{out:?}");
+    }
+
+    #[test]
+    fn tty_truncates_long_status() {
+        let mut f = Frame::default();
+        let long = "e".repeat(100);
+        f.update(&Progress::new(ResourceKind::Container, "x", Status::Error, long), Duration::ZERO);
+        let out = f.render("Running", false, Paint::OFF, Duration::ZERO, 60, 24);
+        // width 60 - len("Container x ")*2 - 15 = 21 characters kept
+        assert!(out.contains(&format!(" ✘ Container x  {}...", "e".repeat(21))), "{out:?}");
+    }
+
+    #[test]
+    fn tty_warning_goes_above_the_block() {
+        let (r, buf, _) = renderer(Mode::Tty, ProgressOptions { paint: Paint::OFF, ..ProgressOptions::titled("Running") });
+        r.emit(ev(ResourceKind::Container, "x", Status::Working, "Starting"));
+        r.tick();
+        buf.take();
+        r.emit(Event::Warning { message: "careful".into() });
+        let out = buf.take();
+        assert!(out.starts_with("\x1b[2A\x1b[0G\x1b[2KWARN[0000] careful"), "{out:?}");
+        // the block is drawn again right below, as a first frame
+        assert!(out.contains(" \n\x1b[1A\x1b[1B\x1b[0G\x1b[?25l[+] Running 0/1\n"), "{out:?}");
+    }
+
+    #[test]
+    fn tty_tail_messages_follow_the_final_frame() {
+        let (r, buf, _) = renderer(Mode::Tty, ProgressOptions { paint: Paint::OFF, ..ProgressOptions::titled("Pulling") });
+        r.emit(ev(ResourceKind::Image, "busybox", Status::Done, "Pulled"));
+        r.tail("WARNING: build needed");
+        r.finish();
+        assert!(buf.contents().ends_with("\x1b[?25hWARNING: build needed\n"));
+    }
+
+    #[test]
+    fn tty_with_nothing_to_show_prints_nothing() {
+        let (r, buf, _) = renderer(Mode::Tty, ProgressOptions::titled("Running"));
+        r.tick();
+        r.finish();
+        assert_eq!(buf.contents(), "");
+    }
+
+    #[test]
+    fn live_ticker_redraws_and_stops() {
+        let buf = SharedBuffer::new();
+        let r = ProgressRenderer::live(Mode::Tty, Box::new(buf.clone()), ProgressOptions::titled("Running"));
+        r.emit(ev(ResourceKind::Container, "x", Status::Working, "Starting"));
+        std::thread::sleep(Duration::from_millis(350));
+        r.finish();
+        let frames = buf.contents().matches("[+] Running").count();
+        assert!(frames >= 2, "expected timer frames plus the final one, got {frames}");
+    }
+}
