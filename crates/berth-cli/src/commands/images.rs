@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::listing;
 use crate::cli::GlobalArgs;
+use crate::display::format::ListFormat;
 
 #[derive(Debug, Args)]
 pub struct ImagesArgs {
@@ -47,28 +48,23 @@ fn render(mut images: Vec<ImageEntry>, args: &ImagesArgs) -> anyhow::Result<Stri
     }
     images.sort_by(|a, b| a.container_name.cmp(&b.container_name));
     let or_none = |s: &str| if s.is_empty() { "<none>".to_owned() } else { s.to_owned() };
-    #[allow(clippy::cast_precision_loss)]
-    let rows: Vec<Vec<String>> = images
+    let format = ListFormat::parse(&args.format)?;
+    let rows: Vec<Value> = images
         .iter()
-        .map(|i| {
-            vec![
-                i.container_name.clone(),
-                or_none(&i.repository),
-                or_none(&i.tag),
-                query::short_id(&i.id).to_owned(),
-                listing::human_size(i.size as f64, 3),
-            ]
-        })
+        .map(|i| json!({"ID": i.id, "ContainerName": i.container_name, "Repository": i.repository, "Tag": i.tag, "Size": i.size}))
         .collect();
-    let json = Value::Array(
-        images
-            .iter()
-            .map(|i| {
-                json!({"ID": i.id, "ContainerName": i.container_name, "Repository": i.repository, "Tag": i.tag, "Size": i.size})
-            })
-            .collect(),
-    );
-    listing::print_compose_list(&args.format, &rows, &["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"], &json)
+    let text = |r: &Value, k: &str| r[k].as_str().unwrap_or("").to_owned();
+    #[allow(clippy::cast_precision_loss)]
+    let cells = |r: &Value| {
+        vec![
+            text(r, "ContainerName"),
+            or_none(&text(r, "Repository")),
+            or_none(&text(r, "Tag")),
+            query::short_id(&text(r, "ID")).to_owned(),
+            listing::human_size(r["Size"].as_i64().unwrap_or(0) as f64, 3),
+        ]
+    };
+    Ok(format.render(&rows, &["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID", "SIZE"], cells))
 }
 
 #[cfg(test)]

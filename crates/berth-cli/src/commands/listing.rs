@@ -1,8 +1,8 @@
 //! What the read-only commands (`ps`, `ls`, `top`, `port`, `images`, `events`, `stats`)
 //! share: the engine connection and runtime, the project name rules of Docker Compose
 //! (`-p`, `COMPOSE_PROJECT_NAME`, else the compose file), and the text helpers that make their
-//! output byte-identical to the reference: Go's `text/tabwriter`, `go-units` sizes and
-//! durations, Go's time and number formatting, and Go's JSON escaping.
+//! output byte-identical to the reference: `go-units` sizes and durations, Go's time and number
+//! formatting, and Go's JSON escaping. Tables and `--format` come from [`crate::display`].
 
 use std::fmt::Write as _;
 use std::future::Future;
@@ -98,85 +98,6 @@ pub fn print(text: &str) -> anyhow::Result<()> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
-    }
-}
-
-// ------------------------------------------------------------------------------ tabwriter
-
-/// Aligns tab-separated cells the way Go's `text/tabwriter` does with padding character ' '
-/// and no flags: a cell is text terminated by a tab; the text after a line's last tab is not
-/// part of any column. Consecutive lines sharing a column form a block whose width is its
-/// widest cell plus `padding`, and at least `min_width`.
-pub fn tabwrite(text: &str, min_width: usize, padding: usize) -> String {
-    let ends_with_newline = text.ends_with('\n');
-    let body = if ends_with_newline { text.get(..text.len() - 1).unwrap_or("") } else { text };
-    let lines: Vec<Vec<&str>> = body.split('\n').map(|l| l.split('\t').collect()).collect();
-    let mut out = String::with_capacity(text.len() * 2);
-    let mut widths = Vec::new();
-    let tw = TabWriter { lines: &lines, min_width, padding };
-    tw.format(&mut out, &mut widths, 0, lines.len());
-    if !ends_with_newline && out.ends_with('\n') {
-        out.pop();
-    }
-    out
-}
-
-struct TabWriter<'a> {
-    lines: &'a [Vec<&'a str>],
-    min_width: usize,
-    padding: usize,
-}
-
-fn cell_width(s: &str) -> usize {
-    s.chars().count()
-}
-
-impl TabWriter<'_> {
-    fn cells(&self, i: usize) -> &[&str] {
-        self.lines.get(i).map_or(&[], Vec::as_slice)
-    }
-
-    // Go's tabwriter `format`: recursively find column blocks, left to right.
-    fn format(&self, out: &mut String, widths: &mut Vec<usize>, line0: usize, line1: usize) {
-        let column = widths.len();
-        let mut start = line0;
-        let mut this = line0;
-        while this < line1 {
-            if column + 1 >= self.cells(this).len() {
-                this += 1;
-                continue;
-            }
-            self.write_lines(out, widths, start, this);
-            start = this;
-            let mut width = self.min_width;
-            while this < line1 {
-                let cells = self.cells(this);
-                if column + 1 >= cells.len() {
-                    break;
-                }
-                let w = cells.get(column).map_or(0, |c| cell_width(c)) + self.padding;
-                width = width.max(w);
-                this += 1;
-            }
-            widths.push(width);
-            self.format(out, widths, start, this);
-            widths.pop();
-            start = this;
-        }
-        self.write_lines(out, widths, start, line1);
-    }
-
-    fn write_lines(&self, out: &mut String, widths: &[usize], line0: usize, line1: usize) {
-        for i in line0..line1 {
-            for (j, cell) in self.cells(i).iter().enumerate() {
-                out.push_str(cell);
-                if let Some(w) = widths.get(j) {
-                    let pad = w.saturating_sub(cell_width(cell));
-                    out.extend(std::iter::repeat_n(' ', pad));
-                }
-            }
-            out.push('\n');
-        }
     }
 }
 
@@ -400,20 +321,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tabwriter_matches_go() {
-        // The last cell of a line is not padded; tab-terminated cells are.
-        let t = "NAME\tSTATUS\tCONFIG FILES\np\trunning(3)\t/x/compose.yaml\n";
-        assert_eq!(
-            tabwrite(t, 20, 3),
-            "NAME                STATUS              CONFIG FILES\np                   running(3)          /x/compose.yaml\n"
-        );
-        // A column block ends at a line that lacks the column: top's header has one fewer
-        // terminated cell than its rows.
-        let t = "UID\tCMD\nroot\tsh -c x\t\nroot\tsleep 1\t\n\n";
-        assert_eq!(tabwrite(t, 5, 3), "UID    CMD\nroot   sh -c x   \nroot   sleep 1   \n\n");
-    }
-
-    #[test]
     fn go_number_formatting() {
         assert_eq!(go_g(1.985_627, 3), "1.99");
         assert_eq!(go_g(946.0, 3), "946");
@@ -450,83 +357,5 @@ mod tests {
         let v = serde_json::json!({"Ports": "1->2", "x": "a&b"});
         assert_eq!(go_json(&v, true), r#"{"Ports":"1-\u003e2","x":"a\u0026b"}"#);
         assert_eq!(go_json(&v, false), r#"{"Ports":"1->2","x":"a&b"}"#);
-    }
-}
-
-// ------------------------------------------------------------------------------ --format
-
-/// Answers template calls with arguments (`.Label "x"`) on the item at an index.
-pub type ItemMethods<'a> = dyn Fn(usize, &str, &[serde_json::Value]) -> Option<serde_json::Value> + 'a;
-
-/// Renders `items` with a docker CLI `--format` value, as its `formatter.Context` does:
-/// `table [TEMPLATE]` aligns the rows under a header (`headers` maps field names to column
-/// titles) with Go's tabwriter, `json` prints each item as one JSON line, anything else is a
-/// Go template run once per item. `methods` answers template calls with arguments
-/// (`.Label "x"`) on the item at the given index; `type_name` names the item type in template
-/// errors.
-pub fn format_list(
-    format: &str,
-    items: &[serde_json::Value],
-    headers: &serde_json::Value,
-    methods: &ItemMethods<'_>,
-    type_name: &str,
-) -> anyhow::Result<String> {
-    use super::gotemplate::Template;
-    let is_table = format.starts_with("table");
-    let body = if is_table {
-        format.get("table".len()..).unwrap_or("")
-    } else if format == "json" {
-        "{{json .}}"
-    } else {
-        format
-    };
-    let body = body.trim_matches(' ').replace("\\t", "\t").replace("\\n", "\n");
-    let template = Template::parse(&body).map_err(|e| anyhow::anyhow!("template parsing error: {e}"))?;
-    let mut rows = String::new();
-    for (i, item) in items.iter().enumerate() {
-        let item_methods = |name: &str, args: &[serde_json::Value]| methods(i, name, args);
-        let row = template.execute(item, &item_methods, type_name).map_err(|e| anyhow::anyhow!("template parsing error: {e}"))?;
-        rows.push_str(&row);
-        rows.push('\n');
-    }
-    if !is_table {
-        return Ok(rows);
-    }
-    let mut text = template.execute_header(headers);
-    text.push('\n');
-    text.push_str(&rows);
-    Ok(tabwrite(&text, 10, 3))
-}
-
-/// Renders a list the way Docker Compose's own `formatter.Print` does for `ls` and
-/// `images`: `table` (or `pretty`, or empty) as aligned columns under `headers`, `json` as one
-/// JSON array; other values are refused.
-pub fn print_compose_list(
-    format: &str,
-    rows: &[Vec<String>],
-    headers: &[&str],
-    json: &serde_json::Value,
-) -> anyhow::Result<String> {
-    match format.to_ascii_lowercase().as_str() {
-        "table" | "pretty" | "" => {
-            let mut text = headers.join("\t");
-            text.push('\n');
-            for row in rows {
-                text.push_str(&row.join("\t"));
-                text.push('\n');
-            }
-            Ok(tabwrite(&text, 20, 3))
-        }
-        "json" => Ok(format!("{}\n", go_json(json, false))),
-        // The legacy `{{json.}}` prints one object per line.
-        "{{json.}}" => Ok(match json {
-            serde_json::Value::Array(items) => items.iter().fold(String::new(), |mut acc, i| {
-                acc.push_str(&go_json(i, false));
-                acc.push('\n');
-                acc
-            }),
-            other => format!("{}\n", go_json(other, false)),
-        }),
-        _ => Err(anyhow::anyhow!("format value {format:?} could not be parsed: parsing failed")),
     }
 }

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::listing;
 use crate::cli::GlobalArgs;
+use crate::display::format::ListFormat;
 use crate::exit::UsageError;
 
 #[derive(Debug, Args)]
@@ -70,12 +71,12 @@ fn render(stacks: &[Stack], args: &LsArgs) -> anyhow::Result<String> {
     if args.quiet {
         return Ok(stacks.iter().flat_map(|s| [s.name.as_str(), "\n"]).collect());
     }
-    let rows: Vec<Vec<String>> =
-        stacks.iter().map(|s| vec![s.name.clone(), s.status.clone(), s.config_files.clone()]).collect();
-    let json = Value::Array(
-        stacks.iter().map(|s| json!({"Name": s.name, "Status": s.status, "ConfigFiles": s.config_files})).collect(),
-    );
-    listing::print_compose_list(&args.format, &rows, &["NAME", "STATUS", "CONFIG FILES"], &json)
+    let format = ListFormat::parse(&args.format)?;
+    let rows: Vec<Value> =
+        stacks.iter().map(|s| json!({"Name": s.name, "Status": s.status, "ConfigFiles": s.config_files})).collect();
+    Ok(format.render(&rows, &["NAME", "STATUS", "CONFIG FILES"], |r| {
+        ["Name", "Status", "ConfigFiles"].iter().map(|k| r[*k].as_str().unwrap_or("").to_owned()).collect()
+    }))
 }
 
 #[cfg(test)]

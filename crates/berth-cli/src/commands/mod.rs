@@ -4,7 +4,6 @@
 pub mod completion;
 pub mod config;
 pub mod events;
-pub mod gotemplate;
 pub mod images;
 pub mod listing;
 pub mod ls;

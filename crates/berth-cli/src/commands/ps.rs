@@ -2,14 +2,13 @@
 //! objects and template fields. Works from engine labels: with `-p NAME` it needs no compose
 //! file.
 
-use std::collections::BTreeMap;
-
 use berth_core::query::{self, ContainerEntry, PsOptions};
 use clap::{ArgAction, Args};
 use serde_json::{json, Map, Value};
 
 use super::listing;
 use crate::cli::GlobalArgs;
+use crate::display::format::Format;
 use crate::exit::UsageError;
 
 #[derive(Debug, Args)]
@@ -111,23 +110,17 @@ fn render(containers: &[ContainerEntry], args: &PsArgs) -> anyhow::Result<String
         return Ok(format!("{}\n", seen.join("\n")));
     }
     let format = if args.format.is_empty() { config_ps_format().unwrap_or_default() } else { args.format.clone() };
-    let format = match format.as_str() {
-        "table" | "" => DEFAULT_TABLE.to_owned(),
-        "raw" => RAW_FORMAT.to_owned(),
-        other => other.to_owned(),
-    };
+    let format = if format == "raw" { RAW_FORMAT.to_owned() } else { format };
+    let format = Format::parse(&format, DEFAULT_TABLE)?;
     let now = listing::now_unix_seconds();
     let trunc = !args.no_trunc;
     let items: Vec<Value> = containers.iter().map(|c| fields(c, trunc, now)).collect();
-    let labels: Vec<&BTreeMap<String, String>> = containers.iter().map(|c| &c.labels).collect();
-    let methods = |i: usize, name: &str, margs: &[Value]| -> Option<Value> {
-        if name != "Label" {
-            return None;
-        }
-        let key = margs.first().and_then(Value::as_str).unwrap_or("");
-        Some(Value::String(labels.get(i).and_then(|l| l.get(key)).cloned().unwrap_or_default()))
-    };
-    listing::format_list(&format, &items, &headers(), &methods, "*formatter.ContainerContext")
+    if let Format::Json = format {
+        // The docker CLI encodes the whole row with `encoding/json`, which escapes `<`, `>` and
+        // `&` (`->` in the ports becomes `-\u003e`).
+        return Ok(items.iter().flat_map(|i| [listing::go_json(i, true), "\n".to_owned()]).collect());
+    }
+    Ok(format.render(&items, TITLES)?)
 }
 
 const DEFAULT_TABLE: &str =
@@ -145,23 +138,22 @@ fn config_ps_format() -> Option<String> {
     v.get("psFormat").and_then(Value::as_str).map(str::to_owned)
 }
 
-fn headers() -> Value {
-    json!({
-        "ID": "CONTAINER ID",
-        "Name": "NAME",
-        "Project": "PROJECT",
-        "Service": "SERVICE",
-        "Image": "IMAGE",
-        "Command": "COMMAND",
-        "CreatedAt": "CREATED AT",
-        "RunningFor": "CREATED",
-        "Ports": "PORTS",
-        "State": "STATE",
-        "Status": "STATUS",
-        "Size": "SIZE",
-        "Labels": "LABELS",
-    })
-}
+/// Column titles by field, as the docker CLI's container context names them.
+const TITLES: &[(&str, &str)] = &[
+    ("ID", "CONTAINER ID"),
+    ("Name", "NAME"),
+    ("Project", "PROJECT"),
+    ("Service", "SERVICE"),
+    ("Image", "IMAGE"),
+    ("Command", "COMMAND"),
+    ("CreatedAt", "CREATED AT"),
+    ("RunningFor", "CREATED"),
+    ("Ports", "PORTS"),
+    ("State", "STATE"),
+    ("Status", "STATUS"),
+    ("Size", "SIZE"),
+    ("Labels", "LABELS"),
+];
 
 /// The fields of one container, as the docker CLI's container context exposes them to
 /// templates and `json` (keys sorted, like Go's map encoding).

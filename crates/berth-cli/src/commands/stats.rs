@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use super::listing;
 use crate::cli::GlobalArgs;
+use crate::display::format::Format;
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
@@ -62,12 +63,8 @@ fn lock(slots: &Slots) -> std::sync::MutexGuard<'_, Vec<Slot>> {
 
 pub fn run(global: &GlobalArgs, args: &StatsArgs) -> anyhow::Result<u8> {
     let name = listing::project_name(global)?;
-    let format = match args.format.as_str() {
-        "" | "table" => DEFAULT_TABLE.to_owned(),
-        other => other.to_owned(),
-    };
-    // Check the template before sampling anything.
-    listing::format_list(&format, &[], &headers(), &|_, _, _| None, "*container.statsContext")?;
+    // The template is checked before anything is sampled.
+    let format = Format::parse(&args.format, DEFAULT_TABLE)?;
     let rt = listing::runtime()?;
     rt.block_on(listing::until_interrupted(async {
         let engine = listing::connect().await?;
@@ -148,23 +145,26 @@ fn follow_events(engine: &Arc<dyn Engine>, slots: &Slots, project: &str, service
     });
 }
 
-fn headers() -> Value {
-    json!({
-        "Container": "CONTAINER",
-        "Name": "NAME",
-        "ID": "CONTAINER ID",
-        "CPUPerc": "CPU %",
-        "MemUsage": "MEM USAGE / LIMIT",
-        "MemPerc": "MEM %",
-        "NetIO": "NET I/O",
-        "BlockIO": "BLOCK I/O",
-        "PIDs": "PIDS",
-    })
-}
+/// Column titles by field, as the docker CLI's stats context names them.
+const TITLES: &[(&str, &str)] = &[
+    ("Container", "CONTAINER"),
+    ("Name", "NAME"),
+    ("ID", "CONTAINER ID"),
+    ("CPUPerc", "CPU %"),
+    ("MemUsage", "MEM USAGE / LIMIT"),
+    ("MemPerc", "MEM %"),
+    ("NetIO", "NET I/O"),
+    ("BlockIO", "BLOCK I/O"),
+    ("PIDs", "PIDS"),
+];
 
-fn render(slots: &[Slot], format: &str, trunc: bool) -> anyhow::Result<String> {
+fn render(slots: &[Slot], format: &Format, trunc: bool) -> anyhow::Result<String> {
     let items: Vec<Value> = slots.iter().map(|s| fields(s, trunc)).collect();
-    listing::format_list(format, &items, &headers(), &|_, _, _| None, "*container.statsContext")
+    if let Format::Json = format {
+        // Encoded with `encoding/json` by the docker CLI, which escapes `<`, `>` and `&`.
+        return Ok(items.iter().flat_map(|i| [listing::go_json(i, true), "\n".to_owned()]).collect());
+    }
+    Ok(format.render(&items, TITLES)?)
 }
 
 /// The fields of the docker CLI's stats context (keys sorted, like Go's map encoding).
@@ -222,7 +222,7 @@ mod tests {
 
     #[test]
     fn default_table() {
-        let text = render(&[slot()], DEFAULT_TABLE, true).unwrap();
+        let text = render(&[slot()], &Format::parse("table", DEFAULT_TABLE).unwrap(), true).unwrap();
         assert_eq!(
             text,
             "CONTAINER ID   NAME         CPU %     MEM USAGE / LIMIT   MEM %     NET I/O       BLOCK I/O   PIDS\n\
@@ -232,12 +232,12 @@ mod tests {
 
     #[test]
     fn json_and_invalid_rows() {
-        let v: Value = serde_json::from_str(render(&[slot()], "json", false).unwrap().trim()).unwrap();
+        let v: Value = serde_json::from_str(render(&[slot()], &Format::Json, false).unwrap().trim()).unwrap();
         assert_eq!(v["Container"], "b25586a55a12");
         assert_eq!(v["ID"].as_str().map(str::len), Some(64));
         let mut bad = slot();
         bad.invalid = true;
-        let v: Value = serde_json::from_str(render(&[bad], "json", true).unwrap().trim()).unwrap();
+        let v: Value = serde_json::from_str(render(&[bad], &Format::Json, true).unwrap().trim()).unwrap();
         assert_eq!(v["CPUPerc"], "--");
         assert_eq!(v["MemUsage"], "-- / --");
     }

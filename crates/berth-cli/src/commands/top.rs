@@ -6,6 +6,7 @@ use clap::Args;
 
 use super::listing;
 use crate::cli::GlobalArgs;
+use crate::display::table::tabulate;
 
 #[derive(Debug, Args)]
 pub struct TopArgs {
@@ -41,7 +42,7 @@ fn render(summaries: &[ProcSummary]) -> String {
             table.push('\n');
         }
         table.push('\n');
-        out.push_str(&listing::tabwrite(&table, 5, 3));
+        out.push_str(&tabulate(&table, 5, 3));
     }
     out
 }
