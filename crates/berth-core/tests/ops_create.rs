@@ -139,7 +139,7 @@ services:
     let vpn = engine.inspect_container("lab-vpn-1").await.expect("vpn").id;
     let app = engine.inspect_container("lab-app-1").await.expect("app");
     assert_eq!(app.host_config.network_mode, Some(format!("container:{vpn}")));
-    assert_eq!(app.host_config.volumes_from, [vpn.clone()]);
+    assert_eq!(app.host_config.volumes_from, std::slice::from_ref(&vpn));
 
     // vpn is recreated: app follows the new container.
     up(Arc::clone(&engine), &load(dir.path(), "lab", &yaml("2")), &opts, &Recorder::new(), &cancel).await.expect("up again");
