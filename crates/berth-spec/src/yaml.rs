@@ -110,7 +110,7 @@ fn indent_flow_line(text: &str, at: usize) -> Option<String> {
     let pad = widest.checked_sub(blanks).filter(|p| *p > 0)?;
     let mut out = String::with_capacity(text.len() + pad);
     out.push_str(text.get(..line_start)?);
-    out.extend(std::iter::repeat_n(' ', pad));
+    out.push_str(&" ".repeat(pad));
     out.push_str(text.get(line_start..)?);
     Some(out)
 }
@@ -158,7 +158,7 @@ fn indent_quoted(text: &str, at: usize) -> Option<String> {
         let line = text.get(pos..)?;
         let blanks = line.chars().take_while(|c| *c == ' ' || *c == '\t').count();
         if blanks < col {
-            out.extend(std::iter::repeat_n(' ', col - blanks));
+            out.push_str(&" ".repeat(col - blanks));
             changed = true;
         }
     }
