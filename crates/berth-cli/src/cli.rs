@@ -4,7 +4,17 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::commands::completion::{CompletionArgs, ManArgs};
 use crate::commands::config::ConfigArgs;
+use crate::commands::events::EventsArgs;
+use crate::commands::images::ImagesArgs;
+use crate::commands::ls::LsArgs;
+use crate::commands::plugin_install::PluginArgs;
+use crate::commands::port::PortArgs;
+use crate::commands::ps::PsArgs;
+use crate::commands::stats::StatsArgs;
+use crate::commands::top::TopArgs;
+use crate::commands::version::VersionArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -60,4 +70,26 @@ pub enum Command {
     /// Parse, resolve and render compose file in canonical format
     #[command(alias = "convert")]
     Config(ConfigArgs),
+    /// List containers
+    Ps(PsArgs),
+    /// List running compose projects
+    Ls(LsArgs),
+    /// Display the running processes
+    Top(TopArgs),
+    /// Print the public port for a port binding
+    Port(PortArgs),
+    /// Receive real time events from containers
+    Events(EventsArgs),
+    /// List images used by the created containers
+    Images(ImagesArgs),
+    /// Display a live stream of container(s) resource usage statistics
+    Stats(StatsArgs),
+    /// Show the Docker Compose version information
+    Version(VersionArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completion(CompletionArgs),
+    /// Print berth's manual page (roff), or write every page into a directory
+    Man(ManArgs),
+    /// Install berth as the docker CLI's compose plugin, or remove it
+    Plugin(PluginArgs),
 }

@@ -1,7 +1,18 @@
 //! One module per command; each turns its arguments into calls to the libraries and renders
 //! the result.
 
+pub mod completion;
 pub mod config;
+pub mod events;
+pub mod images;
+pub mod listing;
+pub mod ls;
+pub mod plugin_install;
+pub mod port;
+pub mod ps;
+pub mod stats;
+pub mod top;
+pub mod version;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 
@@ -9,6 +20,17 @@ use crate::cli::{Cli, Command, GlobalArgs};
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Config(args) => config::run(&cli.global, &args),
+        Command::Ps(args) => ps::run(&cli.global, &args),
+        Command::Ls(args) => ls::run(&cli.global, &args),
+        Command::Top(args) => top::run(&cli.global, &args),
+        Command::Port(args) => port::run(&cli.global, &args),
+        Command::Events(args) => events::run(&cli.global, &args),
+        Command::Images(args) => images::run(&cli.global, &args),
+        Command::Stats(args) => stats::run(&cli.global, &args),
+        Command::Version(args) => version::run(&cli.global, &args),
+        Command::Completion(args) => completion::run_completion(&args),
+        Command::Man(args) => completion::run_man(&args),
+        Command::Plugin(args) => plugin_install::run(&args),
     }
 }
 
