@@ -38,7 +38,7 @@ services:
     let outcome = up(Arc::clone(&engine), &project, &UpOptions::default(), &Recorder::new(), &cancel).await.expect("up");
     let recorder = Recorder::new();
     let attached = tokio::time::timeout(
-        Duration::from_secs(60),
+        Duration::from_secs(90),
         attach_logs(Arc::clone(&engine), &name, targets_after(&outcome, &[]), &recorder, &cancel),
     )
     .await;
