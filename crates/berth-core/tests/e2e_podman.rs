@@ -59,7 +59,7 @@ services:
     let project = load(dir.path(), &name, yaml);
     let cancel = CancellationToken::new();
     let result = tokio::time::timeout(
-        std::time::Duration::from_secs(120),
+        std::time::Duration::from_secs(150),
         up(Arc::clone(&engine), &project, &UpOptions::default(), &Recorder::new(), &cancel),
     )
     .await;

@@ -5,6 +5,7 @@
 mod exec_support;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use berth_core::events::Recorder;
@@ -186,4 +187,75 @@ async fn a_dependency_that_never_becomes_healthy_fails_with_chain_and_health_out
     down(Arc::clone(&engine), &name, None, &DownOptions::default(), &Recorder::new(), &CancellationToken::new())
         .await
         .expect("down");
+}
+
+fn docker(args: &[&str]) -> String {
+    let out = std::process::Command::new("docker").args(args).output().expect("docker CLI");
+    assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[tokio::test]
+async fn a_recreated_container_keeps_its_anonymous_volumes_unless_renewed() {
+    let Some(engine) = real_engine().await else { return };
+    let name = unique_project("e2eanon");
+    let _cleanup = Cleanup(name.clone());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cancel = CancellationToken::new();
+    let yaml = |v: &str| {
+        format!(
+            "services:\n  box:\n    image: {IMAGE}\n    command: [\"sleep\", \"3600\"]\n    stop_signal: SIGKILL\n    environment:\n      V: \"{v}\"\n    volumes: [/scratch]\n"
+        )
+    };
+    let container = format!("{name}-box-1");
+    up(Arc::clone(&engine), &load(dir.path(), &name, &yaml("1")), &UpOptions::default(), &Recorder::new(), &cancel)
+        .await
+        .expect("up");
+    docker(&["exec", &container, "sh", "-c", "echo kept > /scratch/file"]);
+
+    up(Arc::clone(&engine), &load(dir.path(), &name, &yaml("2")), &UpOptions::default(), &Recorder::new(), &cancel)
+        .await
+        .expect("recreate");
+    assert_eq!(docker(&["exec", &container, "cat", "/scratch/file"]), "kept");
+
+    // The volume -V leaves behind, as Docker Compose does; removed at the end.
+    let old_volume = docker(&["inspect", "-f", "{{range .Mounts}}{{.Name}}{{end}}", &container]);
+    let renew = UpOptions { renew_anon_volumes: true, ..UpOptions::default() };
+    up(Arc::clone(&engine), &load(dir.path(), &name, &yaml("3")), &renew, &Recorder::new(), &cancel)
+        .await
+        .expect("recreate with -V");
+    assert_eq!(docker(&["exec", &container, "sh", "-c", "test -e /scratch/file && echo present || echo absent"]), "absent");
+
+    let opts = DownOptions { volumes: true, ..DownOptions::default() };
+    down(Arc::clone(&engine), &name, None, &opts, &Recorder::new(), &cancel).await.expect("down");
+    docker(&["volume", "rm", &old_volume]);
+}
+
+#[tokio::test]
+async fn parallel_one_runs_one_engine_operation_at_a_time() {
+    let Some(engine) = real_engine().await else { return };
+    let name = unique_project("e2epar");
+    let _cleanup = Cleanup(name.clone());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut yaml = String::from("services:\n");
+    for s in ["a", "b", "c", "d"] {
+        let _ = writeln!(yaml, "  {s}:\n    image: {IMAGE}\n    command: [\"sleep\", \"3600\"]");
+    }
+    let project = load(dir.path(), &name, &yaml);
+    let opts = UpOptions {
+        no_start: true,
+        run: berth_core::ops::RunOptions { parallel: Some(1), dry_run: false },
+        ..UpOptions::default()
+    };
+    let recorder = Recorder::new();
+    let cancel = CancellationToken::new();
+    up(Arc::clone(&engine), &project, &opts, &recorder, &cancel).await.expect("create");
+    let container_lines: Vec<String> =
+        recorder.progress_lines().into_iter().filter(|l| l.starts_with("Container ")).collect();
+    assert_eq!(container_lines.len(), 8, "{container_lines:#?}");
+    for pair in container_lines.chunks(2) {
+        let [creating, created] = pair else { panic!("{pair:?}") };
+        assert_eq!(creating.replace(" Creating", " Created"), *created, "{container_lines:#?}");
+    }
+    down(Arc::clone(&engine), &name, None, &DownOptions::default(), &Recorder::new(), &cancel).await.expect("down");
 }

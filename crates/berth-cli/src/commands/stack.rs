@@ -7,8 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::Context;
-use berth_engine::{ConnectOptions, DockerEngine, Engine, Filters, RegistryAuth, ServiceDetails, ServiceMode};
+use berth_engine::{Engine, Filters, RegistryAuth, ServiceDetails, ServiceMode};
 use berth_spec::config::{self, Format as ConfigFormat};
 use berth_spec::project::{self, LoadFlags};
 use berth_stack::deploy::{DeployOptions, ResolveImage};
@@ -19,6 +18,7 @@ use berth_stack::StackEvent;
 use clap::{ArgAction, Args, Subcommand};
 use serde_json::{json, Value};
 
+use super::engine::{block_on, connect};
 use crate::cli::GlobalArgs;
 use crate::display::format::Format;
 use crate::exit::UsageError;
@@ -136,23 +136,14 @@ pub struct StackConfigArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: &StackArgs) -> anyhow::Result<u8> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
     match &args.command {
         StackCommand::Config(a) => config_cmd(global, a),
-        StackCommand::Deploy(a) => runtime.block_on(deploy(global, a)),
-        StackCommand::Ls(a) => runtime.block_on(ls(a)),
-        StackCommand::Ps(a) => runtime.block_on(ps(a, &global.files)),
-        StackCommand::Services(a) => runtime.block_on(services(a, &global.files)),
-        StackCommand::Rm(a) => runtime.block_on(rm(a)),
+        StackCommand::Deploy(a) => block_on(deploy(global, a))?,
+        StackCommand::Ls(a) => block_on(ls(a))?,
+        StackCommand::Ps(a) => block_on(ps(a, &global.files))?,
+        StackCommand::Services(a) => block_on(services(a, &global.files))?,
+        StackCommand::Rm(a) => block_on(rm(a))?,
     }
-}
-
-async fn connect() -> anyhow::Result<DockerEngine> {
-    Ok(DockerEngine::connect(&ConnectOptions::default()).await?)
 }
 
 /// The project options for a stack's files: `-c` files, else the global `-f` files, else
@@ -212,7 +203,7 @@ async fn deploy(global: &GlobalArgs, args: &DeployArgs) -> anyhow::Result<u8> {
     let engine = connect().await?;
     let printer = Printer::new(args.quiet);
     let report = |e: StackEvent| printer.event(e);
-    let result = berth_stack::deploy::deploy(&engine, &stack, &options, &report).await;
+    let result = berth_stack::deploy::deploy(engine.as_ref(), &stack, &options, &report).await;
     let _ = std::io::stdout().flush();
     result?;
     Ok(0)
@@ -352,7 +343,7 @@ fn print(text: &str) -> anyhow::Result<u8> {
 async fn ls(args: &LsArgs) -> anyhow::Result<u8> {
     let format = Format::parse(&args.format, "table {{.Name}}\t{{.Services}}").map_err(usage)?;
     let engine = connect().await?;
-    let stacks = query::list_stacks(&engine).await?;
+    let stacks = query::list_stacks(engine.as_ref()).await?;
     let rows: Vec<Value> = stacks.iter().map(|s| json!({"Name": s.name, "Services": s.services.to_string()})).collect();
     print(&format.render(&rows, &[("Name", "NAME"), ("Services", "SERVICES")]).map_err(usage)?)
 }
@@ -425,7 +416,7 @@ async fn services(args: &ServicesArgs, short_filters: &[String]) -> anyhow::Resu
     let format = Format::parse(spec, default).map_err(usage)?;
     let engine = connect().await?;
     let ns = Namespace::new(args.stack.clone());
-    let list = query::stack_services(&engine, &ns, &filters(&args.filter, short_filters)?).await?;
+    let list = query::stack_services(engine.as_ref(), &ns, &filters(&args.filter, short_filters)?).await?;
     if list.is_empty() {
         eprintln!("Nothing found in stack: {}", args.stack);
         return Ok(0);
@@ -436,11 +427,11 @@ async fn services(args: &ServicesArgs, short_filters: &[String]) -> anyhow::Resu
         let desired = s.desired_tasks.unwrap_or(0);
         let replicas = match s.spec.mode {
             ServiceMode::ReplicatedJob { total_completions, .. } => {
-                let done = completed_tasks(&engine, &s.id).await?;
+                let done = completed_tasks(engine.as_ref(), &s.id).await?;
                 format!("{running}/{desired} ({done}/{total_completions} completed)")
             }
             ServiceMode::GlobalJob => {
-                let done = completed_tasks(&engine, &s.id).await?;
+                let done = completed_tasks(engine.as_ref(), &s.id).await?;
                 format!("{running}/{desired} ({done}/{} completed)", desired + done)
             }
             ServiceMode::Replicated { .. } => match s.spec.placement.max_replicas {
@@ -516,12 +507,12 @@ async fn ps(args: &PsArgs, short_filters: &[String]) -> anyhow::Result<u8> {
     let table = matches!(format, Format::Table(_));
     let engine = connect().await?;
     let ns = Namespace::new(args.stack.clone());
-    let rows = query::stack_tasks(&engine, &ns, &filters(&args.filter, short_filters)?, !args.no_resolve).await?;
+    let rows = query::stack_tasks(engine.as_ref(), &ns, &filters(&args.filter, short_filters)?, !args.no_resolve).await?;
     if rows.is_empty() {
         return Err(anyhow::anyhow!("nothing found in stack: {}", args.stack));
     }
     // Host-mode ports each running task publishes (the swarm reports them per task).
-    let host_ports: BTreeMap<String, String> = query::stack_services(&engine, &ns, &Filters::new())
+    let host_ports: BTreeMap<String, String> = query::stack_services(engine.as_ref(), &ns, &Filters::new())
         .await?
         .into_iter()
         .map(|s| {
@@ -584,7 +575,7 @@ async fn rm(args: &RmArgs) -> anyhow::Result<u8> {
     let engine = connect().await?;
     let printer = Printer::new(false);
     let report = |e: StackEvent| printer.event(e);
-    berth_stack::remove::remove_stacks(&engine, &args.stacks, !args.detach, &report).await?;
+    berth_stack::remove::remove_stacks(engine.as_ref(), &args.stacks, !args.detach, &report).await?;
     Ok(0)
 }
 
