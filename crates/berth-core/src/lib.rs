@@ -6,8 +6,13 @@
 pub mod convert;
 pub mod desired;
 pub mod events;
+pub mod execute;
 pub mod hash;
 pub mod labels;
+pub mod observe;
 pub mod observed;
+pub mod ops;
 pub mod plan;
+pub mod query;
 pub mod reconcile;
+pub mod wait;

@@ -18,9 +18,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use berth_core::convert::{
-    container_create, container_name, file_injections, network_create, volume_create, ContainerOptions,
-    ContainerPlan, CreateContext, OneOff, ResolvedReferences,
+    container_create, container_name, effective_service, file_injections, network_create, volume_create,
+    ContainerOptions, ContainerPlan, CreateContext, OneOff, ResolvedReferences,
 };
+use berth_core::hash::service_hash;
 use berth_engine::archive::read_tar;
 use berth_engine::{ApiVersion, ConnectOptions, DockerEngine, Engine, NetworkConnect};
 use berth_spec::discovery::ProjectOptions;
@@ -65,18 +66,20 @@ fn dir_placeholders() -> Placeholders {
 struct Planned {
     service: String,
     name: String,
+    hash: String,
     plan: ContainerPlan,
 }
 
+/// `berth_core::hash::service_hash` of the service as the container is created from it.
+fn config_hash(ctx: &CreateContext<'_>, service: &berth_spec::model::ServiceConfig, options: &ContainerOptions) -> String {
+    let effective = effective_service(ctx, service, options).unwrap_or_else(|e| panic!("{}: {e}", service.name));
+    service_hash(&effective).unwrap_or_else(|e| panic!("hashing {}: {e}", service.name))
+}
+
 /// Plans every container of the project in dependency order. `ids` gives the id of a
-/// container by name (placeholders offline, real ids live); `hashes` the config hash by name.
-fn plan_all(
-    project: &Project,
-    api: ApiVersion,
-    image_digest: &str,
-    hashes: &BTreeMap<String, String>,
-    ids: &dyn Fn(&str) -> String,
-) -> Vec<Planned> {
+/// container by name (placeholders offline, real ids live). The config hash is berth's hash
+/// of the effective service, as Docker Compose computes it.
+fn plan_all(project: &Project, api: ApiVersion, image_digest: &str, ids: &dyn Fn(&str) -> String) -> Vec<Planned> {
     let ctx = CreateContext::new(project, api);
     let mut out: Vec<Planned> = Vec::new();
     let mut names_by_service: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -92,14 +95,14 @@ fn plan_all(
                     .collect(),
                 link_containers: names_by_service.clone(),
             };
-            let options = ContainerOptions {
-                config_hash: hashes.get(&name).cloned().unwrap_or_else(|| "<hash>".into()),
+            let mut options = ContainerOptions {
                 image_digest: Some(image_digest.to_owned()),
                 resolved,
                 ..ContainerOptions::default()
             };
+            options.config_hash = config_hash(&ctx, service, &options);
             let plan = container_create(&ctx, service, number, &options).unwrap_or_else(|e| panic!("{name}: {e}"));
-            out.push(Planned { service: service_name.clone(), name: name.clone(), plan });
+            out.push(Planned { service: service_name.clone(), name: name.clone(), hash: options.config_hash.clone(), plan });
         }
         names_by_service.insert(service_name.clone(), (1..=scale).map(|n| container_name(&ctx, service, n)).collect());
     }
@@ -149,11 +152,11 @@ fn assert_no_differences(diffs: &[String]) {
 }
 
 /// Berth's views of every container, network and volume, and of the copied files.
-fn spec_views(project: &Project, image_config: &Value, api: ApiVersion, image_digest: &str, hashes: &BTreeMap<String, String>, ids: &dyn Fn(&str) -> String) -> Value {
+fn spec_views(project: &Project, image_config: &Value, api: ApiVersion, image_digest: &str, ids: &dyn Fn(&str) -> String) -> Value {
     let placeholders = dir_placeholders();
     let mut containers = Map::new();
     let mut files = Map::new();
-    for planned in plan_all(project, api, image_digest, hashes, ids) {
+    for planned in plan_all(project, api, image_digest, ids) {
         let v = daemon_effects(spec_value(&planned.plan), image_config, api.minor, false);
         containers.insert(planned.name.clone(), normalize(v, &placeholders, None));
         let f = spec_files(project, &planned.service);
@@ -189,16 +192,18 @@ const FAKE_SLUG: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456
 
 /// `run -d --no-deps db true`: the service with its command replaced (what the `run` command
 /// does to the service before converting it), interactive (`-i` is on by default), no TTY.
-fn one_off_plan(project: &Project, api: ApiVersion, slug: &str, hash: &str, image_digest: &str) -> ContainerPlan {
+fn one_off_plan(project: &Project, api: ApiVersion, slug: &str, image_digest: &str) -> (ContainerPlan, String) {
     let mut service = project.services[ONE_OFF_SERVICE].clone();
     service.command = Some(vec!["true".to_owned()]);
-    let options = ContainerOptions {
-        config_hash: hash.to_owned(),
+    let ctx = CreateContext::new(project, api);
+    let mut options = ContainerOptions {
         image_digest: Some(image_digest.to_owned()),
         one_off: Some(OneOff { slug: slug.to_owned(), interactive: true, ..OneOff::default() }),
         ..ContainerOptions::default()
     };
-    container_create(&CreateContext::new(project, api), &service, 1, &options).expect("one-off plan")
+    options.config_hash = config_hash(&ctx, &service, &options);
+    let plan = container_create(&ctx, &service, 1, &options).expect("one-off plan");
+    (plan, options.config_hash)
 }
 
 fn slug_placeholders(mut p: Placeholders, slug: &str) -> Placeholders {
@@ -208,7 +213,7 @@ fn slug_placeholders(mut p: Placeholders, slug: &str) -> Placeholders {
 }
 
 fn one_off_spec_view(project: &Project, image_config: &Value, api: ApiVersion) -> Value {
-    let plan = one_off_plan(project, api, FAKE_SLUG, "<hash>", "<image-id>");
+    let (plan, _) = one_off_plan(project, api, FAKE_SLUG, "<image-id>");
     let v = daemon_effects(spec_value(&plan), image_config, api.minor, true);
     normalize(v, &slug_placeholders(dir_placeholders(), FAKE_SLUG), None)
 }
@@ -229,7 +234,7 @@ fn specs_match_the_recorded_reference() {
     .expect("expected.json is not JSON");
     let project = load();
     let ids = |name: &str| format!("<id:{name}>");
-    let mut mine = spec_views(&project, &recorded["image"], RECORDED_API, "<image-id>", &BTreeMap::new(), &ids);
+    let mut mine = spec_views(&project, &recorded["image"], RECORDED_API, "<image-id>", &ids);
     mine["oneoff"] = one_off_spec_view(&project, &recorded["image"], RECORDED_API);
     assert_no_differences(&views_differences(&recorded, &mine));
 }
@@ -325,7 +330,12 @@ impl Drop for Cleanup {
 
 /// Inspects every container, network and volume of the project and the files at `targets`
 /// (by container name), as comparable views. Also returns each container's config hash.
-fn observe(image_id: &str, targets: &BTreeMap<String, Vec<String>>, project: &Project) -> (Value, BTreeMap<String, String>) {
+/// Also returns each container's config hash and id, by name.
+fn observe(
+    image_id: &str,
+    targets: &BTreeMap<String, Vec<String>>,
+    project: &Project,
+) -> (Value, BTreeMap<String, String>, BTreeMap<String, String>) {
     let containers = inspect_json("container", &listed("container"));
     let mut placeholders = dir_placeholders();
     placeholders.add(image_id, "<image-id>");
@@ -336,11 +346,13 @@ fn observe(image_id: &str, targets: &BTreeMap<String, Vec<String>>, project: &Pr
     }
     let mut views = Map::new();
     let mut hashes = BTreeMap::new();
+    let mut ids = BTreeMap::new();
     let mut files = Map::new();
     for c in &containers {
         let name = c["Name"].as_str().unwrap_or("").trim_start_matches('/').to_owned();
         let id = c["Id"].as_str().unwrap_or("");
         let short = id.get(..12).unwrap_or(id);
+        ids.insert(name.clone(), id.to_owned());
         if let Some(h) = c["Config"]["Labels"]["com.docker.compose.config-hash"].as_str() {
             hashes.insert(name.clone(), h.to_owned());
         }
@@ -372,7 +384,7 @@ fn observe(image_id: &str, targets: &BTreeMap<String, Vec<String>>, project: &Pr
         .iter()
         .map(|v| (v["Name"].as_str().unwrap_or("").to_owned(), volume_inspect_value(v)))
         .collect();
-    (json!({"containers": views, "files": files, "networks": networks, "volumes": volumes}), hashes)
+    (json!({"containers": views, "files": files, "networks": networks, "volumes": volumes}), hashes, ids)
 }
 
 /// The view of a finished one-off container, its slug and its config hash.
@@ -392,7 +404,6 @@ async fn create_with_berth(
     engine: &DockerEngine,
     project: &Project,
     image_id: &str,
-    hashes: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
     let api = engine.capabilities().api_version;
     for (key, n) in project.networks.iter().filter(|(_, n)| !n.external) {
@@ -418,12 +429,12 @@ async fn create_with_berth(
                     .collect(),
                 link_containers: names_by_service.clone(),
             };
-            let options = ContainerOptions {
-                config_hash: hashes.get(&name).cloned().unwrap_or_default(),
+            let mut options = ContainerOptions {
                 image_digest: Some(image_id.to_owned()),
                 resolved,
                 ..ContainerOptions::default()
             };
+            options.config_hash = config_hash(&ctx, service, &options);
             let plan = container_create(&ctx, service, number, &options).unwrap_or_else(|e| panic!("{name}: {e}"));
             let created = engine.create_container(&plan.create).await.unwrap_or_else(|e| panic!("creating {name}: {e}"));
             for (network, endpoint) in &plan.connect {
@@ -473,7 +484,7 @@ async fn reference_and_berth_create_the_same_containers() {
 
     // Which files the reference copies in, by container (absolute targets).
     let mut targets: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for p in plan_all(&project, api, "", &BTreeMap::new(), &|n: &str| n.to_owned()) {
+    for p in plan_all(&project, api, "", &|n: &str| n.to_owned()) {
         let files = spec_files(&project, &p.service);
         let list: Vec<String> = files.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
         if !list.is_empty() {
@@ -483,7 +494,7 @@ async fn reference_and_berth_create_the_same_containers() {
 
     // 1. The reference.
     docker(&["compose", "-p", PROJECT, "up", "--no-start"]).unwrap();
-    let (mut reference, hashes) = observe(&image_id, &targets, &project);
+    let (mut reference, reference_hashes, reference_ids) = observe(&image_id, &targets, &project);
     let one_off_id = docker(&["compose", "-p", PROJECT, "run", "-d", "--no-deps", ONE_OFF_SERVICE, "true"]).unwrap();
     let one_off_id = one_off_id.lines().last().unwrap_or("").trim().to_owned();
     docker(&["wait", &one_off_id]).unwrap();
@@ -506,7 +517,18 @@ async fn reference_and_berth_create_the_same_containers() {
 
     // 2. Berth's specs, without an engine, against the live reference.
     let placeholder_ids = |name: &str| format!("<id:{name}>");
-    let mine = spec_views(&project, &image_view, api, "<image-id>", &hashes, &placeholder_ids);
+    let mine = spec_views(&project, &image_view, api, "<image-id>", &placeholder_ids);
+    // The config hash berth computes, with the reference's container ids, is the reference's.
+    let real_ids = |name: &str| reference_ids.get(name).cloned().unwrap_or_default();
+    let mut hash_diffs: Vec<String> = plan_all(&project, api, &image_id, &real_ids)
+        .into_iter()
+        .filter(|p| reference_hashes.get(&p.name) != Some(&p.hash))
+        .map(|p| format!("{}: reference {:?} / berth {:?}", p.name, reference_hashes.get(&p.name), p.hash))
+        .collect();
+    let (_, one_off_berth_hash) = one_off_plan(&project, api, &slug, &image_id);
+    if one_off_berth_hash != one_off_hash {
+        hash_diffs.push(format!("one-off: reference {one_off_hash:?} / berth {one_off_berth_hash:?}"));
+    }
     let mut spec_diffs = views_differences(&reference, &mine);
     spec_diffs.retain(|d| !d.starts_with("oneoff"));
     let mut one_off_reference = reference["oneoff"].clone();
@@ -519,9 +541,9 @@ async fn reference_and_berth_create_the_same_containers() {
 
     // 3. The same project created by berth through DockerEngine.
     remove_all();
-    create_with_berth(&engine, &project, &image_id, &hashes).await;
-    let (mut berth, _) = observe(&image_id, &targets, &project);
-    let plan = one_off_plan(&project, api, &slug, &one_off_hash, &image_id);
+    create_with_berth(&engine, &project, &image_id).await;
+    let (mut berth, _, _) = observe(&image_id, &targets, &project);
+    let (plan, _) = one_off_plan(&project, api, &slug, &image_id);
     let created = engine.create_container(&plan.create).await.expect("creating the one-off container");
     for (network, endpoint) in &plan.connect {
         let connect = NetworkConnect { container: created.id.clone(), endpoint: endpoint.clone() };
@@ -538,5 +560,6 @@ async fn reference_and_berth_create_the_same_containers() {
     let mut all = Vec::new();
     all.extend(spec_diffs.into_iter().map(|d| format!("spec   {d}")));
     all.extend(live_diffs.into_iter().map(|d| format!("engine {d}")));
+    all.extend(hash_diffs.into_iter().map(|d| format!("hash   {d}")));
     assert_no_differences(&all);
 }

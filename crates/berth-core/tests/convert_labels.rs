@@ -133,3 +133,39 @@ fn one_off_containers() {
     assert_eq!(created.create.name.as_deref(), Some("mine"));
     assert!(!created.create.config.attach_stdin && !created.create.config.stdin_once);
 }
+
+#[test]
+fn effective_service_is_what_docker_compose_hashes() {
+    use berth_core::convert::{effective_service, ResolvedReferences};
+    let p = project(
+        r#"
+services:
+  db:
+    image: postgres
+  web:
+    image: nginx
+    container_name: fixed
+    network_mode: service:db
+    restart: always
+    ports: ["80:80"]
+    deploy:
+      restart_policy: {condition: any}
+"#,
+    );
+    let ctx = CreateContext::new(&p, OLD_API);
+    let resolved = ResolvedReferences {
+        service_containers: BTreeMap::from([("db".to_owned(), "dbid".to_owned())]),
+        ..ResolvedReferences::default()
+    };
+    let up = ContainerOptions { resolved: resolved.clone(), ..options() };
+    let s = effective_service(&ctx, &p.services["web"], &up).unwrap();
+    assert_eq!(s.network_mode, "container:dbid");
+    assert_eq!((s.container_name.as_str(), s.restart.as_str()), ("fixed", "always"));
+
+    let run = OneOff { slug: "0".repeat(64), interactive: true, ..OneOff::default() };
+    let s = effective_service(&ctx, &p.services["web"], &ContainerOptions { one_off: Some(run), resolved, ..options() }).unwrap();
+    assert_eq!(s.container_name, "p-web-run-000000000000");
+    assert_eq!((s.restart.as_str(), s.scale, s.stdin_open, s.tty), ("", Some(1), true, false));
+    assert!(s.deploy.unwrap().restart_policy.is_none());
+    assert!(s.ports.is_empty(), "no --service-ports: no ports");
+}

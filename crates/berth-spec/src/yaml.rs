@@ -43,13 +43,153 @@ pub fn parse(file: FileId) -> Result<Vec<Node>> {
     let text: &str = &source.text;
     // go-yaml skips a byte order mark at the start; yaml-rust2 would read it as text.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut stream = Stream::new(file, text);
+    let mut patched: Option<String> = None;
+    let mut fixes = 0;
+    loop {
+        let current = patched.as_deref().unwrap_or(text);
+        let mut stream = Stream::new(file, current);
+        match parse_stream(&mut stream, current) {
+            Err(err) => {
+                // Where yaml-rust2 is stricter than go-yaml, the text is rewritten into what
+                // go-yaml reads it as, and parsed again.
+                let fixed = match stream.leniency {
+                    Some(Leniency::TabAfterColon(at)) => tab_to_space(current, at),
+                    Some(Leniency::QuotedIndent(at)) => indent_quoted(current, at),
+                    Some(Leniency::FlowIndent(at)) => indent_flow_line(current, at),
+                    None => None,
+                };
+                match fixed {
+                    Some(next) if fixes < MAX_FIXES => {
+                        fixes += 1;
+                        patched = Some(next);
+                    }
+                    _ => return Err(err),
+                }
+            }
+            ok => return ok,
+        }
+    }
+}
+
+/// How many such rewrites one source may need (each costs a new parse).
+const MAX_FIXES: usize = 1000;
+
+/// A place where yaml-rust2 refuses what go-yaml accepts.
+#[derive(Debug, Clone, Copy)]
+enum Leniency {
+    /// A tab as the only blank after a `:` (`image:\tredis`): plain separation for go-yaml.
+    /// Holds the char index of what follows. Read as a space, which has the same width, so
+    /// positions do not move.
+    TabAfterColon(usize),
+    /// A quoted scalar continued on a line indented less than its mapping: go-yaml does not
+    /// check. Holds the char index of the opening quote. The short lines are indented (the
+    /// leading blanks of a continuation line are not part of the value), which moves what
+    /// follows the closing quote on its line to the right.
+    QuotedIndent(usize),
+    /// A line inside a flow collection (`[`, `{`) indented less than the block around it:
+    /// go-yaml does not check either. Holds the char index of the line's first token. The
+    /// line is indented (blanks between flow tokens mean nothing), moving it to the right.
+    FlowIndent(usize),
+}
+
+/// Indents the line holding char `at` past every earlier line's length, which is past any
+/// block indentation in force there; `None` if it already is.
+fn indent_flow_line(text: &str, at: usize) -> Option<String> {
+    let (pos, _) = text.char_indices().nth(at)?;
+    let line_start = text.get(..pos)?.rfind('\n').map_or(0, |i| i + 1);
+    let widest = text
+        .get(..line_start)?
+        .lines()
+        .map(|l| l.chars().count())
+        .max()?;
+    let blanks = text
+        .get(line_start..)?
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .count();
+    let pad = widest.checked_sub(blanks).filter(|p| *p > 0)?;
+    let mut out = String::with_capacity(text.len() + pad);
+    out.push_str(text.get(..line_start)?);
+    out.push_str(&" ".repeat(pad));
+    out.push_str(text.get(line_start..)?);
+    Some(out)
+}
+
+/// Indents every continuation line of the quoted scalar opening at char `at` to at least
+/// the column of its opening quote; `None` if nothing needed it.
+fn indent_quoted(text: &str, at: usize) -> Option<String> {
+    let (start, quote) = text.char_indices().nth(at)?;
+    let line_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+    let col = text.get(line_start..start)?.chars().count();
+    let body = text.get(start + quote.len_utf8()..)?;
+    let mut chars = body.char_indices();
+    let mut close = None;
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            ('"', '\\') => {
+                chars.next();
+            }
+            ('"', '"') => {
+                close = Some(i);
+                break;
+            }
+            ('\'', '\'') => {
+                if body.get(i + 1..).is_some_and(|rest| rest.starts_with('\'')) {
+                    chars.next();
+                } else {
+                    close = Some(i);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let end = start + quote.len_utf8() + close?;
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut changed = false;
+    let mut pos = 0;
+    for (i, _) in text
+        .get(..end)?
+        .match_indices('\n')
+        .filter(|(i, _)| *i > start)
+    {
+        out.push_str(text.get(pos..=i)?);
+        pos = i + 1;
+        let line = text.get(pos..)?;
+        let blanks = line.chars().take_while(|c| *c == ' ' || *c == '\t').count();
+        if blanks < col {
+            out.push_str(&" ".repeat(col - blanks));
+            changed = true;
+        }
+    }
+    out.push_str(text.get(pos..)?);
+    changed.then_some(out)
+}
+
+fn parse_stream(stream: &mut Stream<'_>, text: &str) -> Result<Vec<Node>> {
     let mut docs = Vec::new();
     while let Some(root) = stream.next_document()? {
         let mut decoder = Decoder::new(&mut stream.arena, text);
         docs.push(decoder.document(root)?);
     }
     Ok(docs)
+}
+
+/// Turns the tabs just before the character at `at` (a char index) into spaces; `None` if
+/// there are none.
+fn tab_to_space(text: &str, at: usize) -> Option<String> {
+    let end = text.char_indices().nth(at).map_or(text.len(), |(i, _)| i);
+    let head = text.get(..end)?;
+    let blanks = head.len() - head.trim_end_matches([' ', '\t']).len();
+    let run = head.get(end - blanks..)?;
+    if !run.contains('\t') {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    out.push_str(head.get(..end - blanks)?);
+    out.push_str(&run.replace('\t', " "));
+    out.push_str(text.get(end..)?);
+    Some(out)
 }
 
 /// Registers `text` under `name` (see [`sources::register`]) and parses it.
@@ -82,6 +222,10 @@ struct Raw {
     /// go-yaml's short form (`!!int`, `!reset`); `None` when absent or the bare `!`.
     tag: Option<String>,
     span: Span,
+    /// Whether the reset pass walked this collection. compose-go's reset processor replaces
+    /// the aliases among the children of what it walks by their targets, which go-yaml
+    /// then treats differently in a merge.
+    visited: bool,
 }
 
 fn span_at(file: FileId, mark: &Marker) -> Span {
@@ -115,6 +259,10 @@ struct Stream<'a> {
     parser: Parser<Chars<'a>>,
     text: &'a str,
     file: FileId,
+    /// Why yaml-rust2 failed, when go-yaml would not have.
+    leniency: Option<Leniency>,
+    /// First line after the previous document, where directives for the next one may be.
+    between_from: u32,
     arena: Vec<Raw>,
     anchors: HashMap<usize, usize>,
     done: bool,
@@ -126,15 +274,27 @@ impl<'a> Stream<'a> {
             parser: Parser::new_from_str(text),
             text,
             file,
+            leniency: None,
+            between_from: 1,
             arena: Vec::new(),
             anchors: HashMap::new(),
             done: false,
         }
     }
 
-    fn scan_error(&self, err: &ScanError) -> Error {
+    fn scan_error(&mut self, err: &ScanError) -> Error {
         let mut span = span_at(self.file, err.marker());
         let mut info = err.info().to_owned();
+        if info == "':' must be followed by a valid YAML whitespace" {
+            self.leniency = Some(Leniency::TabAfterColon(err.marker().index()));
+        }
+        if info == "invalid indentation" {
+            // Raised only inside flow collections (block indentation unrolls first).
+            self.leniency = Some(Leniency::FlowIndent(err.marker().index()));
+        }
+        if info == "invalid indentation in quoted scalar" {
+            self.leniency = Some(Leniency::QuotedIndent(err.marker().index()));
+        }
         if info.contains("simple key expect ':'") {
             // yaml-rust2 notices the missing `:` only at the next token, possibly at the end
             // of the file; the key without one is on the last line with content before it.
@@ -179,6 +339,7 @@ impl<'a> Stream<'a> {
             kind,
             tag: short_tag(tag),
             span,
+            visited: false,
         });
         self.arena.len() - 1
     }
@@ -200,7 +361,10 @@ impl<'a> Stream<'a> {
                     self.done = true;
                     return Ok(None);
                 }
-                Event::DocumentStart => break,
+                Event::DocumentStart => {
+                    self.check_directives(span.line)?;
+                    break;
+                }
                 _ => return Err(Self::unexpected(span, "content outside a document")),
             }
         }
@@ -209,7 +373,33 @@ impl<'a> Stream<'a> {
         if ev != Event::DocumentEnd {
             return Err(Self::unexpected(span, "content after the document"));
         }
+        self.between_from = span.line;
         Ok(Some(root))
+    }
+
+    /// go-yaml accepts only `%YAML 1.1` and `%TAG` directives (yaml-rust2 accepts any).
+    /// Directives sit on their own lines between the previous document and `---`.
+    fn check_directives(&self, start_line: u32) -> Result<()> {
+        let from = self.between_from.max(1);
+        let lines = self.text.lines().enumerate().skip(from as usize - 1);
+        for (idx, line) in lines.take(start_line.saturating_sub(from) as usize) {
+            let Some(directive) = line.strip_prefix('%') else {
+                continue;
+            };
+            let mut words = directive.split_whitespace();
+            let problem = match (words.next(), words.next()) {
+                (Some("YAML"), Some("1.1")) | (Some("TAG"), _) => continue,
+                (Some("YAML"), _) => "found incompatible YAML document",
+                _ => "found unknown directive name",
+            };
+            let line = u32::try_from(idx + 1).unwrap_or(u32::MAX);
+            return Err(Error::invalid(format!("invalid YAML: {problem}")).at(Span {
+                file: self.file,
+                line,
+                col: 1,
+            }));
+        }
+        Ok(())
     }
 
     fn read_node(&mut self) -> Result<usize> {
@@ -1050,6 +1240,8 @@ struct Decoder<'a> {
     visited: HashMap<usize, Seen>,
     alias_nodes: usize,
     alias_depth: usize,
+    /// Set when a depth or alias limit stopped decoding (such errors are never forgotten).
+    limit_hit: bool,
     /// go-yaml reports duplicate keys after decoding, unless a harder error came first.
     duplicate: Option<Error>,
     /// compose-go rejects non-string keys after decoding.
@@ -1101,6 +1293,7 @@ impl<'a> Decoder<'a> {
             visited: HashMap::new(),
             alias_nodes: 0,
             alias_depth: 0,
+            limit_hit: false,
             duplicate: None,
             non_string: None,
         }
@@ -1212,6 +1405,9 @@ impl<'a> Decoder<'a> {
             }
             _ => {}
         }
+        if let Some(raw) = self.arena.get_mut(id) {
+            raw.visited = true;
+        }
         let kind = self.arena.get_mut(id).map(|r| &mut r.kind);
         match kind {
             Some(RawKind::Seq(items)) => {
@@ -1290,11 +1486,13 @@ impl<'a> Decoder<'a> {
 
     fn count(&mut self, span: Span, depth: usize) -> Result<()> {
         if depth > MAX_DEPTH {
+            self.limit_hit = true;
             return Err(too_deep(span));
         }
         if self.alias_depth > 0 {
             self.alias_nodes += 1;
             if self.alias_nodes > MAX_ALIAS_NODES {
+                self.limit_hit = true;
                 return Err(too_many_aliases(span));
             }
         }
@@ -1503,7 +1701,12 @@ impl<'a> Decoder<'a> {
                     continue;
                 }
             }
-            let child = path.map(|p| path_next(p, &self.raw_key_text(k)));
+            // compose-go records what lies below a key named `<<` (quoted, so not a merge)
+            // at a path it never matches (unless at the top): tags there have no effect.
+            let key_text = self.raw_key_text(k);
+            let child = path
+                .filter(|p| key_text != "<<" || p.is_empty())
+                .map(|p| path_next(p, &key_text));
             let name = match &key {
                 GoKey::Str(s) | GoKey::Other(_, s) => s.clone(),
             };
@@ -1529,9 +1732,14 @@ impl<'a> Decoder<'a> {
                 if !self.paths.contains(&child) {
                     continue;
                 }
-                let Ok((key, key_span)) = self.decode_key(k, depth + 1) else {
-                    continue;
+                // The key of a dropped entry is never decoded by compose-go either: only a
+                // string key can name what to reset.
+                let key = match self.decode_key(k, depth + 1) {
+                    Ok((key @ GoKey::Str(_), key_span)) => (key, key_span),
+                    Err(e) if self.limit_hit => return Err(e),
+                    _ => continue,
                 };
+                let (key, key_span) = key;
                 let mut node = self.decode_reset_value(v, trail, depth + 1)?;
                 node.tag = Tag::Reset;
                 let pos = match place {
@@ -1558,11 +1766,15 @@ impl<'a> Decoder<'a> {
                 Place::Own => idx,
                 Place::Merged(at) => at,
             };
-            let merge_path = path.map(|p| path_next(p, "<<"));
+            // compose-go folds `.<<` out of paths, which a merge at the top level does not
+            // have: tags in what it merges there are recorded at paths nothing matches.
+            let merge_path = path.filter(|p| !p.is_empty()).map(|p| path_next(p, "<<"));
+            let replaced = self.raw(id)?.visited;
             if let Some(set) = merged {
                 self.merge(
                     key_span,
                     value,
+                    replaced,
                     merge_path.as_deref(),
                     trail,
                     depth,
@@ -1580,6 +1792,7 @@ impl<'a> Decoder<'a> {
                 self.merge(
                     key_span,
                     value,
+                    replaced,
                     merge_path.as_deref(),
                     trail,
                     depth,
@@ -1593,14 +1806,15 @@ impl<'a> Decoder<'a> {
     }
 
     /// go-yaml's `merge`: a mapping, or a sequence of mappings, each possibly an alias.
-    /// `path` is the merge value's path before entering it. An alias to a sequence is
-    /// accepted too: compose-go's reset processor has already replaced aliases by their
-    /// targets when go-yaml decodes.
+    /// `path` is the merge value's path before entering it. An alias to a sequence of
+    /// mappings is accepted where compose-go's reset processor has already replaced the
+    /// alias by its target (`replaced`), as go-yaml then sees a plain sequence.
     #[allow(clippy::too_many_arguments)]
     fn merge(
         &mut self,
         key_span: Span,
         value: usize,
+        replaced: bool,
         path: Option<&str>,
         trail: &Trail<'_>,
         depth: usize,
@@ -1619,6 +1833,9 @@ impl<'a> Decoder<'a> {
         self.count(span, depth + 1)?;
         let target = self.target(value)?;
         let via_alias = usize::from(target != value);
+        if via_alias == 1 && !replaced && !matches!(self.raw(target)?.kind, RawKind::Map { .. }) {
+            return Err(want_map(span));
+        }
         let mut path = path.map(|p| path_enter(p.to_owned()));
         if via_alias == 1 {
             path = path.map(path_enter);
@@ -1703,14 +1920,25 @@ impl<'a> Decoder<'a> {
                 .as_deref()
                 .filter(|t| *t != "!reset" && *t != "!override");
             let scalar =
-                resolve_scalar(value, *quoted, tag).map_err(|m| Error::invalid(m).at(span))?;
+                resolve_scalar(value, *quoted, tag).unwrap_or_else(|_| Scalar::Str(value.clone()));
             return Ok(Node::new(scalar.into_value(), span));
         }
+        // compose-go never decodes what it drops, so nothing inside may fail the file:
+        // problems found there are forgotten and the value becomes null. Only the limits
+        // that protect berth itself still apply.
+        let duplicate = self.duplicate.take();
+        let non_string = self.non_string.take();
         let alias = usize::from(target != id);
         self.alias_depth += alias;
         let node = self.decode(target, None, trail, depth);
         self.alias_depth -= alias;
-        let mut node = node?;
+        self.duplicate = duplicate;
+        self.non_string = non_string;
+        let mut node = match node {
+            Ok(node) => node,
+            Err(e) if self.limit_hit => return Err(e),
+            Err(_) => Node::null(span),
+        };
         node.span = span;
         Ok(node)
     }
@@ -2422,6 +2650,136 @@ mod tests {
         // A syntax error in a later document still fails the whole file.
         let e = err("a: 1\n---\nb: [\n");
         assert_eq!(e.span.map(|s| s.line), Some(4));
+    }
+
+    #[test]
+    fn a_tab_after_a_colon_separates_like_a_space() {
+        let doc = one("services:\n  web:\n    image:\tredis\n    ports:\t[\"80\"]\n    x:\t\t1\n");
+        let web = doc
+            .get("services")
+            .and_then(|s| s.get("web"))
+            .unwrap_or_else(|| panic!());
+        assert_eq!(web.get("image").and_then(Node::as_str), Some("redis"));
+        assert_eq!(web.get("x").and_then(Node::as_i64), Some(1));
+        // Positions are those of the original text.
+        assert_eq!(web.get("image").map(pos), Some((3, 12)));
+        // Inside quotes a tab is content.
+        assert_eq!(val("\"a:\tb\""), s("a:\tb"));
+        // After a `:` that cannot start a value, it is still an error.
+        assert!(err("a:\t- b\n").message.contains("block sequence entries"));
+    }
+
+    #[test]
+    fn quoted_scalars_may_continue_less_indented() {
+        let doc =
+            one("services:\n  web:\n    command: \"sh -c 'sleep\n  1'\"\n    image: 'a\nb'  # c\n");
+        let web = doc
+            .get("services")
+            .and_then(|s| s.get("web"))
+            .unwrap_or_else(|| panic!());
+        assert_eq!(
+            web.get("command").and_then(Node::as_str),
+            Some("sh -c 'sleep 1'")
+        );
+        assert_eq!(web.get("image").and_then(Node::as_str), Some("a b"));
+        assert_eq!(web.get("image").map(pos), Some((5, 12)));
+        // Escaped quotes do not end the scalar early.
+        let doc = one("a:\n  b: \"x\\\"y\nz\"\n  c: 'it''s\nok'\n");
+        assert_eq!(
+            doc.get("a").and_then(|a| a.get("b")).and_then(Node::as_str),
+            Some("x\"y z")
+        );
+        assert_eq!(
+            doc.get("a").and_then(|a| a.get("c")).and_then(Node::as_str),
+            Some("it's ok")
+        );
+    }
+
+    #[test]
+    fn flow_collections_may_continue_less_indented() {
+        let doc = one("services:\n  web:\n    command: ['/bin/sh', '-c',\n  'sleep 1']\n    ports: {a: 1,\nb: 2}\n");
+        let web = doc
+            .get("services")
+            .and_then(|s| s.get("web"))
+            .unwrap_or_else(|| panic!());
+        assert_eq!(
+            web.get("command").and_then(Node::as_seq).map(Vec::len),
+            Some(3)
+        );
+        assert_eq!(int_at(web, &["ports", "b"]), Some(2));
+    }
+
+    #[test]
+    fn only_yaml_1_1_and_tag_directives() {
+        assert_eq!(
+            one("%YAML 1.1\n---\na: 1\n")
+                .get("a")
+                .and_then(Node::as_i64),
+            Some(1)
+        );
+        assert_eq!(
+            one("%TAG !e! tag:example.com,2000:\n---\na: !e!x 1\n")
+                .get("a")
+                .and_then(Node::as_str),
+            Some("1")
+        );
+        let e = err("%YAML 1.2\n---\na: 1\n");
+        assert_eq!(e.message, "invalid YAML: found incompatible YAML document");
+        assert_eq!(e.span.map(|s| (s.line, s.col)), Some((1, 1)));
+        let e = err("a: 1\n...\n# c\n%FOO bar\n---\nb: 2\n");
+        assert_eq!(e.message, "invalid YAML: found unknown directive name");
+        assert_eq!(e.span.map(|s| s.line), Some(4));
+    }
+
+    #[test]
+    fn what_reset_drops_cannot_fail() {
+        // compose-go never decodes a `!reset` value: its keys need not be strings, nor unique.
+        let doc = one("a: !reset {1: x, b: 1, b: 2}\nc: 1\n");
+        assert_eq!(tag_at(&doc, &["a"]), Some(Tag::Reset));
+        assert_eq!(int_at(&doc, &["c"]), Some(1));
+        // Nor its key.
+        let doc = one("1: !reset null\nc: 1\n");
+        assert_eq!(keys(Some(&doc)), ["c"]);
+        // Limits still hold.
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            let _ = writeln!(text, "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]");
+        }
+        text.push_str("z: !reset [*a9]\n");
+        assert!(err(&text).message.contains("excessive aliasing"));
+    }
+
+    #[test]
+    fn tags_where_compose_records_them_at_unmatched_paths() {
+        // Below a quoted `<<` key (not a merge) and in a merge at the top level,
+        // compose-go's paths never match anything: the tags have no effect.
+        let doc = one("x:\n  '<<':\n    image: !override a\n    ports: !reset []\n");
+        let inner = doc
+            .get("x")
+            .and_then(|x| x.get("<<"))
+            .unwrap_or_else(|| panic!());
+        assert_eq!(tag_at(inner, &["image"]), Some(Tag::None));
+        assert_eq!(keys(Some(inner)), ["image"]);
+        let doc = one("b: &b {image: !override a, ports: !reset []}\n<<: *b\n");
+        assert_eq!(tag_at(&doc, &["image"]), Some(Tag::None));
+        assert_eq!(keys(Some(&doc)), ["b", "image"]);
+        // Merged one level down, the same tags count.
+        let doc = one("b: &b {image: !override a, ports: !reset []}\nweb:\n  <<: *b\n");
+        assert_eq!(tag_at(&doc, &["web", "image"]), Some(Tag::Override));
+    }
+
+    #[test]
+    fn merging_an_alias_of_a_list_inside_an_override() {
+        // compose-go leaves aliases inside an `!override` value alone, and go-yaml refuses
+        // an alias to a list as a merge source.
+        let e = err("s: &s [{a: 1}]\nx: !override\n  <<: *s\n");
+        assert_eq!(
+            e.message,
+            "map merge requires map or sequence of maps as the value"
+        );
+        let doc = one("m: &m {a: 1}\nx: !override\n  <<: *m\n");
+        assert_eq!(int_at(&doc, &["x", "a"]), Some(1));
     }
 
     #[test]

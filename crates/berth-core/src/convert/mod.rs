@@ -198,7 +198,9 @@ pub struct OneOff {
 /// What one container is created with, besides the service and the project.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContainerOptions {
-    /// `com.docker.compose.config-hash`: `berth_core::hash::service_hash` of the service.
+    /// `com.docker.compose.config-hash`: `berth_core::hash::service_hash` of
+    /// [`effective_service`] (the service with its references resolved and `run` edits made),
+    /// which is what Docker Compose hashes.
     pub config_hash: String,
     /// `com.docker.compose.image`: the id of the image the container runs, when known.
     pub image_digest: Option<String>,
@@ -316,12 +318,9 @@ pub fn container_create(
     number: u32,
     options: &ContainerOptions,
 ) -> Result<ContainerPlan, ConvertError> {
-    let service = prepare_service(service, options)?;
+    let service = effective_service(ctx, service, options)?;
     let service = &service;
-    let name = match &options.one_off {
-        Some(run) => one_off_name(ctx, service, run),
-        None => container_name(ctx, service, number),
-    };
+    let name = container_name(ctx, service, number);
     let networks = network::plan(ctx, service, &name, number, options)?;
     let config = container::config(ctx, service, number, options, networks.container_mac.clone())?;
     let host_config = host::host_config(ctx, service, options, networks.network_mode.clone(), &networks.links)?;
@@ -335,9 +334,17 @@ pub fn container_create(
     Ok(ContainerPlan { create, connect: networks.connect })
 }
 
-/// The service as the container sees it: `service:` references resolved to container ids
-/// (`resolveServiceReferences`) and the `run` edits that change the service itself.
-fn prepare_service(service: &ServiceConfig, options: &ContainerOptions) -> Result<ServiceConfig, ConvertError> {
+/// The service as Docker Compose hands it to the conversion: `service:` references resolved
+/// to container ids (`resolveServiceReferences`) and, for `run`, the edits `prepareRun` makes
+/// (TTY and stdin, the run container's name, one replica, no restart policy, the ports to
+/// publish). Docker Compose computes the config hash of *this* service, so
+/// `berth_core::hash::service_hash(&effective_service(..)?)` is the `config-hash` label value
+/// it would write.
+pub fn effective_service(
+    ctx: &CreateContext<'_>,
+    service: &ServiceConfig,
+    options: &ContainerOptions,
+) -> Result<ServiceConfig, ConvertError> {
     let mut s = service.clone();
     let resolved = &options.resolved;
     let lookup = |target: &str, what: &'static str| {
@@ -370,6 +377,8 @@ fn prepare_service(service: &ServiceConfig, options: &ContainerOptions) -> Resul
     if let Some(run) = &options.one_off {
         s.tty = run.tty;
         s.stdin_open = run.interactive;
+        s.container_name = one_off_name(ctx, service, run);
+        s.scale = Some(1);
         s.restart.clear();
         if let Some(deploy) = &mut s.deploy {
             deploy.restart_policy = None;
