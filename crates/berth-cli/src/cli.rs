@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::commands::completion::{CompletionArgs, ManArgs};
 use crate::commands::config::ConfigArgs;
+use crate::commands::{create, down, kill, pause, restart, rm, start, stop, unpause, up};
 use crate::commands::events::EventsArgs;
 use crate::commands::images::ImagesArgs;
 use crate::commands::ls::LsArgs;
@@ -34,7 +35,9 @@ pub struct Cli {
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
     /// Compose configuration files
-    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    // Not global: as in Docker Compose, `-f` after the command is the command's own flag
+    // (`rm -f`, `logs -f`).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<String>,
     /// Project name
     #[arg(short = 'p', long = "project-name", global = true)]
@@ -70,6 +73,26 @@ pub enum Command {
     /// Parse, resolve and render compose file in canonical format
     #[command(alias = "convert")]
     Config(ConfigArgs),
+    /// Create and start containers
+    Up(up::UpArgs),
+    /// Stop and remove containers, networks
+    Down(down::DownArgs),
+    /// Creates containers for a service
+    Create(create::CreateArgs),
+    /// Start services
+    Start(start::StartArgs),
+    /// Stop services
+    Stop(stop::StopArgs),
+    /// Restart service containers
+    Restart(restart::RestartArgs),
+    /// Force stop service containers
+    Kill(kill::KillArgs),
+    /// Removes stopped service containers
+    Rm(rm::RmArgs),
+    /// Pause services
+    Pause(pause::PauseArgs),
+    /// Unpause services
+    Unpause(unpause::UnpauseArgs),
     /// List containers
     Ps(PsArgs),
     /// List running compose projects

@@ -468,30 +468,23 @@ impl Runtime<'_> {
             if counted {
                 engine_in_flight = engine_in_flight.saturating_sub(1);
             }
-            let release = match result {
-                Ok(Success::Done) => {
-                    outcomes[i] = OpOutcome::Done;
-                    true
-                }
-                Ok(Success::Skipped(reason)) => {
-                    outcomes[i] = OpOutcome::Skipped(reason);
-                    true
-                }
-                Err(Failure::Cancelled) => {
-                    outcomes[i] = OpOutcome::Cancelled;
-                    keep_going
-                }
+            let (outcome, release) = match result {
+                Ok(Success::Done) => (OpOutcome::Done, true),
+                Ok(Success::Skipped(reason)) => (OpOutcome::Skipped(reason), true),
+                Err(Failure::Cancelled) => (OpOutcome::Cancelled, keep_going),
                 Err(Failure::Error(e)) => {
-                    outcomes[i] = OpOutcome::Failed;
                     errors.push(*e);
                     if !keep_going {
                         failed = true;
                         // Waits in flight would only delay the report of the failure.
                         self.waits.cancel();
                     }
-                    keep_going
+                    (OpOutcome::Failed, keep_going)
                 }
             };
+            if let Some(slot) = outcomes.get_mut(i) {
+                *slot = outcome;
+            }
             if release {
                 for &d in dependants.get(i).map_or(&[][..], Vec::as_slice) {
                     if let Some(count) = waiting_on.get_mut(d) {

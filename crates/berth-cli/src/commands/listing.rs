@@ -48,6 +48,17 @@ pub async fn until_interrupted(fut: impl Future<Output = anyhow::Result<u8>>) ->
     }
 }
 
+/// Refuses a `-p` name that is not already a valid project name, as Docker Compose does before
+/// running any command (exit code 1).
+pub fn check_project_name(global: &GlobalArgs) -> anyhow::Result<()> {
+    match global.project_name.as_deref() {
+        Some(name) if !name.is_empty() && berth_spec::loader::normalize_project_name(name) != name => {
+            Err(anyhow::anyhow!(berth_spec::discovery::invalid_project_name(name).message))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn env_project_name() -> Option<String> {
     std::env::var("COMPOSE_PROJECT_NAME").ok().filter(|n| !n.is_empty())
 }
@@ -63,6 +74,7 @@ fn load(global: &GlobalArgs, services: &[String]) -> anyhow::Result<Project> {
 /// The project name the way commands that never need the file decide it (Docker Compose's
 /// `toProjectName`): `-p`, else `COMPOSE_PROJECT_NAME`, else the loaded compose file.
 pub fn project_name(global: &GlobalArgs) -> anyhow::Result<String> {
+    check_project_name(global)?;
     if let Some(name) = global.project_name.as_deref().filter(|n| !n.is_empty()) {
         return Ok(name.to_owned());
     }
@@ -76,6 +88,7 @@ pub fn project_name(global: &GlobalArgs) -> anyhow::Result<String> {
 /// `-p` and no `-f`, the name alone; otherwise the loaded project, falling back to
 /// `COMPOSE_PROJECT_NAME` when loading fails.
 pub fn project_or_name(global: &GlobalArgs, services: &[String]) -> anyhow::Result<(Option<Project>, String)> {
+    check_project_name(global)?;
     let name = global.project_name.clone().unwrap_or_default();
     if global.files.is_empty() && !name.is_empty() {
         return Ok((None, name));
@@ -202,22 +215,34 @@ pub fn now_unix_seconds() -> f64 {
 
 // ------------------------------------------------------------------------------ time
 
-fn zoned(nanos: i128) -> Option<jiff::Zoned> {
+fn zoned(nanos: i128, tz: &jiff::tz::TimeZone) -> Option<jiff::Zoned> {
     let ts = jiff::Timestamp::from_nanosecond(nanos).ok()?;
-    Some(ts.to_zoned(jiff::tz::TimeZone::system()))
+    Some(ts.to_zoned(tz.clone()))
+}
+
+fn local() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::system()
 }
 
 /// Go's `time.Time.String()` for a whole second in the local zone:
 /// `2024-05-01 10:00:00 +0000 UTC`.
 pub fn go_time_string(unix_seconds: i64) -> String {
-    zoned(i128::from(unix_seconds) * 1_000_000_000)
+    go_time_string_in(unix_seconds, &local())
+}
+
+fn go_time_string_in(unix_seconds: i64, tz: &jiff::tz::TimeZone) -> String {
+    zoned(i128::from(unix_seconds) * 1_000_000_000, tz)
         .map(|z| z.strftime("%Y-%m-%d %H:%M:%S %z %Z").to_string())
         .unwrap_or_default()
 }
 
 /// `2006-01-02 15:04:05.000000` in the local zone (Docker Compose's event lines).
 pub fn event_time(nanos: i64) -> String {
-    zoned(i128::from(nanos))
+    event_time_in(nanos, &local())
+}
+
+fn event_time_in(nanos: i64, tz: &jiff::tz::TimeZone) -> String {
+    zoned(i128::from(nanos), tz)
         .map(|z| format!("{}.{:06}", z.strftime("%Y-%m-%d %H:%M:%S"), z.subsec_nanosecond() / 1000))
         .unwrap_or_default()
 }
@@ -225,7 +250,11 @@ pub fn event_time(nanos: i64) -> String {
 /// Go's JSON form of a `time.Time` (RFC 3339 with nanoseconds, trailing zeros dropped, `Z`
 /// for UTC) in the local zone.
 pub fn go_json_time(nanos: i64) -> String {
-    let Some(z) = zoned(i128::from(nanos)) else { return String::new() };
+    go_json_time_in(nanos, &local())
+}
+
+fn go_json_time_in(nanos: i64, tz: &jiff::tz::TimeZone) -> String {
+    let Some(z) = zoned(i128::from(nanos), tz) else { return String::new() };
     let mut s = z.strftime("%Y-%m-%dT%H:%M:%S").to_string();
     let frac = z.subsec_nanosecond();
     if frac > 0 {
@@ -319,6 +348,26 @@ pub fn go_json(value: &serde_json::Value, escape_html: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_like_go() {
+        let utc = jiff::tz::TimeZone::UTC;
+        assert_eq!(go_time_string_in(1_795_312_073, &utc), "2026-11-22 01:47:53 +0000 UTC");
+        assert_eq!(event_time_in(1_795_312_132_657_363_667, &utc), "2026-11-22 01:48:52.657363");
+        assert_eq!(go_json_time_in(1_795_312_132_657_363_667, &utc), "2026-11-22T01:48:52.657363667Z");
+        assert_eq!(go_json_time_in(1_795_312_132_000_000_000, &utc), "2026-11-22T01:48:52Z");
+        let plus2 = jiff::tz::TimeZone::fixed(jiff::tz::offset(2));
+        assert_eq!(go_json_time_in(1_795_312_132_500_000_000, &plus2), "2026-11-22T03:48:52.5+02:00");
+    }
+
+    #[test]
+    fn project_names_must_be_normalised() {
+        let global = |n: &str| GlobalArgs { project_name: Some(n.to_owned()), ..GlobalArgs::default() };
+        assert!(check_project_name(&global("lab_1")).is_ok());
+        let e = check_project_name(&global("BerthObs")).unwrap_err().to_string();
+        assert!(e.starts_with("invalid project name \"BerthObs\": must consist only of lowercase"), "{e}");
+        assert_eq!(project_name(&global("lab")).unwrap(), "lab");
+    }
 
     #[test]
     fn go_number_formatting() {

@@ -54,7 +54,8 @@ fn name_matches(filters: &[(String, String)], name: &str) -> bool {
         })
 }
 
-pub fn run(_global: &GlobalArgs, args: &LsArgs) -> anyhow::Result<u8> {
+pub fn run(global: &GlobalArgs, args: &LsArgs) -> anyhow::Result<u8> {
+    listing::check_project_name(global)?;
     let filters = parse_filters(&args.filter)?;
     let rt = listing::runtime()?;
     let (stacks, warnings) = rt.block_on(async {
