@@ -133,12 +133,12 @@ impl ProgressRenderer {
         let shared = Arc::clone(&self.shared);
         let spawned = std::thread::Builder::new().name("berth-progress".into()).spawn(move || {
             let mut st = shared.lock();
-            loop {
+            // Checked before every wait, so a finish() between two frames is never missed.
+            while !st.finished {
                 st = shared.wake.wait_timeout(st, every).map_or_else(|e| e.into_inner().0, |(g, _)| g);
-                if st.finished {
-                    break;
+                if !st.finished {
+                    shared.draw(&mut st);
                 }
-                shared.draw(&mut st);
             }
         });
         if let Ok(handle) = spawned {
