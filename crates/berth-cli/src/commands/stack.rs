@@ -265,9 +265,17 @@ impl Printer {
             }
             st.drawn_lines = block.len();
         } else {
+            // Lines of several services interleave here: each names its service.
             let before = st.printed.get(&p.service).cloned().unwrap_or_default();
             for l in lines.iter().filter(|l| !before.contains(l)) {
-                let _ = writeln!(out, "{l}");
+                match l.strip_prefix("  ") {
+                    Some(sub) => {
+                        let _ = writeln!(out, "{}: {sub}", p.service);
+                    }
+                    None => {
+                        let _ = writeln!(out, "{l}");
+                    }
+                }
             }
             st.printed.insert(p.service.clone(), lines);
         }
