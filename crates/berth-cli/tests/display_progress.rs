@@ -175,3 +175,54 @@ fn settings_build_the_renderer_compose_would() {
     let s = Settings::resolve("tty", None, &env, piped).unwrap();
     assert_eq!(s.progress("Running", false).err().map(|e| e.to_string()).as_deref(), Some("provided file is not a console"));
 }
+
+const REGISTRY_ERROR: &str =
+    "Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host";
+
+fn service(name: &str, status: Status, text: &str, detail: Option<&str>) -> Event {
+    let p = Progress::new(ResourceKind::Service, name, status, text);
+    Event::Progress(match detail {
+        Some(d) => p.with_detail(d),
+        None => p,
+    })
+}
+
+#[test]
+fn plain_pull_lines_match_compose() {
+    let buf = SharedBuffer::new();
+    let r = ProgressRenderer::live(
+        Mode::Plain,
+        Box::new(buf.clone()),
+        ProgressOptions { title: "Pulling".into(), dry_run: false, paint: Paint::OFF, terminal: false },
+    );
+    r.emit(service("web", Status::Working, "Pulling", None));
+    r.emit(service("db", Status::Working, "Pulling", None));
+    r.emit(service("db", Status::Error, "Error", Some(REGISTRY_ERROR)));
+    r.emit(service("web", Status::Done, "Pulled", None));
+    r.finish();
+    assert_eq!(
+        buf.contents(),
+        format!(" web Pulling \n db Pulling \n db Error {REGISTRY_ERROR}\n web Pulled \n")
+    );
+}
+
+#[test]
+fn tty_pull_errors_match_compose_byte_for_byte() {
+    let buf = SharedBuffer::new();
+    let r = ProgressRenderer::with_parts(
+        Mode::Tty,
+        Box::new(buf.clone()),
+        ProgressOptions { title: "Pulling".into(), dry_run: false, paint: Paint::ON, terminal: true },
+        Arc::new(ManualClock::new(0)),
+        Arc::new(|| (100, 40)),
+    );
+    r.emit(service("db", Status::Working, "Pulling", None));
+    r.emit(service("web", Status::Working, "Pulling", None));
+    r.emit(service("db", Status::Error, "Error", Some(REGISTRY_ERROR)));
+    r.emit(service("web", Status::Error, "Error", Some(REGISTRY_ERROR)));
+    r.finish();
+    let out = buf.contents();
+    let db = " \x1b[31m\x1b[1m✘\x1b[0m db Error  \x1b[31m\x1b[1mGet \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1....\x1b[0m           \x1b[34m0.0s \x1b[0m\n";
+    let web = " \x1b[31m\x1b[1m✘\x1b[0m web Error \x1b[31m\x1b[1mGet \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1...\x1b[0m            \x1b[34m0.0s \x1b[0m\n";
+    assert!(out.ends_with(&format!("[+] Pulling 2/2\x1b[0m\n{db}{web}\x1b[?25h")), "{out:?}");
+}
