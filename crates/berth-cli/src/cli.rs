@@ -16,6 +16,7 @@ use crate::commands::ps::PsArgs;
 use crate::commands::stats::StatsArgs;
 use crate::commands::top::TopArgs;
 use crate::commands::version::VersionArgs;
+use crate::commands::stack::StackArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -115,4 +116,6 @@ pub enum Command {
     Man(ManArgs),
     /// Install berth as the docker CLI's compose plugin, or remove it
     Plugin(PluginArgs),
+    /// Manage Swarm stacks (deploy compose files to a Docker Swarm)
+    Stack(StackArgs),
 }

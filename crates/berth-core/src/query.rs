@@ -644,4 +644,107 @@ mod tests {
         oneoff.attributes.insert(labels::ONEOFF.to_owned(), "True".to_owned());
         assert!(project_event(oneoff, &[]).is_none());
     }
+
+    // ---- against the fake engine ----
+
+    use berth_engine::{
+        ContainerCreate, ContainerPort, FakeEngine, HealthStatus, ImageConfig, PortBinding,
+    };
+
+    async fn make_container(
+        engine: &FakeEngine,
+        project: &str,
+        service: &str,
+        number: u32,
+        oneoff: bool,
+        port: Option<(u16, u16)>,
+    ) -> String {
+        let mut spec = ContainerCreate::default();
+        let name = format!("{project}-{service}-{number}");
+        spec.name = Some(name.clone());
+        spec.config.image = "busybox".into();
+        spec.config.cmd = Some(vec!["sleep".into(), "infinity".into()]);
+        let l = &mut spec.config.labels;
+        l.insert(labels::PROJECT.into(), project.into());
+        l.insert(labels::SERVICE.into(), service.into());
+        l.insert(labels::CONTAINER_NUMBER.into(), number.to_string());
+        l.insert(labels::CONFIG_HASH.into(), "h".into());
+        l.insert(labels::ONEOFF.into(), if oneoff { "True" } else { "False" }.into());
+        l.insert(labels::CONFIG_FILES.into(), format!("/{project}/compose.yaml"));
+        if let Some((private, public)) = port {
+            spec.host_config.port_bindings.insert(
+                ContainerPort::tcp(private),
+                vec![PortBinding { host_ip: Some("127.0.0.1".into()), host_port: Some(public.to_string()) }],
+            );
+        }
+        let id = engine.create_container(&spec).await.unwrap().id;
+        engine.start_container(&id).await.unwrap();
+        name
+    }
+
+    /// web (healthy, 80 published on 8080), worker ×2, once (exited 3), a one-off run
+    /// container, and another project's container.
+    async fn lab() -> FakeEngine {
+        let engine = FakeEngine::new();
+        engine.add_image("busybox", ImageConfig { cmd: vec!["sh".into()], ..ImageConfig::default() });
+        let web = make_container(&engine, "lab", "web", 1, false, Some((80, 8080))).await;
+        engine.set_health(&web, HealthStatus::Healthy).unwrap();
+        make_container(&engine, "lab", "worker", 1, false, None).await;
+        make_container(&engine, "lab", "worker", 2, false, None).await;
+        let once = make_container(&engine, "lab", "once", 1, false, None).await;
+        engine.exit_container(&once, 3).unwrap();
+        make_container(&engine, "lab", "run", 1, true, None).await;
+        make_container(&engine, "other", "web", 1, false, None).await;
+        engine
+    }
+
+    #[tokio::test]
+    async fn ps_lists_the_project_like_compose() {
+        let engine = lab().await;
+        let mut running = ps(&engine, "lab", &PsOptions::default()).await.unwrap();
+        running.sort_by(|a, b| a.name.cmp(&b.name));
+        let names: Vec<&str> = running.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["lab-web-1", "lab-worker-1", "lab-worker-2"]);
+        assert_eq!(running[0].health, "healthy");
+        assert_eq!(running[0].publishers[0].published_port, 8080);
+
+        let all = ps(&engine, "LAB", &PsOptions { all: true, services: vec![] }).await.unwrap();
+        assert_eq!(all.len(), 5, "stopped and one-off containers with -a");
+        let once = all.iter().find(|c| c.service == "once").unwrap();
+        assert_eq!((once.state.as_str(), once.exit_code), ("exited", 3));
+
+        let some = ps(&engine, "lab", &PsOptions { all: false, services: vec!["worker".into(), "web".into()] }).await.unwrap();
+        assert_eq!(some.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn ls_top_port_and_images() {
+        let engine = lab().await;
+        let (stacks, _) = list_projects(&engine, true).await.unwrap();
+        let lab_stack = stacks.iter().find(|s| s.name == "lab").unwrap();
+        assert_eq!(lab_stack.status, "exited(1), running(4)");
+        assert_eq!(lab_stack.config_files, "/lab/compose.yaml");
+        let (running, _) = list_projects(&engine, false).await.unwrap();
+        assert_eq!(running.iter().find(|s| s.name == "lab").unwrap().status, "running(4)");
+
+        let tops = top(&engine, "lab", &[]).await.unwrap();
+        let names: Vec<&str> = tops.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["lab-run-1", "lab-web-1", "lab-worker-1", "lab-worker-2"]);
+        assert_eq!(tops[0].titles.last().map(String::as_str), Some("CMD"));
+
+        assert_eq!(port(&engine, "lab", "web", 80, "tcp", 0).await.unwrap(), ("127.0.0.1".to_owned(), 8080));
+        let e = port(&engine, "lab", "web", 81, "tcp", 0).await.unwrap_err().to_string();
+        assert_eq!(e, "no port 81/tcp for container lab-web-1: 8080/tcp");
+        let e = port(&engine, "lab", "once", 80, "tcp", 0).await.unwrap_err().to_string();
+        assert_eq!(e, "service \"once\" is not running");
+        let e = port(&engine, "lab", "worker", 80, "tcp", 3).await.unwrap_err().to_string();
+        assert_eq!(e, "service \"worker\" is not running container #3");
+        assert_eq!(specified_container(&engine, "lab", "worker", 2).await.unwrap().name(), "lab-worker-2");
+
+        let imgs = images(&engine, "lab", &["web".to_owned()]).await.unwrap();
+        assert_eq!(imgs.len(), 1);
+        assert_eq!((imgs[0].repository.as_str(), imgs[0].tag.as_str()), ("busybox", "latest"));
+        assert_eq!(imgs[0].container_name, "lab-web-1");
+        assert_eq!(stats_containers(&engine, "lab", Some("worker"), false).await.unwrap().len(), 2);
+    }
 }

@@ -12,9 +12,16 @@
 //! operations report through a callback of [`StackEvent`]s.
 
 pub mod convert;
+pub mod deploy;
 pub mod error;
+pub mod events;
 pub mod load;
 pub mod names;
+pub mod progress;
+pub mod query;
+pub mod remove;
+pub mod time;
 
 pub use error::{Error, Result};
+pub use events::{ObjectKind, Reporter, StackEvent};
 pub use load::{load_project, LoadedStack};

@@ -6,7 +6,7 @@ use clap::Args;
 use futures::StreamExt;
 use serde_json::{json, Value};
 
-use super::listing;
+use super::{engine, listing};
 use crate::cli::GlobalArgs;
 
 #[derive(Debug, Args)]
@@ -21,16 +21,15 @@ pub struct EventsArgs {
 
 pub fn run(global: &GlobalArgs, args: &EventsArgs) -> anyhow::Result<u8> {
     let name = listing::project_name(global)?;
-    let rt = listing::runtime()?;
-    rt.block_on(listing::until_interrupted(async {
-        let engine = listing::connect().await?;
+    engine::block_on(listing::until_interrupted(async {
+        let engine = engine::connect().await?;
         let mut stream = Box::pin(query::events(engine.as_ref(), &name, args.services.clone()));
         while let Some(event) = stream.next().await {
             let line = if args.json { json_line(&event?) } else { text_line(&event?) };
             listing::print(&line)?;
         }
         Ok(0)
-    }))
+    }))?
 }
 
 /// `2024-05-01 10:00:00.123456 container start <id> (image=busybox, name=p-web-1)` and the

@@ -5,7 +5,7 @@ use berth_core::query::{self, ImageEntry};
 use clap::Args;
 use serde_json::{json, Value};
 
-use super::listing;
+use super::{engine, listing};
 use crate::cli::GlobalArgs;
 use crate::display::format::ListFormat;
 
@@ -24,11 +24,10 @@ pub struct ImagesArgs {
 
 pub fn run(global: &GlobalArgs, args: &ImagesArgs) -> anyhow::Result<u8> {
     let name = listing::project_name(global)?;
-    let rt = listing::runtime()?;
-    let images = rt.block_on(async {
-        let engine = listing::connect().await?;
+    let images = engine::block_on(async {
+        let engine = engine::connect().await?;
         Ok::<_, anyhow::Error>(query::images(engine.as_ref(), &name, &args.services).await?)
-    })?;
+    })??;
     listing::print(&render(images, args)?)?;
     Ok(0)
 }

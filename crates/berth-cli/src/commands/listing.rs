@@ -1,5 +1,5 @@
 //! What the read-only commands (`ps`, `ls`, `top`, `port`, `images`, `events`, `stats`)
-//! share: the engine connection and runtime, the project name rules of Docker Compose
+//! share beyond [`super::engine`]: Ctrl-C for the commands that stream, the project name rules of Docker Compose
 //! (`-p`, `COMPOSE_PROJECT_NAME`, else the compose file), and the text helpers that make their
 //! output byte-identical to the reference: `go-units` sizes and durations, Go's time and number
 //! formatting, and Go's JSON escaping. Tables and `--format` come from [`crate::display`].
@@ -7,43 +7,22 @@
 use std::fmt::Write as _;
 use std::future::Future;
 use std::io::Write;
-use std::sync::Arc;
 
-use berth_engine::{ConnectOptions, DockerEngine, Engine};
 use berth_spec::model::Project;
 use berth_spec::project::{self, LoadFlags};
 
+use super::engine;
 use crate::cli::GlobalArgs;
 
-/// The exit code of a command stopped by Ctrl-C (or SIGTERM), as Docker Compose's.
-pub const INTERRUPTED: u8 = 130;
-
-/// A single-threaded runtime: the read-only commands wait on the engine, they do not compute.
-pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
-}
-
-/// Connects to the engine chosen by `DOCKER_HOST`, `DOCKER_CONTEXT` or the docker config.
-// A private helper until commands/engine.rs (the lifecycle commands' shared connection) lands.
-pub async fn connect() -> anyhow::Result<Arc<dyn Engine>> {
-    let engine = DockerEngine::connect(&ConnectOptions::default()).await?;
-    Ok(Arc::new(engine))
-}
-
-/// Runs `fut` until it ends or the user interrupts; an interrupt prints `canceled` on stderr
-/// and gives [`INTERRUPTED`], as Docker Compose does.
+/// Runs `fut` until it ends or the user interrupts (Ctrl-C or SIGTERM); an interrupt prints
+/// `canceled` on stderr and gives [`engine::INTERRUPTED`], as Docker Compose does.
 pub async fn until_interrupted(fut: impl Future<Output = anyhow::Result<u8>>) -> anyhow::Result<u8> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupts = engine::Interrupts::catch()?;
     tokio::select! {
         r = fut => r,
-        _ = tokio::signal::ctrl_c() => {
+        () = interrupts.next() => {
             eprintln!("canceled");
-            Ok(INTERRUPTED)
-        }
-        _ = term.recv() => {
-            eprintln!("canceled");
-            Ok(INTERRUPTED)
+            Ok(engine::INTERRUPTED)
         }
     }
 }
@@ -87,22 +66,9 @@ pub fn project_name(global: &GlobalArgs) -> anyhow::Result<String> {
 /// The project and its name, as `ps` decides them (Docker Compose's `projectOrName`): with
 /// `-p` and no `-f`, the name alone; otherwise the loaded project, falling back to
 /// `COMPOSE_PROJECT_NAME` when loading fails.
-pub fn project_or_name(global: &GlobalArgs, services: &[String]) -> anyhow::Result<(Option<Project>, String)> {
+pub fn project_or_name(global: &GlobalArgs, services: &[String]) -> anyhow::Result<engine::Target> {
     check_project_name(global)?;
-    let name = global.project_name.clone().unwrap_or_default();
-    if global.files.is_empty() && !name.is_empty() {
-        return Ok((None, name));
-    }
-    match load(global, services) {
-        Ok(p) => {
-            let name = p.name.clone();
-            Ok((Some(p), name))
-        }
-        Err(e) => match env_project_name() {
-            Some(n) => Ok((None, n)),
-            None => Err(e),
-        },
-    }
+    engine::project_or_name(global, services)
 }
 
 /// Writes `text` to stdout; a closed pipe (`berth ps | head`) is not an error.

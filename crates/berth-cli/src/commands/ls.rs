@@ -5,7 +5,7 @@ use berth_core::query::{self, Stack};
 use clap::Args;
 use serde_json::{json, Value};
 
-use super::listing;
+use super::{engine, listing};
 use crate::cli::GlobalArgs;
 use crate::display::format::ListFormat;
 use crate::exit::UsageError;
@@ -57,11 +57,10 @@ fn name_matches(filters: &[(String, String)], name: &str) -> bool {
 pub fn run(global: &GlobalArgs, args: &LsArgs) -> anyhow::Result<u8> {
     listing::check_project_name(global)?;
     let filters = parse_filters(&args.filter)?;
-    let rt = listing::runtime()?;
-    let (stacks, warnings) = rt.block_on(async {
-        let engine = listing::connect().await?;
+    let (stacks, warnings) = engine::block_on(async {
+        let engine = engine::connect().await?;
         Ok::<_, anyhow::Error>(query::list_projects(engine.as_ref(), args.all).await?)
-    })?;
+    })??;
     super::config::print_warnings(&warnings);
     let stacks: Vec<Stack> = stacks.into_iter().filter(|s| name_matches(&filters, &s.name)).collect();
     listing::print(&render(&stacks, args)?)?;

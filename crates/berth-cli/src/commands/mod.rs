@@ -24,6 +24,7 @@ pub mod ps;
 pub mod stats;
 pub mod top;
 pub mod version;
+pub mod stack;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 
@@ -52,6 +53,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Completion(args) => completion::run_completion(&args),
         Command::Man(args) => completion::run_man(&args),
         Command::Plugin(args) => plugin_install::run(&args),
+        Command::Stack(args) => stack::run(&cli.global, &args),
     }
 }
 

@@ -4,7 +4,7 @@
 use berth_core::query;
 use clap::Args;
 
-use super::listing;
+use super::{engine, listing};
 use crate::cli::GlobalArgs;
 
 #[derive(Debug, Args)]
@@ -37,11 +37,10 @@ pub fn run(global: &GlobalArgs, args: &PortArgs) -> anyhow::Result<u8> {
     // A negative index selects no particular replica, as 0 does.
     let index = u32::try_from(args.index).unwrap_or(0);
     let name = listing::project_name(global)?;
-    let rt = listing::runtime()?;
-    let (ip, public) = rt.block_on(async {
-        let engine = listing::connect().await?;
+    let (ip, public) = engine::block_on(async {
+        let engine = engine::connect().await?;
         Ok::<_, anyhow::Error>(query::port(engine.as_ref(), &name, &args.service, port, &protocol, index).await?)
-    })?;
+    })??;
     listing::print(&format!("{ip}:{public}\n"))?;
     Ok(0)
 }

@@ -6,7 +6,7 @@ use berth_core::query::{self, ContainerEntry, PsOptions};
 use clap::{ArgAction, Args};
 use serde_json::{json, Map, Value};
 
-use super::listing;
+use super::{engine, listing};
 use crate::cli::GlobalArgs;
 use crate::display::format::Format;
 use crate::exit::UsageError;
@@ -70,7 +70,7 @@ fn parse_filter(filter: Option<&str>, status: &mut Vec<String>) -> anyhow::Resul
 pub fn run(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<u8> {
     let mut status = args.status.clone();
     parse_filter(args.filter.as_deref(), &mut status)?;
-    let (project, name) = listing::project_or_name(global, &args.services)?;
+    let engine::Target { name, project } = listing::project_or_name(global, &args.services)?;
     let mut services = args.services.clone();
     if let Some(p) = &project {
         if services.is_empty() {
@@ -82,11 +82,10 @@ pub fn run(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<u8> {
         }
     }
     let options = PsOptions { all: args.all || !status.is_empty(), services };
-    let rt = listing::runtime()?;
-    let mut containers = rt.block_on(async {
-        let engine = listing::connect().await?;
+    let mut containers = engine::block_on(async {
+        let engine = engine::connect().await?;
         Ok::<_, anyhow::Error>(query::ps(engine.as_ref(), &name, &options).await?)
-    })?;
+    })??;
     if !status.is_empty() {
         containers.retain(|c| status.contains(&c.state));
     }

@@ -11,7 +11,7 @@ use clap::Args;
 use futures::StreamExt;
 use serde_json::{json, Value};
 
-use super::listing;
+use super::{engine, listing};
 use crate::cli::GlobalArgs;
 use crate::display::format::Format;
 
@@ -65,9 +65,8 @@ pub fn run(global: &GlobalArgs, args: &StatsArgs) -> anyhow::Result<u8> {
     let name = listing::project_name(global)?;
     // The template is checked before anything is sampled.
     let format = Format::parse(&args.format, DEFAULT_TABLE)?;
-    let rt = listing::runtime()?;
-    rt.block_on(listing::until_interrupted(async {
-        let engine = listing::connect().await?;
+    engine::block_on(listing::until_interrupted(async {
+        let engine = engine::connect().await?;
         let slots: Slots = Arc::new(Mutex::new(Vec::new()));
         let stream = !args.no_stream;
         if stream {
@@ -91,7 +90,7 @@ pub fn run(global: &GlobalArgs, args: &StatsArgs) -> anyhow::Result<u8> {
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
-    }))
+    }))?
 }
 
 /// Starts sampling container `id` unless it already has a row.

@@ -4,7 +4,7 @@
 use berth_core::query::{self, ProcSummary};
 use clap::Args;
 
-use super::listing;
+use super::{engine, listing};
 use crate::cli::GlobalArgs;
 use crate::display::table::tabulate;
 
@@ -17,11 +17,10 @@ pub struct TopArgs {
 
 pub fn run(global: &GlobalArgs, args: &TopArgs) -> anyhow::Result<u8> {
     let name = listing::project_name(global)?;
-    let rt = listing::runtime()?;
-    let summaries = rt.block_on(async {
-        let engine = listing::connect().await?;
+    let summaries = engine::block_on(async {
+        let engine = engine::connect().await?;
         Ok::<_, anyhow::Error>(query::top(engine.as_ref(), &name, &args.services).await?)
-    })?;
+    })??;
     listing::print(&render(&summaries))?;
     Ok(0)
 }

@@ -24,7 +24,7 @@ pub const BERTH_VERSION: &str = env!("CARGO_PKG_VERSION");
 #[derive(Debug, Args)]
 pub struct VersionArgs {
     /// Format the output. Values: [pretty | json]. (Default: pretty)
-    #[arg(long)]
+    #[arg(short = 'f', long)]
     pub format: Option<String>,
     /// Shows only Compose's version number
     #[arg(long)]
@@ -36,14 +36,8 @@ pub fn pretty() -> String {
     format!("Docker Compose version v{COMPOSE_VERSION} (berth {BERTH_VERSION})")
 }
 
-pub fn run(global: &GlobalArgs, args: &VersionArgs) -> anyhow::Result<u8> {
-    // Docker Compose's `version` takes `-f` for `--format`; here `-f` is the global file flag,
-    // so `version -f json` arrives as a file named `json`. `version` never reads a file, so a
-    // format word there can only mean the format.
-    let format = args.format.clone().or_else(|| {
-        global.files.last().filter(|f| matches!(f.as_str(), "json" | "pretty")).cloned()
-    });
-    listing::print(&render(format.as_deref(), args.short))?;
+pub fn run(_global: &GlobalArgs, args: &VersionArgs) -> anyhow::Result<u8> {
+    listing::print(&render(args.format.as_deref(), args.short))?;
     Ok(0)
 }
 
