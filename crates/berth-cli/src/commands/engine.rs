@@ -4,6 +4,7 @@
 //! operation's result becomes output and an exit code.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -217,6 +218,56 @@ pub fn print_plan(outcome: &Outcome) {
     print!("{text}");
 }
 
+/// Set while a command waits for the user's answer: Ctrl-C then ends the command at once.
+static PROMPTING: AtomicBool = AtomicBool::new(false);
+
+/// Marks the time spent asking the user a question (see [`InterruptWatch`]).
+pub fn prompting(on: bool) {
+    PROMPTING.store(on, Ordering::SeqCst);
+}
+
+/// Ctrl-C handling in a task of its own, so it works even while the command's task is blocked
+/// (reading an answer): the first signal cancels `cancel` (or, during a question, ends the
+/// command), the second ends the process.
+pub struct InterruptWatch {
+    interrupted: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl InterruptWatch {
+    /// Starts watching; must run inside the runtime.
+    pub fn start(cancel: CancellationToken) -> anyhow::Result<Self> {
+        let mut interrupts = Interrupts::catch()?;
+        let interrupted = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&interrupted);
+        let task = tokio::spawn(async move {
+            interrupts.next().await;
+            flag.store(true, Ordering::SeqCst);
+            if PROMPTING.load(Ordering::SeqCst) {
+                println!();
+                eprintln!("canceled");
+                std::process::exit(i32::from(INTERRUPTED));
+            }
+            cancel.cancel();
+            interrupts.next().await;
+            eprintln!("canceled");
+            std::process::exit(i32::from(INTERRUPTED));
+        });
+        Ok(Self { interrupted, task })
+    }
+
+    /// Whether a signal arrived.
+    pub fn interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for InterruptWatch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// The exit code of an operation run by [`interruptible`]: 130 (after "canceled") when it was
 /// interrupted, the error when it failed, 0 otherwise; a dry run prints its plan.
 pub fn conclude(result: Result<Outcome, OpsError>, interrupted: bool, dry_run: bool) -> anyhow::Result<u8> {
@@ -249,14 +300,13 @@ where
 {
     let settings = display_settings(global)?;
     block_on(async move {
-        let mut interrupts = Interrupts::catch()?;
+        let cancel = CancellationToken::new();
+        let watch = InterruptWatch::start(cancel.clone())?;
         let engine = connect().await?;
         let renderer = Arc::new(progress(&settings, title, global.dry_run)?);
-        let cancel = CancellationToken::new();
-        let (result, interrupted) =
-            interruptible(&mut interrupts, &cancel, operation(engine, Arc::clone(&renderer), cancel.clone())).await;
+        let result = operation(engine, Arc::clone(&renderer), cancel.clone()).await;
         renderer.finish();
-        conclude(result, interrupted, global.dry_run)
+        conclude(result, watch.interrupted(), global.dry_run)
     })?
 }
 

@@ -9,7 +9,7 @@ use berth_core::execute::CancellationToken;
 use berth_core::ops::rm::{rm, RmOptions};
 use clap::Args;
 
-use super::engine::{self, Interrupts, LazyProgress};
+use super::engine::{self, InterruptWatch, LazyProgress};
 use crate::cli::GlobalArgs;
 
 /// `rm [OPTIONS] [SERVICE...]`.
@@ -99,19 +99,20 @@ pub fn run(global: &GlobalArgs, args: &RmArgs) -> anyhow::Result<u8> {
         if force {
             println!("{message}");
             true
-        } else if std::io::stdin().is_terminal() {
-            ask_terminal(&message)
         } else {
-            ask_pipe(&message)
+            engine::prompting(true);
+            let yes = if std::io::stdin().is_terminal() { ask_terminal(&message) } else { ask_pipe(&message) };
+            engine::prompting(false);
+            yes
         }
     };
     engine::block_on(async move {
-        let mut interrupts = Interrupts::catch()?;
+        let cancel = CancellationToken::new();
+        let watch = InterruptWatch::start(cancel.clone())?;
         let eng = engine::connect().await?;
         let progress = Arc::new(LazyProgress::new(&settings, "Removing", global.dry_run)?);
-        let cancel = CancellationToken::new();
-        let operation = rm(eng, &target.name, target.project.as_ref(), &opts, &confirm, &*progress, &cancel);
-        let (result, interrupted) = engine::interruptible(&mut interrupts, &cancel, operation).await;
+        let result = rm(eng, &target.name, target.project.as_ref(), &opts, &confirm, &*progress, &cancel).await;
+        let interrupted = watch.interrupted();
         progress.finish();
         if result.as_ref().is_ok_and(|o| berth_core::ops::rm::containers_removed(&o.plan).is_empty()) {
             eprintln!("No stopped containers");
