@@ -28,4 +28,4 @@ fi
 # Engine-backed tests fail instead of skipping when no engine answers: CI has one.
 export BERTH_REQUIRE_ENGINE=1
 step "cargo test"
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast

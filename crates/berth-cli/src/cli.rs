@@ -4,7 +4,19 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::commands::completion::{CompletionArgs, ManArgs};
 use crate::commands::config::ConfigArgs;
+use crate::commands::{create, down, kill, pause, restart, rm, start, stop, unpause, up};
+use crate::commands::events::EventsArgs;
+use crate::commands::images::ImagesArgs;
+use crate::commands::ls::LsArgs;
+use crate::commands::plugin_install::PluginArgs;
+use crate::commands::port::PortArgs;
+use crate::commands::ps::PsArgs;
+use crate::commands::stats::StatsArgs;
+use crate::commands::top::TopArgs;
+use crate::commands::version::VersionArgs;
+use crate::commands::stack::StackArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -24,7 +36,9 @@ pub struct Cli {
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
     /// Compose configuration files
-    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    // Not global: as in Docker Compose, `-f` after the command is the command's own flag
+    // (`rm -f`, `logs -f`).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<String>,
     /// Project name
     #[arg(short = 'p', long = "project-name", global = true)]
@@ -60,4 +74,48 @@ pub enum Command {
     /// Parse, resolve and render compose file in canonical format
     #[command(alias = "convert")]
     Config(ConfigArgs),
+    /// Create and start containers
+    Up(up::UpArgs),
+    /// Stop and remove containers, networks
+    Down(down::DownArgs),
+    /// Creates containers for a service
+    Create(create::CreateArgs),
+    /// Start services
+    Start(start::StartArgs),
+    /// Stop services
+    Stop(stop::StopArgs),
+    /// Restart service containers
+    Restart(restart::RestartArgs),
+    /// Force stop service containers
+    Kill(kill::KillArgs),
+    /// Removes stopped service containers
+    Rm(rm::RmArgs),
+    /// Pause services
+    Pause(pause::PauseArgs),
+    /// Unpause services
+    Unpause(unpause::UnpauseArgs),
+    /// List containers
+    Ps(PsArgs),
+    /// List running compose projects
+    Ls(LsArgs),
+    /// Display the running processes
+    Top(TopArgs),
+    /// Print the public port for a port binding
+    Port(PortArgs),
+    /// Receive real time events from containers
+    Events(EventsArgs),
+    /// List images used by the created containers
+    Images(ImagesArgs),
+    /// Display a live stream of container(s) resource usage statistics
+    Stats(StatsArgs),
+    /// Show the Docker Compose version information
+    Version(VersionArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completion(CompletionArgs),
+    /// Print berth's manual page (roff), or write every page into a directory
+    Man(ManArgs),
+    /// Install berth as the docker CLI's compose plugin, or remove it
+    Plugin(PluginArgs),
+    /// Manage Swarm stacks (deploy compose files to a Docker Swarm)
+    Stack(StackArgs),
 }

@@ -163,6 +163,16 @@ pub enum OpErrorKind {
     Other(String),
 }
 
+impl OpErrorKind {
+    /// The failure's message.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Engine(m) | Self::Convert(m) | Self::Timeout(m) | Self::Other(m) => m.clone(),
+            Self::Wait(w) => w.to_string(),
+        }
+    }
+}
+
 /// One failed operation, with what it was doing and to what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpError {
@@ -179,12 +189,7 @@ pub struct OpError {
 
 impl fmt::Display for OpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let detail = match &self.kind {
-            OpErrorKind::Engine(m) | OpErrorKind::Convert(m) | OpErrorKind::Timeout(m) | OpErrorKind::Other(m) => {
-                m.clone()
-            }
-            OpErrorKind::Wait(w) => w.to_string(),
-        };
+        let detail = self.kind.message();
         if self.context.is_empty() {
             f.write_str(&detail)
         } else {
@@ -325,6 +330,11 @@ fn progress(kind: ResourceKind, name: &str, status: Status, text: &str) -> Event
     Event::Progress(Progress::new(kind, name, status, text))
 }
 
+/// An `Error` progress line with the failure as its detail.
+fn failed(kind: ResourceKind, name: &str, text: &str, detail: &str) -> Event {
+    Event::Progress(Progress::new(kind, name, Status::Error, text).with_detail(detail))
+}
+
 /// Runs `plan`. `cancel` stops the run: waits end at once, engine calls in flight are
 /// abandoned, and [`ExecError::Cancelled`] is returned.
 pub async fn execute(
@@ -458,30 +468,23 @@ impl Runtime<'_> {
             if counted {
                 engine_in_flight = engine_in_flight.saturating_sub(1);
             }
-            let release = match result {
-                Ok(Success::Done) => {
-                    outcomes[i] = OpOutcome::Done;
-                    true
-                }
-                Ok(Success::Skipped(reason)) => {
-                    outcomes[i] = OpOutcome::Skipped(reason);
-                    true
-                }
-                Err(Failure::Cancelled) => {
-                    outcomes[i] = OpOutcome::Cancelled;
-                    keep_going
-                }
+            let (outcome, release) = match result {
+                Ok(Success::Done) => (OpOutcome::Done, true),
+                Ok(Success::Skipped(reason)) => (OpOutcome::Skipped(reason), true),
+                Err(Failure::Cancelled) => (OpOutcome::Cancelled, keep_going),
                 Err(Failure::Error(e)) => {
-                    outcomes[i] = OpOutcome::Failed;
                     errors.push(*e);
                     if !keep_going {
                         failed = true;
                         // Waits in flight would only delay the report of the failure.
                         self.waits.cancel();
                     }
-                    keep_going
+                    (OpOutcome::Failed, keep_going)
                 }
             };
+            if let Some(slot) = outcomes.get_mut(i) {
+                *slot = outcome;
+            }
             if release {
                 for &d in dependants.get(i).map_or(&[][..], Vec::as_slice) {
                     if let Some(count) = waiting_on.get_mut(d) {
@@ -603,7 +606,7 @@ impl Runtime<'_> {
                         n.name == name && n.labels.get(crate::labels::NETWORK).map(String::as_str) == Some(key)
                     });
                 if !ours {
-                    self.emit(progress(ResourceKind::Network, name, Status::Error, "Error"));
+                    self.emit(failed(ResourceKind::Network, name, "Error", &e.to_string()));
                     return Err(self.engine_error(op, None, format!("failed to create network {name}"), &e));
                 }
             }
@@ -636,7 +639,7 @@ impl Runtime<'_> {
             Ok(()) => {}
             Err(e) if e.is_not_found() => {}
             Err(e) => {
-                self.emit(progress(ResourceKind::Network, name, Status::Error, "Error"));
+                self.emit(failed(ResourceKind::Network, name, "Error", &e.to_string()));
                 return Err(self.engine_error(op, None, format!("failed to remove network {name}"), &e));
             }
         }
@@ -662,7 +665,7 @@ impl Runtime<'_> {
         self.emit(progress(ResourceKind::Volume, &event_name, Status::Working, "Creating"));
         if !self.dry() {
             if let Err(e) = self.engine.create_volume(&spec).await {
-                self.emit(progress(ResourceKind::Volume, &event_name, Status::Error, "Error"));
+                self.emit(failed(ResourceKind::Volume, &event_name, "Error", &e.to_string()));
                 return Err(self.engine_error(op, None, format!("creating volume {name}"), &e));
             }
         }
@@ -686,7 +689,7 @@ impl Runtime<'_> {
                     return Ok(Success::Skipped(gone.to_owned()));
                 }
                 Err(e) => {
-                    self.emit(progress(ResourceKind::Volume, name, Status::Error, "Error"));
+                    self.emit(failed(ResourceKind::Volume, name, "Error", &e.to_string()));
                     return Err(self.engine_error(op, None, format!("removing volume {name}"), &e));
                 }
             }
@@ -711,7 +714,7 @@ impl Runtime<'_> {
                     return Ok(Success::Skipped(gone.to_owned()));
                 }
                 Err(e) => {
-                    self.emit(progress(ResourceKind::Image, image, Status::Error, "Error"));
+                    self.emit(failed(ResourceKind::Image, image, "Error", &e.to_string()));
                     return Err(self.engine_error(op, None, format!("removing image {image}"), &e));
                 }
             }
@@ -780,7 +783,7 @@ impl Runtime<'_> {
             self.emit(progress(ResourceKind::Container, &event_name, Status::Working, "Creating"));
         }
         let fail = |kind: OpErrorKind| {
-            self.emit(progress(ResourceKind::Container, &event_name, Status::Error, "Error"));
+            self.emit(failed(ResourceKind::Container, &event_name, "Error", &kind.message()));
             self.error(op, Some(service.to_owned()), format!("creating container {name}"), kind)
         };
         let desired = self.ctx.desired.and_then(|d| d.services.get(service));
@@ -919,7 +922,7 @@ impl Runtime<'_> {
             let options = StopOptions { timeout: timeout.map(duration_secs), signal: None };
             if let Err(e) = self.engine.stop_container(&id, &options).await {
                 if !e.is_not_found() || !self.ctx.options.keep_going {
-                    self.emit(progress(ResourceKind::Container, &container.name, Status::Error, "Error while Stopping"));
+                    self.emit(failed(ResourceKind::Container, &container.name, "Error while Stopping", &e.to_string()));
                     return Err(self.engine_error(op, self.service_of(&id), format!("stopping container {}", container.name), &e));
                 }
             }
@@ -944,7 +947,7 @@ impl Runtime<'_> {
                 // Gone already, or already being removed (down, scale down).
                 Err(e) if e.is_not_found() || (force && e.is_conflict()) => {}
                 Err(e) => {
-                    self.emit(progress(ResourceKind::Container, &container.name, Status::Error, "Error while Removing"));
+                    self.emit(failed(ResourceKind::Container, &container.name, "Error while Removing", &e.to_string()));
                     return Err(self.engine_error(op, service, format!("removing container {}", container.name), &e));
                 }
             }
@@ -962,7 +965,7 @@ impl Runtime<'_> {
         let event_name = replaced_name.clone().unwrap_or_else(|| new_name.to_owned());
         if !self.dry() {
             if let Err(e) = self.engine.rename_container(&id, new_name).await {
-                self.emit(progress(ResourceKind::Container, &event_name, Status::Error, "Error"));
+                self.emit(failed(ResourceKind::Container, &event_name, "Error", &e.to_string()));
                 return Err(self.engine_error(op, self.service_of(&id), format!("renaming container {} to {new_name}", container.name), &e));
             }
         }
@@ -979,7 +982,7 @@ impl Runtime<'_> {
         if !self.dry() {
             let options = StopOptions { timeout: timeout.map(duration_secs), signal: None };
             if let Err(e) = self.engine.restart_container(&id, &options).await {
-                self.emit(progress(ResourceKind::Container, &container.name, Status::Error, "Error"));
+                self.emit(failed(ResourceKind::Container, &container.name, "Error", &e.to_string()));
                 return Err(self.engine_error(op, self.service_of(&id), format!("restarting container {}", container.name), &e));
             }
         }
@@ -992,7 +995,7 @@ impl Runtime<'_> {
         self.emit(progress(ResourceKind::Container, &container.name, Status::Working, "Killing"));
         if !self.dry() {
             if let Err(e) = self.engine.kill_container(&id, signal).await {
-                self.emit(progress(ResourceKind::Container, &container.name, Status::Error, "Error while Killing"));
+                self.emit(failed(ResourceKind::Container, &container.name, "Error while Killing", &e.to_string()));
                 return Err(self.engine_error(op, self.service_of(&id), format!("killing container {}", container.name), &e));
             }
         }
@@ -1004,8 +1007,16 @@ impl Runtime<'_> {
         let id = self.resolve(op, container)?;
         if !self.dry() {
             let result = if pause { self.engine.pause_container(&id).await } else { self.engine.unpause_container(&id).await };
+            // Docker Compose asks the engine to pause (unpause) every running container, and the
+            // engine refuses the ones already paused (not paused) with a conflict; berth skips
+            // them instead of failing the command.
+            if let Err(e) = &result {
+                if e.is_conflict() {
+                    return Ok(Success::Skipped(e.to_string()));
+                }
+            }
             if let Err(e) = result {
-                self.emit(progress(ResourceKind::Container, &container.name, Status::Error, "Error"));
+                self.emit(failed(ResourceKind::Container, &container.name, "Error", &e.to_string()));
                 let verb = if pause { "pausing" } else { "unpausing" };
                 return Err(self.engine_error(op, self.service_of(&id), format!("{verb} container {}", container.name), &e));
             }

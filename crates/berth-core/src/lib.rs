@@ -13,5 +13,6 @@ pub mod observe;
 pub mod observed;
 pub mod ops;
 pub mod plan;
+pub mod query;
 pub mod reconcile;
 pub mod wait;

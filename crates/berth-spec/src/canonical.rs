@@ -229,11 +229,10 @@ fn omit_empty_at(node: &mut Node, cur: &Cursor) {
             if must_omit {
                 items.retain(|v| !is_empty_value(v));
             }
+            // An empty list stays a list: Docker Compose 2.26.1 prints `command: []` (which
+            // clears the image's CMD), not null.
             for (i, v) in items.iter_mut().enumerate() {
                 omit_empty_at(v, &cur.index(i));
-            }
-            if items.is_empty() {
-                node.value = Value::Null;
             }
         }
         _ => {}
@@ -307,10 +306,11 @@ mod tests {
     }
 
     #[test]
-    fn omit_empty_turns_empty_lists_into_null() {
+    fn omit_empty_keeps_empty_lists() {
+        // `command: []` clears the image's CMD and Docker Compose prints it as `[]`.
         let mut node = Node::from_json(&json!({"services": {"a": {"dns": [""], "command": [], "x": {}}}}));
         omit_empty(&mut node);
-        assert_eq!(node.to_json(), json!({"services": {"a": {"dns": null, "command": null, "x": {}}}}));
+        assert_eq!(node.to_json(), json!({"services": {"a": {"dns": [], "command": [], "x": {}}}}));
     }
 
     #[test]

@@ -50,14 +50,16 @@ pub fn parse(file: FileId) -> Result<Vec<Node>> {
         let mut stream = Stream::new(file, current);
         match parse_stream(&mut stream, current) {
             Err(err) => {
-                // yaml-rust2 rejects a tab as the only blank after a `:` (`image:\tredis`),
-                // which go-yaml accepts. The tab is plain separation there, so it can be read
-                // as a space (same width: positions do not move) and the text parsed again.
-                let fixed = stream
-                    .tab_after_colon
-                    .and_then(|at| tab_to_space(current, at));
+                // Where yaml-rust2 is stricter than go-yaml, the text is rewritten into what
+                // go-yaml reads it as, and parsed again.
+                let fixed = match stream.leniency {
+                    Some(Leniency::TabAfterColon(at)) => tab_to_space(current, at),
+                    Some(Leniency::QuotedIndent(at)) => indent_quoted(current, at),
+                    Some(Leniency::FlowIndent(at)) => indent_flow_line(current, at),
+                    None => None,
+                };
                 match fixed {
-                    Some(next) if fixes < MAX_TAB_FIXES => {
+                    Some(next) if fixes < MAX_FIXES => {
                         fixes += 1;
                         patched = Some(next);
                     }
@@ -69,8 +71,100 @@ pub fn parse(file: FileId) -> Result<Vec<Node>> {
     }
 }
 
-/// How many `:<tab>` separators one source may have (each costs a new parse).
-const MAX_TAB_FIXES: usize = 1000;
+/// How many such rewrites one source may need (each costs a new parse).
+const MAX_FIXES: usize = 1000;
+
+/// A place where yaml-rust2 refuses what go-yaml accepts.
+#[derive(Debug, Clone, Copy)]
+enum Leniency {
+    /// A tab as the only blank after a `:` (`image:\tredis`): plain separation for go-yaml.
+    /// Holds the char index of what follows. Read as a space, which has the same width, so
+    /// positions do not move.
+    TabAfterColon(usize),
+    /// A quoted scalar continued on a line indented less than its mapping: go-yaml does not
+    /// check. Holds the char index of the opening quote. The short lines are indented (the
+    /// leading blanks of a continuation line are not part of the value), which moves what
+    /// follows the closing quote on its line to the right.
+    QuotedIndent(usize),
+    /// A line inside a flow collection (`[`, `{`) indented less than the block around it:
+    /// go-yaml does not check either. Holds the char index of the line's first token. The
+    /// line is indented (blanks between flow tokens mean nothing), moving it to the right.
+    FlowIndent(usize),
+}
+
+/// Indents the line holding char `at` past every earlier line's length, which is past any
+/// block indentation in force there; `None` if it already is.
+fn indent_flow_line(text: &str, at: usize) -> Option<String> {
+    let (pos, _) = text.char_indices().nth(at)?;
+    let line_start = text.get(..pos)?.rfind('\n').map_or(0, |i| i + 1);
+    let widest = text
+        .get(..line_start)?
+        .lines()
+        .map(|l| l.chars().count())
+        .max()?;
+    let blanks = text
+        .get(line_start..)?
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .count();
+    let pad = widest.checked_sub(blanks).filter(|p| *p > 0)?;
+    let mut out = String::with_capacity(text.len() + pad);
+    out.push_str(text.get(..line_start)?);
+    out.push_str(&" ".repeat(pad));
+    out.push_str(text.get(line_start..)?);
+    Some(out)
+}
+
+/// Indents every continuation line of the quoted scalar opening at char `at` to at least
+/// the column of its opening quote; `None` if nothing needed it.
+fn indent_quoted(text: &str, at: usize) -> Option<String> {
+    let (start, quote) = text.char_indices().nth(at)?;
+    let line_start = text.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+    let col = text.get(line_start..start)?.chars().count();
+    let body = text.get(start + quote.len_utf8()..)?;
+    let mut chars = body.char_indices();
+    let mut close = None;
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            ('"', '\\') => {
+                chars.next();
+            }
+            ('"', '"') => {
+                close = Some(i);
+                break;
+            }
+            ('\'', '\'') => {
+                if body.get(i + 1..).is_some_and(|rest| rest.starts_with('\'')) {
+                    chars.next();
+                } else {
+                    close = Some(i);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let end = start + quote.len_utf8() + close?;
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut changed = false;
+    let mut pos = 0;
+    for (i, _) in text
+        .get(..end)?
+        .match_indices('\n')
+        .filter(|(i, _)| *i > start)
+    {
+        out.push_str(text.get(pos..=i)?);
+        pos = i + 1;
+        let line = text.get(pos..)?;
+        let blanks = line.chars().take_while(|c| *c == ' ' || *c == '\t').count();
+        if blanks < col {
+            out.push_str(&" ".repeat(col - blanks));
+            changed = true;
+        }
+    }
+    out.push_str(text.get(pos..)?);
+    changed.then_some(out)
+}
 
 fn parse_stream(stream: &mut Stream<'_>, text: &str) -> Result<Vec<Node>> {
     let mut docs = Vec::new();
@@ -165,8 +259,8 @@ struct Stream<'a> {
     parser: Parser<Chars<'a>>,
     text: &'a str,
     file: FileId,
-    /// Where yaml-rust2 refused a tab after a `:` (char index), if that is why it failed.
-    tab_after_colon: Option<usize>,
+    /// Why yaml-rust2 failed, when go-yaml would not have.
+    leniency: Option<Leniency>,
     /// First line after the previous document, where directives for the next one may be.
     between_from: u32,
     arena: Vec<Raw>,
@@ -180,7 +274,7 @@ impl<'a> Stream<'a> {
             parser: Parser::new_from_str(text),
             text,
             file,
-            tab_after_colon: None,
+            leniency: None,
             between_from: 1,
             arena: Vec::new(),
             anchors: HashMap::new(),
@@ -192,7 +286,14 @@ impl<'a> Stream<'a> {
         let mut span = span_at(self.file, err.marker());
         let mut info = err.info().to_owned();
         if info == "':' must be followed by a valid YAML whitespace" {
-            self.tab_after_colon = Some(err.marker().index());
+            self.leniency = Some(Leniency::TabAfterColon(err.marker().index()));
+        }
+        if info == "invalid indentation" {
+            // Raised only inside flow collections (block indentation unrolls first).
+            self.leniency = Some(Leniency::FlowIndent(err.marker().index()));
+        }
+        if info == "invalid indentation in quoted scalar" {
+            self.leniency = Some(Leniency::QuotedIndent(err.marker().index()));
         }
         if info.contains("simple key expect ':'") {
             // yaml-rust2 notices the missing `:` only at the next token, possibly at the end
@@ -2568,6 +2669,46 @@ mod tests {
         assert_eq!(val("\"a:\tb\""), s("a:\tb"));
         // After a `:` that cannot start a value, it is still an error.
         assert!(err("a:\t- b\n").message.contains("block sequence entries"));
+    }
+
+    #[test]
+    fn quoted_scalars_may_continue_less_indented() {
+        let doc =
+            one("services:\n  web:\n    command: \"sh -c 'sleep\n  1'\"\n    image: 'a\nb'  # c\n");
+        let web = doc
+            .get("services")
+            .and_then(|s| s.get("web"))
+            .unwrap_or_else(|| panic!());
+        assert_eq!(
+            web.get("command").and_then(Node::as_str),
+            Some("sh -c 'sleep 1'")
+        );
+        assert_eq!(web.get("image").and_then(Node::as_str), Some("a b"));
+        assert_eq!(web.get("image").map(pos), Some((5, 12)));
+        // Escaped quotes do not end the scalar early.
+        let doc = one("a:\n  b: \"x\\\"y\nz\"\n  c: 'it''s\nok'\n");
+        assert_eq!(
+            doc.get("a").and_then(|a| a.get("b")).and_then(Node::as_str),
+            Some("x\"y z")
+        );
+        assert_eq!(
+            doc.get("a").and_then(|a| a.get("c")).and_then(Node::as_str),
+            Some("it's ok")
+        );
+    }
+
+    #[test]
+    fn flow_collections_may_continue_less_indented() {
+        let doc = one("services:\n  web:\n    command: ['/bin/sh', '-c',\n  'sleep 1']\n    ports: {a: 1,\nb: 2}\n");
+        let web = doc
+            .get("services")
+            .and_then(|s| s.get("web"))
+            .unwrap_or_else(|| panic!());
+        assert_eq!(
+            web.get("command").and_then(Node::as_seq).map(Vec::len),
+            Some(3)
+        );
+        assert_eq!(int_at(web, &["ports", "b"]), Some(2));
     }
 
     #[test]

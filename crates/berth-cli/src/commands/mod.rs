@@ -1,7 +1,30 @@
 //! One module per command; each turns its arguments into calls to the libraries and renders
 //! the result.
 
+pub mod completion;
 pub mod config;
+pub mod create;
+pub mod down;
+pub mod engine;
+pub mod kill;
+pub mod pause;
+pub mod restart;
+pub mod rm;
+pub mod start;
+pub mod stop;
+pub mod unpause;
+pub mod up;
+pub mod events;
+pub mod images;
+pub mod listing;
+pub mod ls;
+pub mod plugin_install;
+pub mod port;
+pub mod ps;
+pub mod stats;
+pub mod top;
+pub mod version;
+pub mod stack;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 
@@ -9,6 +32,28 @@ use crate::cli::{Cli, Command, GlobalArgs};
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Config(args) => config::run(&cli.global, &args),
+        Command::Up(args) => up::run(&cli.global, &args),
+        Command::Down(args) => down::run(&cli.global, &args),
+        Command::Create(args) => create::run(&cli.global, &args),
+        Command::Start(args) => start::run(&cli.global, &args),
+        Command::Stop(args) => stop::run(&cli.global, &args),
+        Command::Restart(args) => restart::run(&cli.global, &args),
+        Command::Kill(args) => kill::run(&cli.global, &args),
+        Command::Rm(args) => rm::run(&cli.global, &args),
+        Command::Pause(args) => pause::run(&cli.global, &args),
+        Command::Unpause(args) => unpause::run(&cli.global, &args),
+        Command::Ps(args) => ps::run(&cli.global, &args),
+        Command::Ls(args) => ls::run(&cli.global, &args),
+        Command::Top(args) => top::run(&cli.global, &args),
+        Command::Port(args) => port::run(&cli.global, &args),
+        Command::Events(args) => events::run(&cli.global, &args),
+        Command::Images(args) => images::run(&cli.global, &args),
+        Command::Stats(args) => stats::run(&cli.global, &args),
+        Command::Version(args) => version::run(&cli.global, &args),
+        Command::Completion(args) => completion::run_completion(&args),
+        Command::Man(args) => completion::run_man(&args),
+        Command::Plugin(args) => plugin_install::run(&args),
+        Command::Stack(args) => stack::run(&cli.global, &args),
     }
 }
 

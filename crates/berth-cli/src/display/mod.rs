@@ -1,12 +1,22 @@
 //! Everything berth shows while commands run, rendered the way Docker Compose 2.26 renders it:
 //! progress of operations ([`progress`], chosen by [`mode`]), container output ([`logs`]),
 //! warnings ([`warning`]), and the list output of `ps`/`ls`/`images` ([`table`], [`template`],
-//! [`format`]). berth-core never prints; it sends events, and these types turn them into text.
+//! [`format`](mod@format)). berth-core never prints; it sends events, and these types turn them into text.
+//!
+//! - [`Settings::from_process`]`(progress, ansi_flag)` resolves `--progress`/`--ansi`/`NO_COLOR`/
+//!   `COMPOSE_ANSI`/`COMPOSE_STATUS_STDOUT` once per command (errors are Compose's messages);
+//!   [`Settings::progress`]`(title, dry_run)` gives a [`ProgressRenderer`] (an `EventSink`),
+//!   [`Settings::log_options`] the options of a [`logs::LogPrinter`] (also an `EventSink`).
+//! - [`Router`] splits one event stream between the two.
+//! - [`format::Format`] (`ps`) and [`format::ListFormat`] (`ls`, `images`) print rows given as
+//!   JSON objects; [`table::Table`]/[`table::tabulate`] align columns like Go's tabwriter.
+//! - Everything takes its output stream, clock and terminal size from the caller when built with
+//!   `with_parts`, so tests get byte-exact output ([`style::SharedBuffer`], [`clock::ManualClock`]).
 //!
 //! A command typically does:
 //! ```ignore
 //! let settings = display::Settings::from_process(&global.progress, ansi_flag)?;
-//! let progress = settings.progress("Running", global.dry_run)?;   // EventSink
+//! let progress = settings.progress("Running", global.dry_run)?;
 //! berth_core::ops::up::run(&engine, &project, &opts, &progress).await?;
 //! progress.finish();
 //! ```

@@ -13,8 +13,10 @@
 //!   plus `"dry-run":true` in dry-run mode; tail messages as `{"type":"tail","text":"..."}`.
 //! - **quiet**: nothing.
 //!
-//! A progress event's `text` is Compose's status text and its `detail`, when present, is shown
-//! after it. Log and exit events are not progress: route them to a
+//! Resource events (`Container lab-web-1`) show their `text` (and `detail`, when present) in the
+//! aligned, coloured status column. Per-service events (`ResourceKind::Service`: pulls, engine
+//! warnings) are named by the bare service name with their `text` right after it and the
+//! `detail` in the status column, as Compose shows `web Pulling` and `web Error <message>`. Log and exit events are not progress: route them to a
 //! [`LogPrinter`](super::logs::LogPrinter) (see [`Router`](super::Router)); the json renderer
 //! writes them like any other event if it gets them.
 //!
@@ -29,7 +31,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use berth_core::events::{Event, EventSink, Progress, Status};
+use berth_core::events::{Event, EventSink, Progress, ResourceKind, Status};
 
 use super::clock::{Clock, SystemClock};
 use super::mode::Mode;
@@ -133,12 +135,12 @@ impl ProgressRenderer {
         let shared = Arc::clone(&self.shared);
         let spawned = std::thread::Builder::new().name("berth-progress".into()).spawn(move || {
             let mut st = shared.lock();
-            loop {
+            // Checked before every wait, so a finish() between two frames is never missed.
+            while !st.finished {
                 st = shared.wake.wait_timeout(st, every).map_or_else(|e| e.into_inner().0, |(g, _)| g);
-                if st.finished {
-                    break;
+                if !st.finished {
+                    shared.draw(&mut st);
                 }
-                shared.draw(&mut st);
             }
         });
         if let Ok(handle) = spawned {
@@ -290,18 +292,36 @@ impl State {
     }
 }
 
-/// A plain line, as Compose's plain writer prints it (`fmt.Println(prefix, id, "", status)`).
+/// A plain line, as Compose's plain writer prints it (`fmt.Println(prefix, id, text, status)`).
 pub fn plain_line(p: &Progress, dry_run: bool) -> String {
     let prefix = if dry_run { DRY_RUN_PREFIX } else { "" };
-    format!("{prefix} {}  {}\n", p.id(), status_text(p))
+    let s = Slots::of(p);
+    format!("{prefix} {} {} {}\n", s.id, s.text, s.status)
 }
 
-/// What the status column shows: the text, then the detail.
-fn status_text(p: &Progress) -> String {
-    match p.detail.as_deref() {
-        Some(d) if !d.is_empty() && !p.text.is_empty() => format!("{} {d}", p.text),
-        Some(d) if !d.is_empty() => d.to_string(),
-        _ => p.text.clone(),
+/// A progress event in Compose's three slots. Compose names resources "Container lab-web-1"
+/// and puts what happens in the status slot (coloured, aligned in a column); per-service events
+/// (pulls, engine warnings) it names by the bare service name and puts what happens in the text
+/// slot right after it, any message in the status slot. berth marks the latter with
+/// `ResourceKind::Service`.
+struct Slots {
+    id: String,
+    text: String,
+    status: String,
+}
+
+impl Slots {
+    fn of(p: &Progress) -> Slots {
+        let detail = p.detail.as_deref().filter(|d| !d.is_empty());
+        if p.kind == ResourceKind::Service {
+            return Slots { id: p.name.clone(), text: p.text.clone(), status: detail.unwrap_or("").to_string() };
+        }
+        let status = match detail {
+            Some(d) if !p.text.is_empty() => format!("{} {d}", p.text),
+            Some(d) => d.to_string(),
+            None => p.text.clone(),
+        };
+        Slots { id: p.id(), text: String::new(), status }
     }
 }
 
@@ -320,7 +340,10 @@ fn terminal_size() -> (usize, usize) {
 struct Entry {
     id: String,
     status: Status,
+    /// Compose's `Text`: shown right after the id, uncoloured.
     text: String,
+    /// Compose's `StatusText`: the aligned, coloured column.
+    status_text: String,
     start: Duration,
     end: Option<Duration>,
 }
@@ -343,8 +366,7 @@ impl Frame {
     /// stops it if it is already done or failed); a later done/warning/error stops it once; a
     /// "working" event after it stopped is ignored.
     pub fn update(&mut self, p: &Progress, now: Duration) {
-        let text = status_text(p);
-        let id = p.id();
+        let Slots { id, text, status: status_text } = Slots::of(p);
         if let Some(&i) = self.index.get(&id) {
             let Some(e) = self.entries.get_mut(i) else { return };
             let mut status = p.status;
@@ -365,10 +387,11 @@ impl Frame {
             }
             e.status = status;
             e.text = text;
+            e.status_text = status_text;
         } else {
             let end = matches!(p.status, Status::Done | Status::Error).then_some(now);
             self.index.insert(id.clone(), self.entries.len());
-            self.entries.push(Entry { id, status: p.status, text, start: now, end });
+            self.entries.push(Entry { id, status: p.status, text, status_text, start: now, end });
         }
     }
 
@@ -419,7 +442,8 @@ impl Frame {
         }
         out.push('\n');
 
-        let status_padding = self.entries.iter().map(|e| e.id.chars().count() + 1).max().unwrap_or(0);
+        let status_padding =
+            self.entries.iter().map(|e| e.id.chars().count() + 1 + e.text.chars().count()).max().unwrap_or(0);
         let mut lines = 0usize;
         for e in &self.entries {
             line_text(&mut out, e, dry_run, paint, now, width, status_padding);
@@ -466,21 +490,22 @@ fn line_text(
         paint.push(&mut left, Role::Prefix, DRY_RUN_PREFIX);
     }
     left.push(' ');
-    // Compose's "<id> <text>" where its text is empty for resource events: the id and a space.
+    // Compose's "<id> <text>"; for resources the text is empty, leaving the id and a space.
     left.push_str(&e.id);
     left.push(' ');
-    let txt_len = e.id.chars().count() + 1;
+    left.push_str(&e.text);
+    let txt_len = e.id.chars().count() + 1 + e.text.chars().count();
     push_spaces(&mut left, status_padding.saturating_sub(txt_len));
     left.push(' ');
 
     // Long statuses (errors) are cut so a line stays a line.
     let max_status = width.checked_sub(txt_len + status_padding + 15).filter(|m| *m > 0);
     let status: std::borrow::Cow<'_, str> = match max_status {
-        Some(max) if e.text.chars().count() > max => {
-            let cut: String = e.text.chars().take(max).collect();
+        Some(max) if e.status_text.chars().count() > max => {
+            let cut: String = e.status_text.chars().take(max).collect();
             format!("{cut}...").into()
         }
-        _ => e.text.as_str().into(),
+        _ => e.status_text.as_str().into(),
     };
     match e.status {
         Status::Done => paint.push(&mut left, Role::Success, &status),

@@ -19,6 +19,8 @@ use futures::stream::FuturesUnordered;
 use futures::StreamExt;
 
 use crate::events::{Event, EventSink, LogLine, Stream};
+use crate::execute::OpOutcome;
+use crate::plan::Action;
 use crate::execute::CancellationToken;
 use crate::labels;
 use crate::wait::{parse_rfc3339, unix_now};
@@ -36,6 +38,40 @@ pub struct AttachTarget {
     /// passes `None` for containers it created or started, and the current time for those
     /// that were already running, as Docker Compose attaches to them without their past.
     pub since: Option<i64>,
+}
+
+/// The containers to attach to after `up` ran: every container of `services` (all services
+/// when empty) in the outcome's report. Those the run created, started or restarted are
+/// shown from their first output; the others (already running) from now on.
+pub fn targets_after(outcome: &super::Outcome, services: &[String]) -> Vec<AttachTarget> {
+    let fresh: BTreeSet<&str> = outcome
+        .plan
+        .operations
+        .iter()
+        .filter(|op| matches!(outcome.report.outcome(op.id), Some(OpOutcome::Done)))
+        .filter_map(|op| match &op.action {
+            Action::StartContainer { container } | Action::RestartContainer { container, .. } => {
+                Some(container.name.as_str())
+            }
+            Action::CreateContainer { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let now = unix_now();
+    outcome
+        .report
+        .containers
+        .iter()
+        .filter(|(service, _)| services.is_empty() || services.contains(service))
+        .flat_map(|(service, list)| {
+            list.iter().map(|(name, id)| AttachTarget {
+                id: id.clone(),
+                name: name.clone(),
+                service: service.clone(),
+                since: if fresh.contains(name.as_str()) { None } else { Some(now) },
+            })
+        })
+        .collect()
 }
 
 /// Attaching failed.

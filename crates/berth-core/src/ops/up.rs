@@ -157,23 +157,33 @@ async fn ensure_images(
             PullPolicy::Missing => "missing",
             PullPolicy::Never => "never",
         };
-        let pull = match policy {
-            "always" => !service.image.is_empty(),
-            "never" | "build" => false,
-            _ => missing && service.build.is_none(),
-        };
-        if (policy == "build" || (missing && !pull)) && service.build.is_some() {
+        let buildable = service.build.is_some();
+        if policy == "build" && buildable {
             to_build.push(name.clone());
             continue;
         }
+        let pull = match policy {
+            "always" => !service.image.is_empty(),
+            "never" | "build" => false,
+            _ => missing && !service.image.is_empty(),
+        };
         if pull {
             if pulled.insert(image.clone()) {
                 let platform = (!service.platform.is_empty()).then(|| service.platform.clone());
-                pull_image(engine, name, &image, platform, sink).await?;
+                match pull_image(engine, name, &image, platform, sink).await {
+                    Ok(()) => {}
+                    // A pull failure does not matter when the image can be built.
+                    Err(_) if buildable && missing => to_build.push(name.clone()),
+                    Err(e) => return Err(e),
+                }
             }
             continue;
         }
         if missing {
+            if buildable {
+                to_build.push(name.clone());
+                continue;
+            }
             return Err(OpsError::Image(format!("service {name:?}: image {image} not found and pull_policy is {policy}")));
         }
     }

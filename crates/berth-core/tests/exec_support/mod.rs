@@ -46,3 +46,69 @@ pub fn warnings(recorder: &Recorder) -> Vec<String> {
         })
         .collect()
 }
+
+/// Whether tests must fail, not skip, when no engine answers.
+pub fn engine_required() -> bool {
+    std::env::var_os("CI").is_some() || std::env::var("BERTH_REQUIRE_ENGINE").is_ok_and(|v| v == "1")
+}
+
+/// The real engine, or `None` (after saying so) when none answers and none is required.
+pub async fn real_engine() -> Option<std::sync::Arc<dyn berth_engine::Engine>> {
+    use berth_engine::{ConnectOptions, DockerEngine, Engine};
+    let connected = match DockerEngine::connect(&ConnectOptions::default()).await {
+        Ok(engine) => match engine.ping().await {
+            Ok(()) => Ok(engine),
+            Err(e) => Err(e.to_string()),
+        },
+        Err(e) => Err(e.to_string()),
+    };
+    match connected {
+        Ok(engine) => Some(std::sync::Arc::new(engine)),
+        Err(e) if engine_required() => panic!("no container engine answers and one is required: {e}"),
+        Err(e) => {
+            eprintln!("SKIPPED: no container engine answers ({e}); set BERTH_REQUIRE_ENGINE=1 to make this a failure");
+            None
+        }
+    }
+}
+
+/// A unique project name for a test.
+pub fn unique_project(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("{prefix}{}x{nanos:08x}", std::process::id())
+}
+
+/// Removes everything labelled with a project when dropped, even when the test failed: the
+/// containers (forced), then networks and volumes, through the docker CLI (a `Drop` cannot
+/// wait on the async engine).
+pub struct Cleanup(pub String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let filter = format!("label=com.docker.compose.project={}", self.0);
+        let list = |args: &[&str]| -> Vec<String> {
+            std::process::Command::new("docker")
+                .args(args)
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).lines().map(str::to_owned).filter(|l| !l.is_empty()).collect())
+                .unwrap_or_default()
+        };
+        let run = |args: Vec<String>| {
+            let _ = std::process::Command::new("docker").args(args).output();
+        };
+        let containers = list(&["ps", "-aq", "--filter", &filter]);
+        if !containers.is_empty() {
+            run([vec!["rm".to_owned(), "-f".to_owned(), "-v".to_owned()], containers].concat());
+        }
+        let networks = list(&["network", "ls", "-q", "--filter", &filter]);
+        if !networks.is_empty() {
+            run([vec!["network".to_owned(), "rm".to_owned()], networks].concat());
+        }
+        let volumes = list(&["volume", "ls", "-q", "--filter", &filter]);
+        if !volumes.is_empty() {
+            run([vec!["volume".to_owned(), "rm".to_owned(), "-f".to_owned()], volumes].concat());
+        }
+    }
+}

@@ -29,9 +29,10 @@ use crate::types::network::{
     Ipam, IpamPool, NetworkContainer, NetworkCreate, NetworkDetails, VolumeCreate, VolumeDetails,
 };
 use crate::types::swarm::{
-    FileReference, NodeDetails, ServiceContainerSpec, ServiceDetails, ServiceEndpointSpec,
-    ServiceMode, ServiceNetwork, ServicePlacement, ServicePort, ServiceResources,
-    ServiceRestartPolicy, ServiceSpec, SwarmObject, TaskDetails, UpdateConfig,
+    CredentialSpec, FileReference, NodeDetails, SeLinuxContext, SeccompOption, ServiceContainerSpec,
+    ServiceDetails, ServiceEndpointSpec, ServiceMode, ServiceNetwork, ServicePlacement, ServicePort,
+    ServicePrivileges, ServiceResources, ServiceRestartPolicy, ServiceSpec, SwarmObject, TaskDetails,
+    UpdateConfig,
 };
 use crate::types::system::{EngineEvent, EngineVersion, EventKind};
 
@@ -1033,6 +1034,64 @@ fn rollback_to(u: &UpdateConfig) -> EngineResult<m::ServiceSpecRollbackConfig> {
     })
 }
 
+fn privileges_to(p: &ServicePrivileges) -> EngineResult<m::TaskSpecContainerSpecPrivileges> {
+    Ok(m::TaskSpecContainerSpecPrivileges {
+        credential_spec: p.credential_spec.as_ref().map(|c| m::TaskSpecContainerSpecPrivilegesCredentialSpec {
+            config: c.config.clone(),
+            file: c.file.clone(),
+            registry: c.registry.clone(),
+        }),
+        se_linux_context: p.selinux.as_ref().map(|l| m::TaskSpecContainerSpecPrivilegesSeLinuxContext {
+            disable: some_true(l.disable),
+            user: l.user.clone(),
+            role: l.role.clone(),
+            typ: l.kind.clone(),
+            level: l.level.clone(),
+        }),
+        seccomp: p
+            .seccomp
+            .as_ref()
+            .map(|x| -> EngineResult<m::TaskSpecContainerSpecPrivilegesSeccomp> {
+                Ok(m::TaskSpecContainerSpecPrivilegesSeccomp {
+                    mode: Some(parse_enum("seccomp mode", &x.mode)?),
+                    profile: x.profile.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
+                })
+            })
+            .transpose()?,
+        app_armor: p
+            .apparmor
+            .as_deref()
+            .map(|mode| -> EngineResult<m::TaskSpecContainerSpecPrivilegesAppArmor> {
+                Ok(m::TaskSpecContainerSpecPrivilegesAppArmor { mode: Some(parse_enum("apparmor mode", mode)?) })
+            })
+            .transpose()?,
+        no_new_privileges: some_true(p.no_new_privileges),
+    })
+}
+
+fn privileges_from(p: m::TaskSpecContainerSpecPrivileges) -> ServicePrivileges {
+    ServicePrivileges {
+        credential_spec: p.credential_spec.map(|c| CredentialSpec {
+            config: c.config.filter(|s| !s.is_empty()),
+            file: c.file.filter(|s| !s.is_empty()),
+            registry: c.registry.filter(|s| !s.is_empty()),
+        }),
+        selinux: p.se_linux_context.map(|l| SeLinuxContext {
+            disable: l.disable.unwrap_or_default(),
+            user: l.user.filter(|s| !s.is_empty()),
+            role: l.role.filter(|s| !s.is_empty()),
+            kind: l.typ.filter(|s| !s.is_empty()),
+            level: l.level.filter(|s| !s.is_empty()),
+        }),
+        seccomp: p.seccomp.and_then(|x| {
+            let mode = x.mode.map(|m| m.to_string()).filter(|s| !s.is_empty())?;
+            Some(SeccompOption { mode, profile: x.profile.map(String::into_bytes) })
+        }),
+        apparmor: p.app_armor.and_then(|a| a.mode).map(|m| m.to_string()).filter(|s| !s.is_empty()),
+        no_new_privileges: p.no_new_privileges.unwrap_or_default(),
+    }
+}
+
 fn networks_to(n: &[ServiceNetwork]) -> Option<Vec<m::NetworkAttachmentConfig>> {
     (!n.is_empty()).then(|| {
         n.iter()
@@ -1086,7 +1145,8 @@ pub(crate) fn service_spec_to(s: &ServiceSpec) -> EngineResult<m::ServiceSpec> {
                 .map(|u| m::ResourcesUlimits { name: Some(u.name.clone()), soft: Some(u.soft), hard: Some(u.hard) })
                 .collect()
         }),
-        ..Default::default()
+        oom_score_adj: c.oom_score_adj,
+        privileges: c.privileges.as_ref().map(privileges_to).transpose()?,
     };
     let r = &s.resources;
     let resources = m::TaskSpecResources {
@@ -1136,7 +1196,13 @@ pub(crate) fn service_spec_to(s: &ServiceSpec) -> EngineResult<m::ServiceSpec> {
                 .collect()
         }),
         max_replicas: s.placement.max_replicas.map(i64_of),
-        ..Default::default()
+        platforms: (!s.placement.platforms.is_empty()).then(|| {
+            s.placement
+                .platforms
+                .iter()
+                .map(|(arch, os)| m::Platform { architecture: Some(arch.clone()), os: Some(os.clone()) })
+                .collect()
+        }),
     };
     let mode = match &s.mode {
         ServiceMode::Replicated { replicas } => m::ServiceSpecMode {
@@ -1301,6 +1367,8 @@ fn service_spec_from(s: m::ServiceSpec) -> ServiceSpec {
             })
             .collect(),
         isolation: c.isolation.map(|i| i.to_string()).filter(|s| !s.is_empty()),
+        oom_score_adj: c.oom_score_adj.filter(|n| *n != 0),
+        privileges: c.privileges.map(privileges_from).filter(|p| *p != ServicePrivileges::default()),
     };
     let res = task.resources.unwrap_or_default();
     let limits = res.limits.unwrap_or_default();
@@ -1359,6 +1427,12 @@ fn service_spec_from(s: m::ServiceSpec) -> ServiceSpec {
                 .filter_map(|p| p.spread?.spread_descriptor)
                 .collect(),
             max_replicas: placement.max_replicas.filter(|n| *n > 0).map(u64_of),
+            platforms: placement
+                .platforms
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| (p.architecture.unwrap_or_default(), p.os.unwrap_or_default()))
+                .collect(),
         },
         networks: task
             .networks
@@ -1520,6 +1594,35 @@ mod tests {
     fn invalid_enum_values_are_errors() {
         let h = HostConfig { isolation: Some("bogus".into()), ..Default::default() };
         assert!(host_config_to(&h).is_err());
+    }
+
+    #[test]
+    fn service_spec_round_trips_privileges_and_platforms() {
+        let mut spec = ServiceSpec { name: "s_web".into(), ..Default::default() };
+        spec.container.image = "busybox".into();
+        spec.container.oom_score_adj = Some(100);
+        spec.container.privileges = Some(ServicePrivileges {
+            selinux: Some(SeLinuxContext { kind: Some("svirt_t".into()), ..Default::default() }),
+            seccomp: Some(SeccompOption { mode: "unconfined".into(), profile: None }),
+            apparmor: Some("disabled".into()),
+            no_new_privileges: true,
+            credential_spec: None,
+        });
+        spec.placement.platforms = vec![("amd64".into(), "linux".into())];
+        let body = service_spec_to(&spec).unwrap();
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(json["TaskTemplate"]["ContainerSpec"]["Privileges"]["Seccomp"]["Mode"], "unconfined");
+        assert_eq!(json["TaskTemplate"]["ContainerSpec"]["Privileges"]["NoNewPrivileges"], true);
+        assert_eq!(json["TaskTemplate"]["Placement"]["Platforms"][0]["Architecture"], "amd64");
+        assert_eq!(service_spec_from(body), spec);
+        let bad = ServiceSpec {
+            container: ServiceContainerSpec {
+                privileges: Some(ServicePrivileges { apparmor: Some("bogus".into()), ..Default::default() }),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert!(service_spec_to(&bad).is_err());
     }
 
     #[test]

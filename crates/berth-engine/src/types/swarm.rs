@@ -102,6 +102,64 @@ pub struct ServiceContainerSpec {
     pub ulimits: Vec<Ulimit>,
     /// Isolation.
     pub isolation: Option<String>,
+    /// OOM score adjustment (API >= 1.46).
+    pub oom_score_adj: Option<i64>,
+    /// Security options of the task's container.
+    pub privileges: Option<ServicePrivileges>,
+}
+
+/// Security options of a service's containers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServicePrivileges {
+    /// Windows credential spec.
+    pub credential_spec: Option<CredentialSpec>,
+    /// `SELinux` labels.
+    pub selinux: Option<SeLinuxContext>,
+    /// Seccomp: `default`, `unconfined`, or a custom profile (API >= 1.44).
+    pub seccomp: Option<SeccompOption>,
+    /// `AppArmor` mode: `default` or `disabled` (API >= 1.44).
+    pub apparmor: Option<String>,
+    /// Set `no_new_privileges` (API >= 1.44).
+    pub no_new_privileges: bool,
+}
+
+/// A Windows credential spec: exactly one source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CredentialSpec {
+    /// Id of a swarm config holding the spec.
+    pub config: Option<String>,
+    /// File under the engine's `CredentialSpecs` directory.
+    pub file: Option<String>,
+    /// Registry value.
+    pub registry: Option<String>,
+}
+
+/// `SELinux` labels of a task's container.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SeLinuxContext {
+    /// Disable labelling.
+    pub disable: bool,
+    /// User label.
+    pub user: Option<String>,
+    /// Role label.
+    pub role: Option<String>,
+    /// Type label.
+    pub kind: Option<String>,
+    /// Level label.
+    pub level: Option<String>,
+}
+
+/// A seccomp setting.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SeccompOption {
+    /// `default`, `unconfined` or `custom`.
+    pub mode: String,
+    /// The JSON profile, for `custom`.
+    pub profile: Option<Vec<u8>>,
 }
 
 /// A secret or config made available to a task as a file.
@@ -164,6 +222,8 @@ pub struct ServicePlacement {
     pub spread: Vec<String>,
     /// Maximum replicas per node (0 unlimited).
     pub max_replicas: Option<u64>,
+    /// Platforms the image runs on, as (architecture, os).
+    pub platforms: Vec<(String, String)>,
 }
 
 /// A network a service is attached to.

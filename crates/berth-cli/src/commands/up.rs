@@ -1,0 +1,782 @@
+//! `berth up`: creates and starts the project, as Docker Compose 2.26.1 does.
+//!
+//! Detached (`-d`, `--wait`), `up` is one operation under a progress display. Attached (the
+//! default), it creates under the progress display, prints `Attaching to ...`, starts the
+//! containers, and streams the output of the attached services through the log printer until
+//! every watched container has exited. Then:
+//! - the first Ctrl-C (or SIGTERM) prints "Gracefully stopping... (press Ctrl+C again to
+//!   force)" and stops the containers; the second kills them; the exit code is 130;
+//! - `--abort-on-container-exit` (implied by `--exit-code-from`) stops everything when a
+//!   container exits, and `--abort-on-container-failure` when one exits with a non-zero code;
+//!   the exit code is that of the first container to exit (or of `--exit-code-from`'s service).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use berth_core::events::{Event, EventSink, ResourceKind};
+use berth_core::execute::CancellationToken;
+use berth_core::observe::observe;
+use berth_core::observed::ContainerState;
+use berth_core::ops::attach::{attach_logs, AttachError, AttachTarget};
+use berth_core::ops::up::{prepare_project, up, UpOptions};
+use berth_core::ops::{create::create, kill, start, stop, OpsError, Outcome};
+use berth_core::reconcile::RecreatePolicy;
+use berth_engine::Engine;
+use berth_spec::model::Project;
+use clap::Args;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use super::create::{apply_create_flags, create_settings};
+use super::engine::{self, Interrupts, LazyProgress, INTERRUPTED};
+use crate::cli::GlobalArgs;
+use crate::display::logs::{attaching_line, LogOptions, LogPrinter};
+use crate::display::Settings;
+
+/// `up [OPTIONS] [SERVICE...]`.
+#[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct UpArgs {
+    /// Services to start, with their dependencies (default: all)
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Detached mode: Run containers in the background
+    #[arg(short = 'd', long)]
+    pub detach: bool,
+    /// Build images before starting containers
+    #[arg(long)]
+    pub build: bool,
+    /// Don't build an image, even if it's policy
+    #[arg(long)]
+    pub no_build: bool,
+    /// Pull image before running ("always"|"missing"|"never")
+    #[arg(long)]
+    pub pull: Option<String>,
+    /// Remove containers for services not defined in the Compose file
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Scale SERVICE to NUM instances. Overrides the `scale` setting in the Compose file if present.
+    #[arg(long, value_name = "SERVICE=NUM")]
+    pub scale: Vec<String>,
+    /// Produce monochrome output
+    #[arg(long)]
+    pub no_color: bool,
+    /// Don't print prefix in logs
+    #[arg(long)]
+    pub no_log_prefix: bool,
+    /// Recreate containers even if their configuration and image haven't changed
+    #[arg(long)]
+    pub force_recreate: bool,
+    /// If containers already exist, don't recreate them. Incompatible with --force-recreate.
+    #[arg(long)]
+    pub no_recreate: bool,
+    /// Don't start the services after creating them
+    #[arg(long)]
+    pub no_start: bool,
+    /// Stops all containers if any container was stopped. Incompatible with -d
+    #[arg(long)]
+    pub abort_on_container_exit: bool,
+    /// Stops all containers if any container exited with failure. Incompatible with -d
+    #[arg(long)]
+    pub abort_on_container_failure: bool,
+    /// Return the exit code of the selected service container. Implies --abort-on-container-exit
+    #[arg(long, value_name = "SERVICE")]
+    pub exit_code_from: Option<String>,
+    /// Use this timeout in seconds for container shutdown when attached or when containers are already running
+    #[arg(short = 't', long, allow_negative_numbers = true)]
+    pub timeout: Option<i64>,
+    /// Show timestamps
+    #[arg(long)]
+    pub timestamps: bool,
+    /// Don't start linked services
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Recreate dependent containers. Incompatible with --no-recreate.
+    #[arg(long)]
+    pub always_recreate_deps: bool,
+    /// Recreate anonymous volumes instead of retrieving data from the previous containers
+    #[arg(short = 'V', long)]
+    pub renew_anon_volumes: bool,
+    /// Pull without printing progress information
+    #[arg(long)]
+    pub quiet_pull: bool,
+    /// Restrict attaching to the specified services. Incompatible with --attach-dependencies.
+    #[arg(long, value_name = "SERVICE")]
+    pub attach: Vec<String>,
+    /// Do not attach (stream logs) to the specified services
+    #[arg(long, value_name = "SERVICE")]
+    pub no_attach: Vec<String>,
+    /// Automatically attach to log output of dependent services
+    #[arg(long)]
+    pub attach_dependencies: bool,
+    /// Wait for services to be running|healthy. Implies detached mode.
+    #[arg(long)]
+    pub wait: bool,
+    /// Maximum duration to wait for the project to be running|healthy
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    pub wait_timeout: Option<i64>,
+}
+
+/// When attached `up` stops everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cascade {
+    /// Never: `up` ends when every watched container has exited.
+    Off,
+    /// When any container exits.
+    Exit,
+    /// When a container exits with a non-zero code.
+    Failure,
+}
+
+/// The flag combinations Docker Compose's `validateFlags` rejects; returns whether `up` runs
+/// detached and when it cascades.
+fn validate(args: &UpArgs) -> anyhow::Result<(bool, Cascade)> {
+    let cascade = if args.abort_on_container_exit || args.exit_code_from.is_some() {
+        Cascade::Exit
+    } else if args.abort_on_container_failure {
+        Cascade::Failure
+    } else {
+        Cascade::Off
+    };
+    if args.abort_on_container_exit && args.abort_on_container_failure {
+        anyhow::bail!("--abort-on-container-exit and --abort-on-container-failure are incompatible");
+    }
+    let mut detach = args.detach;
+    let attaching = args.attach_dependencies || cascade != Cascade::Off || !args.attach.is_empty();
+    if args.wait {
+        if attaching {
+            anyhow::bail!(
+                "--wait cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies"
+            );
+        }
+        detach = true;
+    }
+    if args.build && args.no_build {
+        anyhow::bail!("--build and --no-build are incompatible");
+    }
+    if detach && attaching {
+        anyhow::bail!("--detach cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies");
+    }
+    if args.force_recreate && args.no_recreate {
+        anyhow::bail!("--force-recreate and --no-recreate are incompatible");
+    }
+    if args.always_recreate_deps && args.no_recreate {
+        anyhow::bail!("--always-recreate-deps and --no-recreate are incompatible");
+    }
+    Ok((detach, cascade))
+}
+
+/// Which services' output is shown (`attach`) and which services' containers `up` waits for
+/// (`watch`), as Docker Compose's `runUp` and `start` decide.
+fn attach_sets(project: &Project, args: &UpArgs) -> anyhow::Result<(BTreeSet<String>, BTreeSet<String>)> {
+    let mut attach: BTreeSet<String> = if args.attach.is_empty() {
+        let selected: BTreeSet<String> = if args.services.is_empty() {
+            project.services.keys().cloned().collect()
+        } else if args.attach_dependencies {
+            berth_spec::profiles::with_dependencies(project, &args.services)?
+        } else {
+            args.services.iter().cloned().collect()
+        };
+        selected
+            .into_iter()
+            .filter(|name| project.services.get(name).is_some_and(|s| s.attach != Some(false)))
+            .collect()
+    } else {
+        let attach: BTreeSet<String> = args.attach.iter().cloned().collect();
+        let unexpected: Vec<&str> =
+            attach.iter().filter(|s| !project.services.contains_key(*s)).map(String::as_str).collect();
+        if !unexpected.is_empty() {
+            anyhow::bail!("cannot attach to services not included in up: {}", unexpected.join(", "));
+        }
+        attach
+    };
+    for name in &args.no_attach {
+        attach.remove(name);
+    }
+    let mut watch: BTreeSet<String> = attach.iter().chain(&args.services).cloned().collect();
+    if watch.is_empty() {
+        watch = project.services.keys().cloned().collect();
+    }
+    Ok((attach, watch))
+}
+
+/// Runs `up`.
+pub fn run(global: &GlobalArgs, args: &UpArgs) -> anyhow::Result<u8> {
+    let (detach, cascade) = validate(args)?;
+    let mut project = engine::load_project(global, &args.services)?.project;
+    if project.services.is_empty() {
+        anyhow::bail!("no service selected");
+    }
+    let remove_orphans = args.remove_orphans || engine::env_flag("COMPOSE_REMOVE_ORPHANS");
+    let ignore_orphans = project
+        .environment
+        .get("COMPOSE_IGNORE_ORPHANS")
+        .and_then(|v| berth_spec::discovery::parse_go_bool(&v.to_lowercase()))
+        .unwrap_or(false);
+    if ignore_orphans && remove_orphans {
+        anyhow::bail!("cannot combine COMPOSE_IGNORE_ORPHANS and --remove-orphans");
+    }
+    if !args.attach.is_empty() && args.attach_dependencies {
+        anyhow::bail!("cannot combine --attach and --attach-dependencies");
+    }
+    let scale = apply_create_flags(&mut project, args.pull.as_deref(), args.build, &args.scale)?;
+    let (recreate, recreate_dependencies) =
+        RecreatePolicy::from_flags(args.force_recreate, args.no_recreate, args.always_recreate_deps);
+    let opts = UpOptions {
+        services: args.services.clone(),
+        recreate,
+        recreate_dependencies,
+        remove_orphans,
+        ignore_orphans,
+        renew_anon_volumes: args.renew_anon_volumes,
+        timeout: engine::timeout(args.timeout),
+        no_start: args.no_start,
+        no_deps: args.no_deps,
+        scale,
+        wait: args.wait,
+        wait_timeout: args.wait_timeout.and_then(|s| u64::try_from(s).ok()).map(Duration::from_secs),
+        run: engine::run_options(global),
+        create: create_settings(global, &project),
+        ..UpOptions::default()
+    };
+    let project = prepare_project(&project, &opts).map_err(|e| engine::failure(&e))?;
+    if let Some(service) = &args.exit_code_from {
+        if !project.services.contains_key(service) {
+            anyhow::bail!("no such service: {service}");
+        }
+    }
+    if args.no_start {
+        return engine::run_simple(global, "Creating", |eng, sink, cancel| async move {
+            create(eng, &project, &opts, &*sink, &cancel).await
+        });
+    }
+    if detach {
+        return engine::run_simple(global, "Running", |eng, sink, cancel| async move {
+            up(eng, &project, &opts, &*sink, &cancel).await
+        });
+    }
+    let (attach, watch) = attach_sets(&project, args)?;
+    let settings = engine::display_settings(global)?;
+    let log_options = LogOptions {
+        paint: settings.log_paint(args.no_color),
+        prefix: !args.no_log_prefix,
+        timestamps: args.timestamps,
+        project: Some(project.name.clone()),
+    };
+    let attached = Attached {
+        global,
+        settings,
+        project: &project,
+        opts: &opts,
+        attach,
+        watch,
+        cascade,
+        exit_code_from: args.exit_code_from.clone(),
+        log_options,
+    };
+    engine::block_on(attached.run())?
+}
+
+/// One container exit, as the attached output reports it.
+#[derive(Debug, Clone)]
+struct ContainerExit {
+    service: String,
+    code: i64,
+}
+
+/// Where attached containers' output goes: the log printer for the attached services, nothing
+/// once `up` is stopping; every exit is also passed on to the command's loop.
+struct AttachSink {
+    printer: LogPrinter,
+    shown: BTreeSet<String>,
+    aborting: AtomicBool,
+    exits: mpsc::UnboundedSender<ContainerExit>,
+}
+
+impl EventSink for AttachSink {
+    fn emit(&self, event: Event) {
+        match &event {
+            Event::Log(line) => {
+                if !self.aborting.load(Ordering::SeqCst) && self.shown.contains(&line.service) {
+                    self.printer.emit(event);
+                }
+            }
+            Event::Exit { service, code, .. } => {
+                let exit = ContainerExit { service: service.clone(), code: *code };
+                if !self.aborting.load(Ordering::SeqCst) {
+                    self.printer.emit(event);
+                }
+                let _ = self.exits.send(exit);
+            }
+            Event::Progress(_) | Event::Warning { .. } => {}
+        }
+    }
+}
+
+/// The start phase of attached `up` shows no progress (as Docker Compose's); it reports which
+/// containers it started, so their output is followed from their first line.
+struct StartSink {
+    started: mpsc::UnboundedSender<String>,
+}
+
+impl EventSink for StartSink {
+    fn emit(&self, event: Event) {
+        match event {
+            Event::Progress(p) if p.kind == ResourceKind::Container && p.text == "Started" => {
+                let _ = self.started.send(p.name);
+            }
+            Event::Warning { message } => super::config::print_warnings(&[message]),
+            _ => {}
+        }
+    }
+}
+
+/// Containers of the watched services waiting for the start phase, by service; a service is
+/// attached once all its containers have started.
+#[derive(Default)]
+struct Pending {
+    by_service: BTreeMap<String, Vec<AttachTarget>>,
+    started: BTreeSet<String>,
+}
+
+impl Pending {
+    /// Records a started container; returns the targets of a service whose containers have
+    /// now all started.
+    fn started(&mut self, name: String) -> Option<Vec<AttachTarget>> {
+        self.started.insert(name);
+        let ready = self
+            .by_service
+            .iter()
+            .find(|(_, targets)| targets.iter().all(|t| self.started.contains(&t.name)))
+            .map(|(service, _)| service.clone())?;
+        self.by_service.remove(&ready)
+    }
+
+    /// Everything still waiting.
+    fn drain(&mut self) -> Vec<Vec<AttachTarget>> {
+        std::mem::take(&mut self.by_service).into_values().collect()
+    }
+}
+
+type BoxedOp<'a> = Pin<Box<dyn Future<Output = Result<Outcome, OpsError>> + Send + 'a>>;
+
+/// Polls an optional operation; pending forever when there is none.
+async fn poll_op(op: &mut Option<BoxedOp<'_>>) -> Result<Outcome, OpsError> {
+    match op {
+        Some(op) => op.await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Attached `up`.
+struct Attached<'a> {
+    global: &'a GlobalArgs,
+    settings: Settings,
+    project: &'a Project,
+    opts: &'a UpOptions,
+    attach: BTreeSet<String>,
+    watch: BTreeSet<String>,
+    cascade: Cascade,
+    exit_code_from: Option<String>,
+    log_options: LogOptions,
+}
+
+/// What ended the attached phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// Still attached.
+    Running,
+    /// A container exit (or failure) stopped the project.
+    Aborted,
+    /// Ctrl-C stopped the project.
+    Interrupted,
+}
+
+impl Attached<'_> {
+    fn stop_op(&self, engine: &Arc<dyn Engine>, sink: Arc<LazyProgress>) -> BoxedOp<'_> {
+        let opts = stop::StopOptions {
+            services: self.opts.services.clone(),
+            timeout: self.opts.timeout,
+            run: self.opts.run.clone(),
+        };
+        let engine = Arc::clone(engine);
+        Box::pin(async move {
+            stop::stop(engine, &self.project.name, Some(self.project), &opts, &*sink, &CancellationToken::new()).await
+        })
+    }
+
+    fn kill_op(&self, engine: &Arc<dyn Engine>, sink: Arc<LazyProgress>) -> BoxedOp<'_> {
+        let opts = kill::KillOptions {
+            services: self.opts.services.clone(),
+            run: self.opts.run.clone(),
+            ..kill::KillOptions::default()
+        };
+        let engine = Arc::clone(engine);
+        Box::pin(async move {
+            kill::kill(engine, &self.project.name, Some(self.project), &opts, &*sink, &CancellationToken::new()).await
+        })
+    }
+
+    async fn run(self) -> anyhow::Result<u8> {
+        let mut interrupts = Interrupts::catch()?;
+        let engine = engine::connect().await?;
+        let dry_run = self.global.dry_run;
+
+        // Create, under the progress display. A dry run plans the whole of `up` (create and
+        // start) and stops there, as Docker Compose's does.
+        let renderer = engine::progress(&self.settings, "Running", dry_run)?;
+        let cancel = CancellationToken::new();
+        let operation = async {
+            if dry_run {
+                up(Arc::clone(&engine), self.project, self.opts, &renderer, &cancel).await
+            } else {
+                create(Arc::clone(&engine), self.project, self.opts, &renderer, &cancel).await
+            }
+        };
+        let (created, interrupted) = engine::interruptible(&mut interrupts, &cancel, operation).await;
+        renderer.finish();
+        drop(renderer);
+        if dry_run || interrupted || created.is_err() {
+            let code = engine::conclude(created, interrupted, dry_run)?;
+            if dry_run && code == 0 {
+                println!("end of 'compose up' output, interactive run is not supported in dry-run mode");
+            }
+            return Ok(code);
+        }
+
+        // The containers to follow: those of the watched services, sorted by name.
+        let observed = observe(engine.as_ref(), &self.project.name, false).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut containers: Vec<_> = observed
+            .containers
+            .iter()
+            .filter(|c| !c.oneoff && self.watch.contains(&c.service) && self.project.services.contains_key(&c.service))
+            .collect();
+        containers.sort_by(|a, b| a.name.cmp(&b.name));
+        let printer = LogPrinter::stdio(self.log_options.clone());
+        let mut names = Vec::new();
+        for c in &containers {
+            let shown = printer.register(&c.service, &c.name);
+            if self.attach.contains(&c.service) {
+                names.push(shown);
+            }
+        }
+        if !names.is_empty() {
+            print!("{}", attaching_line(&names));
+        }
+        let (exit_tx, mut exits) = mpsc::unbounded_channel();
+        let sink = Arc::new(AttachSink {
+            printer,
+            shown: self.attach.clone(),
+            aborting: AtomicBool::new(false),
+            exits: exit_tx,
+        });
+        let attach_cancel = CancellationToken::new();
+        let mut attaches: JoinSet<Result<(), AttachError>> = JoinSet::new();
+        let spawn_attach = |attaches: &mut JoinSet<Result<(), AttachError>>, targets: Vec<AttachTarget>| {
+            if targets.is_empty() {
+                return;
+            }
+            let engine = Arc::clone(&engine);
+            let name = self.project.name.clone();
+            let sink = Arc::clone(&sink);
+            let cancel = attach_cancel.clone();
+            attaches.spawn(async move { attach_logs(engine, &name, targets, &*sink, &cancel).await });
+        };
+        // Running containers are followed from now; the others once the start phase started
+        // every container of their service, from their first line.
+        let now = unix_now();
+        let mut pending = Pending::default();
+        let mut running: BTreeMap<String, Vec<AttachTarget>> = BTreeMap::new();
+        for c in &containers {
+            // A container that ran before has output from its earlier runs: only what it
+            // prints from now on is shown, as Docker Compose's attach shows.
+            let since = match c.state {
+                ContainerState::Created => None,
+                _ => Some(now),
+            };
+            let target = AttachTarget { id: c.id.clone(), name: c.name.clone(), service: c.service.clone(), since };
+            if matches!(c.state, ContainerState::Running) {
+                running.entry(c.service.clone()).or_default().push(target);
+            } else {
+                pending.by_service.entry(c.service.clone()).or_default().push(target);
+            }
+        }
+        for (service, targets) in running {
+            let mut all = targets;
+            // A service with both running and stopped containers is attached as a whole
+            // once the stopped ones have started.
+            if let Some(waiting) = pending.by_service.get_mut(&service) {
+                waiting.append(&mut all);
+            } else {
+                spawn_attach(&mut attaches, all);
+            }
+        }
+
+        let (started_tx, mut started_rx) = mpsc::unbounded_channel();
+        let start_sink = StartSink { started: started_tx };
+        let start_cancel = CancellationToken::new();
+        let start_opts = start::StartOptions {
+            services: self.opts.services.clone(),
+            run: self.opts.run.clone(),
+            ..start::StartOptions::default()
+        };
+        let start_fut = start::start(
+            Arc::clone(&engine),
+            &self.project.name,
+            Some(self.project),
+            &start_opts,
+            &start_sink,
+            &start_cancel,
+        );
+        tokio::pin!(start_fut);
+        let mut start_done = false;
+        let mut stopping: Option<BoxedOp<'_>> = None;
+        let mut killing: Option<BoxedOp<'_>> = None;
+        let mut stop_wanted = false;
+        let mut ending = Ending::Running;
+        let mut signals = 0u32;
+        let mut exit_code: i64 = 0;
+        let mut exit_code_from = self.exit_code_from.clone();
+        let mut failure: Option<anyhow::Error> = None;
+        let mut grace: Option<Pin<Box<tokio::time::Sleep>>> = None;
+        let stop_progress = Arc::new(LazyProgress::new(&self.settings, "Stopping", false)?);
+        let kill_progress = Arc::new(LazyProgress::new(&self.settings, "Killing", false)?);
+
+        loop {
+            if start_done
+                && attaches.is_empty()
+                && pending.by_service.is_empty()
+                && stopping.is_none()
+                && killing.is_none()
+            {
+                break;
+            }
+            if stop_wanted && start_done && stopping.is_none() {
+                stop_wanted = false;
+                stopping = Some(self.stop_op(&engine, Arc::clone(&stop_progress)));
+            }
+            tokio::select! {
+                result = &mut start_fut, if !start_done => {
+                    start_done = true;
+                    for targets in pending.drain() {
+                        spawn_attach(&mut attaches, targets);
+                    }
+                    if let Err(e) = result {
+                        if ending == Ending::Running {
+                            failure = Some(engine::failure(&e));
+                            break;
+                        }
+                    }
+                }
+                Some(name) = started_rx.recv() => {
+                    if let Some(targets) = pending.started(name) {
+                        spawn_attach(&mut attaches, targets);
+                    }
+                }
+                Some(joined) = attaches.join_next(), if !attaches.is_empty() => {
+                    if let Ok(Err(e)) = joined {
+                        if ending == Ending::Running && failure.is_none() {
+                            failure = Some(anyhow::anyhow!("{e}"));
+                        }
+                    }
+                }
+                Some(exit) = exits.recv() => {
+                    // Docker Compose's printer: the first exit (any, or a failure) stops
+                    // the project; the exit code is that of `--exit-code-from`'s service, else
+                    // of the first container to exit (of the last to fail).
+                    let abort = match self.cascade {
+                        Cascade::Off => false,
+                        Cascade::Exit => true,
+                        Cascade::Failure => exit.code != 0,
+                    };
+                    if self.cascade == Cascade::Failure && exit.code != 0 {
+                        exit_code_from = Some(exit.service.clone());
+                    }
+                    if self.cascade == Cascade::Exit && exit_code_from.is_none() {
+                        exit_code_from = Some(exit.service.clone());
+                    }
+                    if exit_code_from.as_ref() == Some(&exit.service) {
+                        exit_code = exit.code;
+                    }
+                    if abort && ending == Ending::Running {
+                        ending = Ending::Aborted;
+                        sink.aborting.store(true, Ordering::SeqCst);
+                        sink.printer.flush();
+                        eprintln!("Aborting on container exit...");
+                        start_cancel.cancel();
+                        stop_wanted = true;
+                    }
+                }
+                () = interrupts.next() => {
+                    signals = signals.saturating_add(1);
+                    match signals {
+                        1 => {
+                            ending = Ending::Interrupted;
+                            sink.aborting.store(true, Ordering::SeqCst);
+                            sink.printer.flush();
+                            eprintln!("Gracefully stopping... (press Ctrl+C again to force)");
+                            start_cancel.cancel();
+                            if stopping.is_none() {
+                                stop_wanted = true;
+                            }
+                        }
+                        2 => {
+                            ending = Ending::Interrupted;
+                            start_cancel.cancel();
+                            killing = Some(self.kill_op(&engine, Arc::clone(&kill_progress)));
+                        }
+                        _ => {
+                            eprintln!("canceled");
+                            std::process::exit(i32::from(INTERRUPTED));
+                        }
+                    }
+                }
+                result = poll_op(&mut stopping) => {
+                    stopping = None;
+                    stop_progress.finish();
+                    if let Err(e) = result {
+                        failure.get_or_insert(engine::failure(&e));
+                    }
+                    // Every container is stopped: what is left of their output arrives
+                    // within moments; do not wait for it forever.
+                    grace = Some(Box::pin(tokio::time::sleep(Duration::from_secs(10))));
+                }
+                result = poll_op(&mut killing) => {
+                    killing = None;
+                    kill_progress.finish();
+                    if let Err(e) = result {
+                        failure.get_or_insert(engine::failure(&e));
+                    }
+                    grace = Some(Box::pin(tokio::time::sleep(Duration::from_secs(5))));
+                }
+                () = async { if let Some(g) = grace.as_mut() { g.as_mut().await } else { std::future::pending().await } } => {
+                    grace = None;
+                    attach_cancel.cancel();
+                    start_cancel.cancel();
+                    pending.drain();
+                    if !start_done {
+                        start_done = true;
+                    }
+                }
+            }
+        }
+        attach_cancel.cancel();
+        while attaches.join_next().await.is_some() {}
+        sink.printer.close();
+        stop_progress.finish();
+        kill_progress.finish();
+        match ending {
+            Ending::Interrupted => {
+                if let Some(e) = failure {
+                    eprintln!("{e:#}");
+                }
+                eprintln!("canceled");
+                Ok(INTERRUPTED)
+            }
+            Ending::Aborted | Ending::Running => match failure {
+                Some(e) => Err(e),
+                None => Ok(u8::try_from(exit_code.rem_euclid(256)).unwrap_or(1)),
+            },
+        }
+    }
+}
+
+/// Seconds since the Unix epoch.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        up: UpArgs,
+    }
+
+    fn args(list: &[&str]) -> UpArgs {
+        let mut all = vec!["up"];
+        all.extend_from_slice(list);
+        Wrapper::try_parse_from(all).unwrap().up
+    }
+
+    fn message(list: &[&str]) -> String {
+        validate(&args(list)).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn flag_conflicts_use_compose_words() {
+        assert_eq!(
+            message(&["-d", "--abort-on-container-exit"]),
+            "--detach cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies"
+        );
+        assert_eq!(
+            message(&["--wait", "--attach", "web"]),
+            "--wait cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies"
+        );
+        assert_eq!(message(&["--build", "--no-build"]), "--build and --no-build are incompatible");
+        assert_eq!(
+            message(&["--force-recreate", "--no-recreate"]),
+            "--force-recreate and --no-recreate are incompatible"
+        );
+        assert_eq!(
+            message(&["--always-recreate-deps", "--no-recreate"]),
+            "--always-recreate-deps and --no-recreate are incompatible"
+        );
+        assert_eq!(
+            message(&["-d", "--exit-code-from", "web"]),
+            "--detach cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies"
+        );
+    }
+
+    #[test]
+    fn wait_implies_detach_and_exit_code_from_implies_abort() {
+        assert_eq!(validate(&args(&["--wait"])).unwrap(), (true, Cascade::Off));
+        assert_eq!(validate(&args(&["--exit-code-from", "web"])).unwrap(), (false, Cascade::Exit));
+        assert_eq!(validate(&args(&["--abort-on-container-failure"])).unwrap(), (false, Cascade::Failure));
+    }
+
+    #[test]
+    fn pending_services_attach_when_all_their_containers_started() {
+        let target = |name: &str, service: &str| AttachTarget {
+            id: name.into(),
+            name: name.into(),
+            service: service.into(),
+            since: None,
+        };
+        let mut pending = Pending::default();
+        pending.by_service.insert("web".into(), vec![target("lab-web-1", "web"), target("lab-web-2", "web")]);
+        pending.by_service.insert("db".into(), vec![target("lab-db-1", "db")]);
+        assert!(pending.started("lab-web-1".into()).is_none());
+        assert_eq!(pending.started("lab-db-1".into()).map(|t| t.len()), Some(1));
+        assert_eq!(pending.started("lab-web-2".into()).map(|t| t.len()), Some(2));
+        assert!(pending.by_service.is_empty());
+    }
+
+    #[test]
+    fn attach_sets_follow_compose() {
+        let mut project = Project { name: "lab".into(), ..Project::default() };
+        for (name, attach) in [("web", None), ("db", Some(false)), ("cache", None)] {
+            let service = berth_spec::model::ServiceConfig { name: name.into(), attach, ..Default::default() };
+            project.services.insert(name.into(), service);
+        }
+        let set = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<String>>();
+        let (attach, watch) = attach_sets(&project, &args(&[])).unwrap();
+        assert_eq!(attach, set(&["cache", "web"]));
+        assert_eq!(watch, set(&["cache", "web"]));
+        let (attach, watch) = attach_sets(&project, &args(&["--no-attach", "web", "web"])).unwrap();
+        assert_eq!(attach, set(&[]));
+        assert_eq!(watch, set(&["web"]));
+        let err = attach_sets(&project, &args(&["--attach", "nope"])).unwrap_err();
+        assert_eq!(err.to_string(), "cannot attach to services not included in up: nope");
+    }
+}

@@ -1,0 +1,40 @@
+//! End-to-end: `berth down` works from the project name alone, from the engine's labels.
+
+mod e2e_support;
+
+use std::process::Command;
+
+use e2e_support::{berth_bin, describe, text, Project};
+
+#[test]
+fn down_from_project_name_alone() {
+    let Some(project) = Project::new("down_from_project_name_alone") else { return };
+    project.berth_ok(&["up", "-d"]);
+    assert_eq!(project.resources("network").len(), 2);
+    assert_eq!(project.resources("volume").len(), 1);
+
+    // No compose file anywhere near: an empty directory, and `-p` only.
+    let empty = tempfile::tempdir().expect("temporary directory");
+    let out = Command::new(berth_bin())
+        .current_dir(empty.path())
+        .args(["-p", &project.name, "down", "-v", "-t", "1"])
+        .env_remove("COMPOSE_FILE")
+        .output()
+        .expect("run berth");
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(project.containers().is_empty(), "containers are removed");
+    assert!(project.resources("network").is_empty(), "networks are removed");
+    assert!(project.resources("volume").is_empty(), "volumes are removed with -v");
+
+    let again = Command::new(berth_bin())
+        .current_dir(empty.path())
+        .args(["-p", &project.name, "down"])
+        .output()
+        .expect("run berth");
+    assert!(again.status.success(), "{}", describe(&again));
+    assert!(
+        text(&again.stderr).contains(&format!("Warning: No resource found to remove for project {:?}.", project.name)),
+        "{}",
+        describe(&again)
+    );
+}

@@ -1,0 +1,285 @@
+//! What the end-to-end tests share: a project on the real engine with a unique name, cleaned
+//! up with `berth down -v` (and the reference Docker Compose, then `docker rm -f`, as
+//! fallbacks) even when the test fails; runners for `berth`, the reference and `docker`; and
+//! readers of the engine's state.
+//!
+//! Without an engine (or the test images), a test says it skipped, unless
+//! `BERTH_REQUIRE_ENGINE=1` or `CI` is set: then it fails.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The images the test compose files use (built offline by `scripts/images.sh`).
+pub const IMAGES: [&str; 2] = ["berth-test/busybox:latest", "berth-test/debian:bookworm"];
+
+fn engine_required() -> bool {
+    std::env::var("BERTH_REQUIRE_ENGINE").is_ok_and(|v| v == "1") || std::env::var("CI").is_ok_and(|v| !v.is_empty())
+}
+
+/// Why the engine cannot run the tests, if it cannot.
+fn engine_problem() -> Option<String> {
+    match Command::new("docker").args(["info", "--format", "{{.ServerVersion}}"]).output() {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => return Some(format!("docker info failed: {}", String::from_utf8_lossy(&out.stderr).trim())),
+        Err(e) => return Some(format!("cannot run docker: {e}")),
+    }
+    for image in IMAGES {
+        let ok = Command::new("docker")
+            .args(["image", "inspect", image])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            return Some(format!("image {image} is missing; run scripts/images.sh"));
+        }
+    }
+    None
+}
+
+/// The `berth` binary under test.
+pub fn berth_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_berth"))
+}
+
+/// The directory of a test's compose files: `tests/testdata/<test>`.
+pub fn testdata(test: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/testdata").join(test)
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The reference Docker Compose: `$BERTH_REFERENCE_COMPOSE`, the copy `scripts/reference.sh`
+/// installs, or the docker CLI plugin.
+pub fn reference_command() -> Command {
+    let installed = Path::new("/usr/local/lib/berth-reference/docker-compose");
+    match std::env::var_os("BERTH_REFERENCE_COMPOSE") {
+        Some(bin) if !bin.is_empty() => Command::new(bin),
+        _ if installed.exists() => Command::new(installed),
+        _ => {
+            let mut c = Command::new("docker");
+            c.arg("compose");
+            c
+        }
+    }
+}
+
+/// Runs `docker ARGS` and returns its stdout; panics when it fails.
+pub fn docker(args: &[&str]) -> String {
+    let out = Command::new("docker").args(args).output().expect("run docker");
+    assert!(out.status.success(), "docker {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Stdout and stderr of a finished command, for messages.
+pub fn describe(out: &Output) -> String {
+    format!(
+        "exit status: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A compose project on the real engine, removed when dropped.
+pub struct Project {
+    /// The unique project name (`-p`).
+    pub name: String,
+    /// The directory holding `compose.yaml`.
+    pub dir: PathBuf,
+    /// The compose file.
+    pub file: PathBuf,
+    /// Environment variables every command of the project gets.
+    pub env: Vec<(String, String)>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl Project {
+    /// The project of `tests/testdata/<test>/compose.yaml`, with a name no other test run
+    /// uses; `None` (after saying so) when no engine is available and none is required.
+    pub fn new(test: &str) -> Option<Self> {
+        Self::with_file(test, &testdata(test).join("compose.yaml"))
+    }
+
+    /// A project for the compose file `file`.
+    pub fn with_file(test: &str, file: &Path) -> Option<Self> {
+        if let Some(problem) = engine_problem() {
+            assert!(!engine_required(), "{test}: no usable container engine: {problem}");
+            eprintln!("SKIPPED {test}: {problem} (set BERTH_REQUIRE_ENGINE=1 to fail instead)");
+            return None;
+        }
+        let short: String = test.chars().filter(char::is_ascii_alphanumeric).take(20).collect();
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let name = format!("e2e{}{}x{}", short.to_lowercase(), std::process::id(), n);
+        let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let project = Project { name, dir, file: file.to_path_buf(), env: Vec::new() };
+        project.cleanup();
+        Some(project)
+    }
+
+    /// Adds an environment variable to every command of the project.
+    #[must_use]
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// `berth -f FILE -p NAME` in the project directory, ready for more arguments.
+    pub fn berth_cmd(&self) -> Command {
+        let mut c = Command::new(berth_bin());
+        c.current_dir(&self.dir).arg("-f").arg(&self.file).arg("-p").arg(&self.name);
+        c.env_remove("COMPOSE_PROJECT_NAME");
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c.stdin(Stdio::null());
+        c
+    }
+
+    /// Runs `berth -f FILE -p NAME ARGS`.
+    pub fn berth(&self, args: &[&str]) -> Output {
+        self.berth_cmd().args(args).output().expect("run berth")
+    }
+
+    /// Runs berth and asserts it succeeded.
+    pub fn berth_ok(&self, args: &[&str]) -> Output {
+        let out = self.berth(args);
+        assert!(out.status.success(), "berth {args:?} failed\n{}", describe(&out));
+        out
+    }
+
+    /// The reference Docker Compose with `-f FILE -p NAME`.
+    pub fn reference_cmd(&self) -> Command {
+        let mut c = reference_command();
+        c.current_dir(&self.dir).arg("-f").arg(&self.file).arg("-p").arg(&self.name);
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c.stdin(Stdio::null());
+        c
+    }
+
+    /// Runs the reference and asserts it succeeded.
+    pub fn reference_ok(&self, args: &[&str]) -> Output {
+        let out = self.reference_cmd().args(args).output().expect("run the reference Docker Compose");
+        assert!(out.status.success(), "docker compose {args:?} failed\n{}", describe(&out));
+        out
+    }
+
+    /// The ids of the project's containers (one-off ones included), by container name.
+    pub fn containers(&self) -> Vec<Value> {
+        let ids = docker(&[
+            "ps",
+            "-aq",
+            "--no-trunc",
+            "--filter",
+            &format!("label=com.docker.compose.project={}", self.name),
+        ]);
+        let ids: Vec<&str> = ids.split_whitespace().collect();
+        if ids.is_empty() {
+            return Vec::new();
+        }
+        let mut args = vec!["inspect"];
+        args.extend(ids);
+        let mut all: Vec<Value> = serde_json::from_str(&docker(&args)).expect("docker inspect JSON");
+        all.sort_by_key(|c| c["Name"].as_str().unwrap_or_default().to_owned());
+        all
+    }
+
+    /// The project's container of `service` number 1, inspected; panics when there is none.
+    pub fn container(&self, service: &str) -> Value {
+        let name = format!("/{}-{service}-1", self.name);
+        self.containers()
+            .into_iter()
+            .find(|c| c["Name"] == name.as_str())
+            .unwrap_or_else(|| panic!("no container {name}"))
+    }
+
+    /// `State.Status` of every container, as `name=status` (sorted by name, project prefix
+    /// removed).
+    pub fn states(&self) -> Vec<String> {
+        let prefix = format!("/{}-", self.name);
+        self.containers()
+            .iter()
+            .map(|c| {
+                let name = c["Name"].as_str().unwrap_or_default();
+                format!(
+                    "{}={}",
+                    name.strip_prefix(&prefix).unwrap_or(name),
+                    c["State"]["Status"].as_str().unwrap_or_default()
+                )
+            })
+            .collect()
+    }
+
+    /// Names of the resources of `kind` (`network`, `volume`) labelled with the project.
+    pub fn resources(&self, kind: &str) -> Vec<String> {
+        let out = docker(&[kind, "ls", "-q", "--filter", &format!("label=com.docker.compose.project={}", self.name)]);
+        out.split_whitespace().map(str::to_owned).collect()
+    }
+
+    /// Removes everything of the project: `berth down -v`, then the reference, then
+    /// `docker rm -f` / `network rm` / `volume rm` for whatever is left.
+    pub fn cleanup(&self) {
+        let quiet = |mut c: Command| {
+            let _ = c.stdout(Stdio::null()).stderr(Stdio::null()).status();
+        };
+        let mut down = Command::new(berth_bin());
+        down.args(["-p", &self.name, "down", "-v", "-t", "0", "--remove-orphans"]).current_dir(std::env::temp_dir());
+        quiet(down);
+        if self.containers().is_empty() && self.resources("network").is_empty() && self.resources("volume").is_empty() {
+            return;
+        }
+        let mut reference = reference_command();
+        reference
+            .args(["-p", &self.name, "down", "-v", "-t", "0", "--remove-orphans"])
+            .current_dir(std::env::temp_dir());
+        quiet(reference);
+        for c in self.containers() {
+            if let Some(id) = c["Id"].as_str() {
+                let _ = Command::new("docker").args(["rm", "-f", "-v", id]).output();
+            }
+        }
+        for kind in ["network", "volume"] {
+            for id in self.resources(kind) {
+                let _ = Command::new("docker").args([kind, "rm", &id]).output();
+            }
+        }
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        self.cleanup();
+    }
+}
+
+/// Polls `check` until it holds; fails the test after `timeout`.
+pub fn eventually(timeout: Duration, what: &str, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < timeout, "{what}: not true after {timeout:?}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// A TCP port nobody listens on now.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local address").port()
+}
+
+/// The text of an output stream.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

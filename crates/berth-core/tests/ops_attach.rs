@@ -1,0 +1,99 @@
+//! Attached output on the fake engine: lines per stream, exit codes, and containers that
+//! start while attached.
+
+mod exec_support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use berth_core::events::{Event, Recorder, Stream};
+use berth_core::execute::CancellationToken;
+use berth_core::ops::attach::{attach_logs, targets_after};
+use berth_core::ops::restart::{restart, RestartOptions};
+use berth_core::ops::up::{up, UpOptions};
+use berth_engine::{Engine, FakeEngine, ImageConfig, OutputStream};
+use exec_support::load;
+
+const IMAGE: &str = "berth-test/busybox:latest";
+
+fn logs(recorder: &Recorder) -> Vec<(String, Stream, String)> {
+    recorder
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Log(l) => Some((l.container, l.stream, l.line)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn exits(recorder: &Recorder) -> Vec<(String, i64)> {
+    recorder
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Exit { container, code, .. } => Some((container, code)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn output_lines_and_exit_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let yaml = format!(
+        "services:\n  job:\n    image: {IMAGE}\n    command: [\"sh\", \"-c\", \"echo hello; echo oops >&2; sleep 1; exit 2\"]\n"
+    );
+    let project = load(dir.path(), "lab", &yaml);
+    let fake = FakeEngine::new();
+    fake.add_image(IMAGE, ImageConfig::default());
+    let engine: Arc<dyn Engine> = Arc::new(fake);
+    let cancel = CancellationToken::new();
+    let outcome = up(Arc::clone(&engine), &project, &UpOptions::default(), &Recorder::new(), &cancel).await.expect("up");
+    let recorder = Recorder::new();
+    attach_logs(Arc::clone(&engine), "lab", targets_after(&outcome, &[]), &recorder, &cancel).await.expect("attach");
+    assert_eq!(
+        logs(&recorder),
+        [
+            ("lab-job-1".to_owned(), Stream::Stdout, "hello".to_owned()),
+            ("lab-job-1".to_owned(), Stream::Stderr, "oops".to_owned()),
+        ]
+    );
+    assert_eq!(exits(&recorder), [("lab-job-1".to_owned(), 2)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn restarted_containers_are_followed_until_cancelled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let yaml = format!("services:\n  web:\n    image: {IMAGE}\n    command: [sleep, infinity]\n");
+    let project = load(dir.path(), "lab", &yaml);
+    let fake = FakeEngine::new();
+    fake.add_image(IMAGE, ImageConfig::default());
+    let engine: Arc<dyn Engine> = Arc::new(fake.clone());
+    let cancel = CancellationToken::new();
+    let outcome = up(Arc::clone(&engine), &project, &UpOptions::default(), &Recorder::new(), &cancel).await.expect("up");
+    let recorder = Recorder::new();
+    let attach_cancel = CancellationToken::new();
+    let driver = {
+        let engine = Arc::clone(&engine);
+        let fake = fake.clone();
+        let attach_cancel = attach_cancel.clone();
+        async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            fake.emit_output("lab-web-1", OutputStream::Stdout, b"first\n").expect("output");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            restart(Arc::clone(&engine), "lab", None, &RestartOptions::default(), &Recorder::new(), &CancellationToken::new())
+                .await
+                .expect("restart");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            fake.emit_output("lab-web-1", OutputStream::Stdout, b"second\n").expect("output");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            attach_cancel.cancel();
+        }
+    };
+    let (attached, ()) = tokio::join!(attach_logs(Arc::clone(&engine), "lab", targets_after(&outcome, &[]), &recorder, &attach_cancel), driver);
+    attached.expect("attach");
+    let lines: Vec<String> = logs(&recorder).into_iter().map(|(_, _, l)| l).collect();
+    assert_eq!(lines, ["first", "second"]);
+    assert!(exits(&recorder).is_empty(), "a restart is not an exit");
+}
