@@ -221,8 +221,11 @@ fn omit_empty_at(node: &mut Node, cur: &Cursor) {
             if must_omit {
                 map.retain(|_, v| !is_empty_value(v));
             }
+            // Only where a pattern can still match: nothing changes anywhere else.
             for (k, v) in map.iter_mut() {
-                omit_empty_at(v, &cur.key(&k.name));
+                if cur.child_reaches(&k.name, OMIT_EMPTY.iter().copied()) {
+                    omit_empty_at(v, &cur.key(&k.name));
+                }
             }
         }
         Value::Seq(items) => {
@@ -231,8 +234,10 @@ fn omit_empty_at(node: &mut Node, cur: &Cursor) {
             }
             // An empty list stays a list: Docker Compose 2.26.1 prints `command: []` (which
             // clears the image's CMD), not null.
-            for (i, v) in items.iter_mut().enumerate() {
-                omit_empty_at(v, &cur.index(i));
+            if cur.child_reaches("[]", OMIT_EMPTY.iter().copied()) {
+                for (i, v) in items.iter_mut().enumerate() {
+                    omit_empty_at(v, &cur.index(i));
+                }
             }
         }
         _ => {}
