@@ -62,6 +62,27 @@ impl Cursor {
         }
         count == self.parts.len()
     }
+
+    /// Whether `pattern` could match the child `part` of this position (a key, or `[]` for a
+    /// sequence item) or anything below it. The walkers skip the subtrees no rule reaches:
+    /// visiting them changes nothing and costs a cursor per node.
+    pub(crate) fn leads_to(&self, part: &str, pattern: &str) -> bool {
+        let mut pats = pattern.split('.');
+        self.parts
+            .iter()
+            .map(String::as_str)
+            .chain(std::iter::once(part))
+            .all(|have| pats.next().is_some_and(|p| p == "*" || p == have))
+    }
+
+    /// Whether any of `patterns` could match the child `part` or below (see [`Cursor::leads_to`]).
+    pub(crate) fn child_reaches<'a>(
+        &self,
+        part: &str,
+        mut patterns: impl Iterator<Item = &'a str>,
+    ) -> bool {
+        patterns.any(|p| self.leads_to(part, p))
+    }
 }
 
 /// An `Invalid` error pointing at `node` and at the cursor's path.
@@ -160,10 +181,12 @@ pub(crate) fn transform_children(node: &mut Node, cur: &Cursor, ctx: &mut Ctx) -
     match &mut node.value {
         Value::Map(map) => {
             for (k, v) in map.iter_mut() {
-                transform(v, &cur.key(&k.name), ctx)?;
+                if cur.child_reaches(&k.name, RULES.iter().map(|(p, _)| *p)) {
+                    transform(v, &cur.key(&k.name), ctx)?;
+                }
             }
         }
-        Value::Seq(items) => {
+        Value::Seq(items) if cur.child_reaches("[]", RULES.iter().map(|(p, _)| *p)) => {
             for (i, v) in items.iter_mut().enumerate() {
                 transform(v, &cur.index(i), ctx)?;
             }
@@ -244,6 +267,19 @@ mod tests {
         // A key with a dot is one part, as compose-go's ghost replacement makes it.
         let d = Cursor::root().key("services").key("a.b");
         assert!(d.matches("services.*"));
+    }
+
+    #[test]
+    fn cursor_leads_to_patterns_below() {
+        let s = Cursor::root().key("services").key("web");
+        assert!(s.leads_to("volumes", "services.*.volumes.*"));
+        assert!(s.key("volumes").leads_to("[]", "services.*.volumes.*"));
+        assert!(!s.leads_to("environment", "services.*.volumes.*"));
+        assert!(!s.key("volumes").index(0).leads_to("source", "services.*.volumes.*"));
+        assert!(Cursor::root().leads_to("services", "services.*.volumes.*"));
+        assert!(!Cursor::root().leads_to("x-web", "services.*"));
+        assert!(s.child_reaches("ports", RULES.iter().map(|(p, _)| *p)));
+        assert!(!s.child_reaches("labels", RULES.iter().map(|(p, _)| *p)));
     }
 
     #[test]

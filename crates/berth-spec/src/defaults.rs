@@ -34,10 +34,12 @@ fn walk(node: &mut Node, cur: &Cursor) -> Result<()> {
     match &mut node.value {
         Value::Map(map) => {
             for (k, v) in map.iter_mut() {
-                walk(v, &cur.key(&k.name))?;
+                if cur.child_reaches(&k.name, RULES.iter().map(|(p, _)| *p)) {
+                    walk(v, &cur.key(&k.name))?;
+                }
             }
         }
-        Value::Seq(items) => {
+        Value::Seq(items) if cur.child_reaches("[]", RULES.iter().map(|(p, _)| *p)) => {
             for (i, v) in items.iter_mut().enumerate() {
                 walk(v, &cur.index(i))?;
             }

@@ -152,10 +152,12 @@ impl Resolver {
         match &mut node.value {
             Value::Map(map) => {
                 for (k, v) in map.iter_mut() {
-                    self.walk(v, &cur.key(&k.name))?;
+                    if cur.child_reaches(&k.name, RULES.iter().map(|(p, _)| *p)) {
+                        self.walk(v, &cur.key(&k.name))?;
+                    }
                 }
             }
-            Value::Seq(items) => {
+            Value::Seq(items) if cur.child_reaches("[]", RULES.iter().map(|(p, _)| *p)) => {
                 for (i, v) in items.iter_mut().enumerate() {
                     self.walk(v, &cur.index(i))?;
                 }

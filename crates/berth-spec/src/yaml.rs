@@ -1690,6 +1690,8 @@ impl<'a> Decoder<'a> {
             _ => return Ok(()),
         };
         let mut merge_value = None;
+        // Rendered once per mapping, not per entry: every entry shares it.
+        let prefix = trail.render();
         for (idx, &(k, v)) in pairs.iter().enumerate() {
             if self.is_merge_key(k)? {
                 merge_value = Some((idx, k, v));
@@ -1722,7 +1724,7 @@ impl<'a> Decoder<'a> {
                 key_span,
                 node,
                 pos,
-                prefix: trail.render(),
+                prefix: prefix.clone(),
             };
             out.entries.insert(key, entry);
         }
@@ -1755,7 +1757,7 @@ impl<'a> Decoder<'a> {
                         key_span,
                         node,
                         pos,
-                        prefix: trail.render(),
+                        prefix: prefix.clone(),
                     },
                 ));
             }

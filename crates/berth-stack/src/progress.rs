@@ -239,6 +239,7 @@ pub async fn wait_for_service(engine: &dyn Engine, name: &str, id: &str, report:
     let mut converged_at: Option<Instant> = None;
     let mut last: Option<ServiceProgress> = None;
     let mut rolling_back = false;
+    let mut rollback_reason: Option<String> = None;
     loop {
         let service = engine.inspect_service(id).await.map_err(Error::engine(format!("inspecting service {name}")))?;
         let monitor = service.spec.update_config.as_ref().and_then(|u| u.monitor).unwrap_or(DEFAULT_MONITOR);
@@ -253,11 +254,14 @@ pub async fn wait_for_service(engine: &dyn Engine, name: &str, id: &str, report:
         let message = service.update_message.clone().unwrap_or_default();
         let updating = matches!(state, "updating" | "rollback_started");
         rolling_back = rolling_back || state.starts_with("rollback");
+        if state == "rollback_started" && !message.is_empty() && rollback_reason.is_none() {
+            rollback_reason = Some(message.clone());
+        }
 
         let failure = match state {
             "paused" => Some(format!("service update paused: {message}")),
             "rollback_paused" => Some(format!("service rollback paused: {message}")),
-            "rollback_completed" => Some(format!("update rolled back: {message}")),
+            "rollback_completed" => Some(format!("update rolled back: {}", rollback_reason.as_deref().unwrap_or(&message))),
             _ if !updating && eval.abandoned.is_some() => eval.abandoned.clone().map(|why| format!("tasks failed: {why}")),
             _ if !updating && !eval.converged && eval.failed_tasks >= failure_budget(eval.wanted) => {
                 Some(format!("tasks keep failing ({} failed)", eval.failed_tasks))

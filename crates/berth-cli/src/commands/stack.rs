@@ -263,11 +263,21 @@ impl Printer {
             for l in &block {
                 let _ = writeln!(out, "\x1b[2K{l}");
             }
+            // A block can shrink (a verification line goes when a task fails again).
+            let _ = write!(out, "\x1b[J");
             st.drawn_lines = block.len();
         } else {
+            // Lines of several services interleave here: each names its service.
             let before = st.printed.get(&p.service).cloned().unwrap_or_default();
             for l in lines.iter().filter(|l| !before.contains(l)) {
-                let _ = writeln!(out, "{l}");
+                match l.strip_prefix("  ") {
+                    Some(sub) => {
+                        let _ = writeln!(out, "{}: {sub}", p.service);
+                    }
+                    None => {
+                        let _ = writeln!(out, "{l}");
+                    }
+                }
             }
             st.printed.insert(p.service.clone(), lines);
         }

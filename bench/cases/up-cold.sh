@@ -1,0 +1,52 @@
+# shellcheck shell=bash disable=SC2034  # CASE_* are read by bench/run.sh, which sources this
+# `up -d` of 50 services from nothing, against the reference and a baseline of the same
+# 50 containers started by plain `docker run`, 16 at a time.
+CASE_DESC="up -d of 50 busybox services from scratch (baseline: 16 parallel docker run)"
+CASE_BERTH_COMMANDS=(up down)
+CASE_ENGINE=1
+CASE_RUNS=5
+CASE_WARMUP=1
+# shellcheck source=bench/lib/engine_case.sh
+. "$BENCH_DIR/lib/engine_case.sh"
+PROJECT=bench-up-cold
+BASE=bench-up-cold-base
+
+case_setup() {
+    write_sleepers "$CASE_DIR/compose.yaml" 50
+    seq -f 'svc-%02g' 1 50 >"$CASE_DIR/names"
+    # The baseline does what compose does for this file: a network, then the containers.
+    cat >"$CASE_DIR/baseline-up.sh" <<SH
+set -e
+docker network create --label bench=$BASE $BASE >/dev/null
+xargs -P 16 -I{} docker run -d --name $BASE-{} --network $BASE --label bench=$BASE \\
+    $IMAGE sleep 3600 <"$CASE_DIR/names" >/dev/null
+SH
+    cat >"$CASE_DIR/baseline-down.sh" <<SH
+docker ps -aq --filter label=bench=$BASE | xargs -r docker rm -f >/dev/null
+docker network ls -q --filter label=bench=$BASE | xargs -r docker network rm >/dev/null
+true
+SH
+    run_line "$(ref_down_line "$PROJECT" "$CASE_DIR/compose.yaml")" >/dev/null 2>&1
+    bash "$CASE_DIR/baseline-down.sh"
+}
+
+case_check() {
+    "$BERTH" -p "$PROJECT" -f "$CASE_DIR/compose.yaml" up -d >/dev/null 2>&1 \
+        || { log "berth up -d failed"; return 1; }
+    expect_running "$PROJECT" 50 || return 1
+    run_line "$(ref_down_line "$PROJECT" "$CASE_DIR/compose.yaml")" >/dev/null 2>&1
+    bash "$CASE_DIR/baseline-up.sh" && bash "$CASE_DIR/baseline-down.sh"
+}
+
+case_commands() {
+    local down
+    down="$(ref_down_line "$PROJECT" "$CASE_DIR/compose.yaml")"
+    bench_cmd up berth "$BERTH -p $PROJECT -f $CASE_DIR/compose.yaml up -d" "$down"
+    bench_cmd up reference "$REF -p $PROJECT -f $CASE_DIR/compose.yaml up -d" "$down"
+    bench_cmd up baseline "bash $CASE_DIR/baseline-up.sh" "bash $CASE_DIR/baseline-down.sh"
+}
+
+case_cleanup() {
+    run_line "$(ref_down_line "$PROJECT" "$CASE_DIR/compose.yaml")" >/dev/null 2>&1
+    bash "$CASE_DIR/baseline-down.sh"
+}
