@@ -87,3 +87,13 @@ fn abort_on_container_exit_stops_everything() {
     assert!(text(&out.stdout).contains("job-1 exited with code 3"), "{}", describe(&out));
     assert_eq!(project.states(), ["job-1=exited", "server-1=exited"]);
 }
+
+#[test]
+fn abort_on_container_failure_stops_on_failure() {
+    let Some(project) = Project::new("abort_on_container_failure_stops_on_failure") else { return };
+    let out = project.berth(&["up", "--abort-on-container-failure"]);
+    assert_eq!(out.status.code(), Some(3), "the failing container gives the code\n{}", describe(&out));
+    assert!(text(&out.stdout).contains("ok-1 exited with code 0"), "a success does not abort\n{}", describe(&out));
+    assert!(text(&out.stderr).contains("Aborting on container exit..."), "{}", describe(&out));
+    assert_eq!(project.states(), ["job-1=exited", "ok-1=exited", "server-1=exited"]);
+}

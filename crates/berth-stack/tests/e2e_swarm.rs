@@ -215,44 +215,102 @@ async fn serves_from_several_replicas(engine: &dyn Engine, port: u16, web: &str)
     check(answered >= 2, format!("requests reached {answered} replica(s) of {web}, not several"))
 }
 
-const WEB_PORT: u16 = 38081;
+/// Which tool deploys the scenario's files.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Tool {
+    Berth,
+    Docker,
+}
+
+/// Deploys `files` of `dir` as stack `name` with `vars`, waiting for convergence: berth's
+/// warnings, or why the deploy failed.
+async fn deploy_with(
+    tool: Tool,
+    engine: &dyn Engine,
+    dir: &Path,
+    files: &[&str],
+    name: &str,
+    vars: &[(&str, &str)],
+) -> Result<Vec<String>, String> {
+    match tool {
+        Tool::Berth => deploy_stack(engine, &load(dir, files, name, vars)?, &waiting()).await,
+        Tool::Docker => {
+            let mut args = vec!["stack", "deploy", "--detach=false", "--resolve-image=never"];
+            for f in files {
+                args.extend(["-c", f]);
+            }
+            args.push(name);
+            let (dir, args, vars): (PathBuf, Vec<String>, Vec<(String, String)>) = (
+                dir.to_path_buf(),
+                args.iter().map(|a| (*a).to_owned()).collect(),
+                vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            );
+            let (ok, out) = tokio::task::spawn_blocking(move || {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                docker(&dir, &args, &vars)
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            if ok {
+                Ok(Vec::new())
+            } else {
+                Err(format!("docker stack deploy: {out}"))
+            }
+        }
+    }
+}
+
+const BERTH_PORT: u16 = 38081;
+const DOCKER_PORT: u16 = 38082;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn web_app_heals_scales_rolls_and_rolls_back_on_the_swarm() {
+    run_web_app(Tool::Berth, "berthe2e", BERTH_PORT).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_web_app_scenario_through_docker_stack_deploy() {
+    run_web_app(Tool::Docker, "berthe2edocker", DOCKER_PORT).await;
+}
+
+async fn run_web_app(tool: Tool, name: &str, port: u16) {
     let Some(mut swarm) = Swarm::take().await else { return };
-    let name = "berthe2e";
+    if tool == Tool::Docker && !docker(Path::new("."), &["version"], &[]).0 {
+        swarm.finish().await;
+        panic!("the docker CLI is needed to compare with docker stack deploy");
+    }
     swarm.stacks.push(name.to_owned());
-    let result = web_app_scenario(&swarm.engine, name).await;
+    let result = web_app_scenario(tool, &swarm.engine, name, port).await;
     let tag = swarm.engine.remove_image("berth-test/debian:stack-e2e", &berth_engine::ImageRemoveOptions::default()).await;
     if let Err(e) = tag {
         eprintln!("cleanup: untagging: {e}");
     }
     swarm.finish().await;
     if let Err(e) = result {
-        panic!("{e}");
+        panic!("{tool:?}: {e}");
     }
 }
 
-async fn web_app_scenario(engine: &DockerEngine, name: &str) -> Result<(), String> {
+async fn web_app_scenario(tool: Tool, engine: &DockerEngine, name: &str, port: u16) -> Result<(), String> {
     let dir = testdata("webapp");
-    let port = WEB_PORT.to_string();
-    let vars = |extra: &[(&'static str, &'static str)]| -> Vec<(&'static str, String)> {
-        let mut v = vec![("PROXY_PORT", port.clone())];
-        v.extend(extra.iter().map(|(k, val)| (*k, (*val).to_owned())));
-        v
-    };
-    let stack_for = |files: &[&str], extra: &[(&'static str, &'static str)]| {
-        let owned = vars(extra);
-        let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        load(&dir, files, name, &pairs)
+    let port_text = port.to_string();
+    let deploy_files = |files: &'static [&'static str], extra: &'static [(&'static str, &'static str)]| {
+        let mut vars = vec![("PROXY_PORT", port_text.as_str())];
+        vars.extend_from_slice(extra);
+        let dir = dir.clone();
+        async move { deploy_with(tool, engine, &dir, files, name, &vars).await }
     };
     let web = format!("{name}_web");
 
     // Deploy: the stack converges, and requests reach several replicas sharing one counter.
-    let warnings = deploy_stack(engine, &stack_for(&["compose.yaml"], &[])?, &waiting()).await?;
+    let warnings = deploy_files(&["compose.yaml"], &[]).await?;
     check(warnings.is_empty(), format!("no warnings for a swarm-ready file: {warnings:?}"))?;
     check(running_tasks(engine, &web).await.len() == 3, "three web replicas run")?;
-    serves_from_several_replicas(engine, WEB_PORT, &web).await?;
+    serves_from_several_replicas(engine, port, &web).await?;
+    if tool == Tool::Docker {
+        same_specs_as_berth(engine, &dir, name, &[("PROXY_PORT", port_text.as_str())]).await?;
+    }
 
     // A killed task is replaced.
     let victim = running_tasks(engine, &web).await.into_iter().next().ok_or("a web task")?;
@@ -265,17 +323,19 @@ async fn web_app_scenario(engine: &DockerEngine, name: &str) -> Result<(), Strin
     .await?;
 
     // Redeploying with more replicas scales.
-    deploy_stack(engine, &stack_for(&["compose.yaml"], &[("WEB_REPLICAS", "4")])?, &waiting()).await?;
+    deploy_files(&["compose.yaml"], &[("WEB_REPLICAS", "4")]).await?;
     check(running_tasks(engine, &web).await.len() == 4, "four web replicas after scaling")?;
 
     // Redeploying a new image rolls every task, starting each new one before stopping the old.
     engine.tag_image("berth-test/debian:bookworm", "berth-test/debian:stack-e2e").await.map_err(|e| e.to_string())?;
     let before: BTreeSet<String> = running_tasks(engine, &web).await.into_iter().map(|t| t.id).collect();
-    let rolled = stack_for(&["compose.yaml"], &[("WEB_REPLICAS", "4"), ("WEB_IMAGE", "berth-test/debian:stack-e2e")])?;
-    deploy_stack(engine, &rolled, &waiting()).await?;
+    deploy_files(&["compose.yaml"], &[("WEB_REPLICAS", "4"), ("WEB_IMAGE", "berth-test/debian:stack-e2e")]).await?;
     let after = running_tasks(engine, &web).await;
     check(after.len() == 4, "four web replicas after the roll")?;
-    check(after.iter().all(|t| t.image.starts_with("berth-test/debian:stack-e2e") && !before.contains(&t.id)), "every task runs the new image")?;
+    check(
+        after.iter().all(|t| t.image.starts_with("berth-test/debian:stack-e2e") && !before.contains(&t.id)),
+        "every task runs the new image",
+    )?;
     let all = tasks_of(engine, &web).await;
     for new in &after {
         let old = all
@@ -291,23 +351,34 @@ async fn web_app_scenario(engine: &DockerEngine, name: &str) -> Result<(), Strin
             ),
         )?;
     }
-    serves_from_several_replicas(engine, WEB_PORT, &web).await?;
+    serves_from_several_replicas(engine, port, &web).await?;
 
-    // A broken update rolls back, and waiting for it fails.
-    let broken = stack_for(&["compose.yaml", "broken.yaml"], &[("WEB_REPLICAS", "4"), ("WEB_IMAGE", "berth-test/debian:stack-e2e")])?;
-    let err = deploy_stack(engine, &broken, &waiting()).await.err().unwrap_or_default();
-    check(err.contains(&format!("service {web}: update rolled back")), format!("the wait reports the rollback: {err:?}"))?;
+    // A broken update rolls back. berth's wait fails; the docker CLI's reports success.
+    let broken = deploy_files(
+        &["compose.yaml", "broken.yaml"],
+        &[("WEB_REPLICAS", "4"), ("WEB_IMAGE", "berth-test/debian:stack-e2e")],
+    )
+    .await;
+    match tool {
+        Tool::Berth => {
+            let err = broken.err().unwrap_or_default();
+            check(err.contains(&format!("service {web}: update rolled back")), format!("the wait reports the rollback: {err:?}"))?;
+        }
+        Tool::Docker => check(broken.is_ok(), format!("docker's wait ends without an error: {broken:?}"))?,
+    }
     let service = engine.inspect_service(&web).await.map_err(|e| e.to_string())?;
     check(service.update_state.as_deref() == Some("rollback_completed"), "the swarm rolled back")?;
     check(
         service.spec.container.args.as_deref() == Some(&["python3".to_owned(), "/app/app.py".to_owned()][..]),
         "the previous command is back",
     )?;
-    requests(WEB_PORT, 5).await?;
+    requests(port, 5).await?;
 
     // stack rm removes services, networks, secrets and configs, and waits for them.
-    remove_stacks(engine, &[name.to_owned()], true, &|_| {}).await.map_err(|e| e.to_string())?;
     let by_stack = ListOptions { filters: Filters::new().label(format!("com.docker.stack.namespace={name}")) };
+    check(engine.list_secrets(&by_stack).await.map_err(|e| e.to_string())?.len() == 1, "the stack has its secret")?;
+    check(engine.list_configs(&by_stack).await.map_err(|e| e.to_string())?.len() == 2, "the stack has its configs")?;
+    remove_stacks(engine, &[name.to_owned()], true, &|_| {}).await.map_err(|e| e.to_string())?;
     check(engine.list_services(&by_stack).await.map_err(|e| e.to_string())?.is_empty(), "no services left")?;
     check(engine.list_networks(&by_stack).await.map_err(|e| e.to_string())?.is_empty(), "no networks left")?;
     check(engine.list_configs(&by_stack).await.map_err(|e| e.to_string())?.is_empty(), "no configs left")?;
@@ -328,35 +399,15 @@ fn docker(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
     }
 }
 
-const DOCKER_PORT: u16 = 38082;
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_same_file_through_docker_stack_deploy_serves_alike_and_berth_manages_it() {
-    let Some(mut swarm) = Swarm::take().await else { return };
-    let name = "berthe2edocker";
-    swarm.stacks.push(name.to_owned());
-    let result = docker_scenario(&swarm.engine, name).await;
-    swarm.finish().await;
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-}
-
-async fn docker_scenario(engine: &DockerEngine, name: &str) -> Result<(), String> {
-    let dir = testdata("webapp");
-    let port = DOCKER_PORT.to_string();
-    let env = [("PROXY_PORT", port.as_str())];
-    let (ok, out) = docker(&dir, &["stack", "deploy", "--detach=false", "--resolve-image=never", "-c", "compose.yaml", name], &env);
-    check(ok, format!("docker stack deploy: {out}"))?;
-    let web = format!("{name}_web");
-    serves_from_several_replicas(engine, DOCKER_PORT, &web).await?;
-
+/// berth reads docker's stack as its own, and converts the file to the service specs docker
+/// made.
+async fn same_specs_as_berth(engine: &DockerEngine, dir: &Path, name: &str, env: &[(&str, &str)]) -> Result<(), String> {
     // berth reads docker's stack the same way it reads its own.
     let stacks = query::list_stacks(engine).await.map_err(|e| e.to_string())?;
     check(stacks.iter().any(|s| s.name == name && s.services == 3), format!("stack ls sees docker's stack: {stacks:?}"))?;
 
     // And berth's conversion of the file gives the service specs docker made.
-    let ours = load(&dir, &["compose.yaml"], name, &env)?;
+    let ours = load(dir, &["compose.yaml"], name, env)?;
     for plan in &ours.services {
         let theirs = engine.inspect_service(&plan.spec.name).await.map_err(|e| e.to_string())?.spec;
         let mut mine = plan.spec.clone();
@@ -382,7 +433,7 @@ async fn docker_scenario(engine: &DockerEngine, name: &str) -> Result<(), String
         check(mine.container.env == theirs.container.env, format!("{}: environment", mine.name))?;
         check(mine.container.args == theirs.container.args, format!("{}: args", mine.name))?;
         // bollard reads the health check under the wrong key (`HealthCheck`), so ask docker.
-        let (ok, json) = docker(&dir, &["service", "inspect", "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Healthcheck}}", &mine.name], &[]);
+        let (ok, json) = docker(dir, &["service", "inspect", "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Healthcheck}}", &mine.name], &[]);
         let theirs_hc: serde_json::Value = serde_json::from_str(json.trim()).map_err(|e| format!("{e}: {json}"))?;
         let nanos = |d: Option<Duration>| d.map_or(serde_json::Value::Null, |d| serde_json::json!(d.as_nanos()));
         let mine_hc = mine.container.healthcheck.as_ref().map_or(serde_json::Value::Null, |h| {

@@ -46,7 +46,8 @@ pub fn run(global: &GlobalArgs, args: &DownArgs) -> anyhow::Result<u8> {
         run: engine::run_options(global),
     };
     engine::run_simple(global, "Running", |eng, sink, cancel| async move {
-        let outcome = down(eng, &target.name, target.project.as_ref(), &opts, &*sink, &cancel).await;
+        let quieted = engine::Quieted { inner: &*sink, warning: "No resource found to remove" };
+        let outcome = down(eng, &target.name, target.project.as_ref(), &opts, &quieted, &cancel).await;
         if outcome.as_ref().is_ok_and(|o| o.plan.is_empty()) {
             eprintln!("Warning: No resource found to remove for project {:?}.", target.name);
         }

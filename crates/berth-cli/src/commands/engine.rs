@@ -139,6 +139,26 @@ impl berth_core::events::EventSink for LazyProgress {
     }
 }
 
+/// Passes events on, except the warning a command prints itself, plainly, as Docker Compose
+/// prints it ("no container to kill", "No stopped containers", ...).
+pub struct Quieted<'a> {
+    /// Where the other events go.
+    pub inner: &'a dyn berth_core::events::EventSink,
+    /// The start of the warning to hold back.
+    pub warning: &'static str,
+}
+
+impl berth_core::events::EventSink for Quieted<'_> {
+    fn emit(&self, event: berth_core::events::Event) {
+        if let berth_core::events::Event::Warning { message } = &event {
+            if message.starts_with(self.warning) {
+                return;
+            }
+        }
+        self.inner.emit(event);
+    }
+}
+
 /// `--parallel` and `--dry-run`.
 pub fn run_options(global: &GlobalArgs) -> RunOptions {
     RunOptions { parallel: usize::try_from(global.parallel).ok().filter(|p| *p > 0), dry_run: global.dry_run }

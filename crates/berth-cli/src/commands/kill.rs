@@ -31,7 +31,8 @@ pub fn run(global: &GlobalArgs, args: &KillArgs) -> anyhow::Result<u8> {
         run: engine::run_options(global),
     };
     engine::run_simple(global, "Killing", |eng, sink, cancel| async move {
-        let outcome = kill(eng, &target.name, target.project.as_ref(), &opts, &*sink, &cancel).await;
+        let quieted = engine::Quieted { inner: &*sink, warning: "no container to kill" };
+        let outcome = kill(eng, &target.name, target.project.as_ref(), &opts, &quieted, &cancel).await;
         if outcome.as_ref().is_ok_and(|o| o.plan.is_empty()) {
             // Docker Compose's words, without a newline.
             eprint!("no container to kill");

@@ -111,7 +111,8 @@ pub fn run(global: &GlobalArgs, args: &RmArgs) -> anyhow::Result<u8> {
         let watch = InterruptWatch::start(cancel.clone())?;
         let eng = engine::connect().await?;
         let progress = Arc::new(LazyProgress::new(&settings, "Removing", global.dry_run)?);
-        let result = rm(eng, &target.name, target.project.as_ref(), &opts, &confirm, &*progress, &cancel).await;
+        let quieted = engine::Quieted { inner: &*progress, warning: "No stopped containers" };
+        let result = rm(eng, &target.name, target.project.as_ref(), &opts, &confirm, &quieted, &cancel).await;
         let interrupted = watch.interrupted();
         progress.finish();
         if result.as_ref().is_ok_and(|o| berth_core::ops::rm::containers_removed(&o.plan).is_empty()) {

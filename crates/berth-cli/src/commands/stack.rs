@@ -263,6 +263,8 @@ impl Printer {
             for l in &block {
                 let _ = writeln!(out, "\x1b[2K{l}");
             }
+            // A block can shrink (a verification line goes when a task fails again).
+            let _ = write!(out, "\x1b[J");
             st.drawn_lines = block.len();
         } else {
             // Lines of several services interleave here: each names its service.
