@@ -10,6 +10,7 @@ pub mod attach;
 pub mod create;
 pub mod down;
 pub mod kill;
+pub mod logs;
 pub mod pause;
 pub mod restart;
 pub mod rm;
@@ -17,6 +18,7 @@ pub mod start;
 pub mod stop;
 pub mod unpause;
 pub mod up;
+pub mod wait;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
