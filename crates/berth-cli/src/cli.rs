@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::commands::completion::{CompletionArgs, ManArgs};
 use crate::commands::config::ConfigArgs;
-use crate::commands::{create, down, kill, pause, restart, rm, start, stop, unpause, up};
+use crate::commands::{build, create, down, kill, pause, restart, rm, start, stop, unpause, up};
 use crate::commands::events::EventsArgs;
 use crate::commands::images::ImagesArgs;
 use crate::commands::ls::LsArgs;
@@ -78,6 +78,8 @@ pub enum Command {
     Up(up::UpArgs),
     /// Stop and remove containers, networks
     Down(down::DownArgs),
+    /// Build or rebuild services
+    Build(build::BuildArgs),
     /// Creates containers for a service
     Create(create::CreateArgs),
     /// Start services
