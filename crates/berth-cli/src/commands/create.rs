@@ -153,6 +153,8 @@ pub fn run(global: &GlobalArgs, args: &CreateArgs) -> anyhow::Result<u8> {
         run: engine::run_options(global),
         create: create_settings(global, &project),
         builder: (!args.no_build).then(|| EngineBuilder::shared(BuildSettings::default())),
+        quiet_pull: args.quiet_pull,
+        credentials: super::pull::credentials(),
         ..UpOptions::default()
     };
     engine::run_simple(global, "Creating", |eng, sink, cancel| async move {

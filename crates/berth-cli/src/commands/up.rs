@@ -243,6 +243,8 @@ pub fn run(global: &GlobalArgs, args: &UpArgs) -> anyhow::Result<u8> {
         run: engine::run_options(global),
         create: create_settings(global, &project),
         builder: (!args.no_build).then(|| EngineBuilder::shared(BuildSettings::default())),
+        quiet_pull: args.quiet_pull,
+        credentials: super::pull::credentials(),
         ..UpOptions::default()
     };
     let project = prepare_project(&project, &opts).map_err(|e| engine::failure(&e))?;

@@ -13,7 +13,7 @@
 //!   with the tags of all of them.
 //! - [`build`] runs the builds one after the other in dependency order (a Dockerfile may start
 //!   `FROM` another service's image), streaming the builder's output as [`Event::Build`], and
-//!   with `push` pushes the images of services that name one.
+//!   with `push` pushes the images of the services built that name one (as `push` does).
 //! - Built images carry the labels Docker Compose's default builder gives them:
 //!   `com.docker.compose.project`, `.service` and `.version`, besides `build.labels`; `down
 //!   --rmi local` finds them by these labels.
@@ -26,11 +26,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use berth_engine::{BuildEvent, BuildOptions, Engine, EngineError, PushOptions};
+use berth_engine::{BuildEvent, BuildOptions, Credentials, Engine, EngineError};
 use berth_spec::model::{MappingWithEquals, Project, ServiceConfig, SshKey};
 use futures::StreamExt;
 
-use crate::events::{Event, EventSink, Progress, ResourceKind, Status};
+use crate::events::{Event, EventSink};
 use crate::labels;
 use crate::ops::up::ImageBuilder;
 use context::{ContextError, DockerfileSource};
@@ -53,6 +53,8 @@ pub struct BuildSettings {
     /// Proxy variables from the docker CLI configuration, added as build arguments when the
     /// build does not set them.
     pub proxy_env: BTreeMap<String, String>,
+    /// Registry credentials, for `--push`.
+    pub credentials: Credentials,
 }
 
 /// Why a build could not be made or failed.
@@ -91,6 +93,16 @@ pub enum BuildError {
         message: String,
         /// The exit code of the failed step (1 when the builder gives none).
         code: i64,
+    },
+    /// A push after the build failed.
+    #[error("pushing image {image} for service {service}: {message}")]
+    Push {
+        /// The service.
+        service: String,
+        /// The image reference.
+        image: String,
+        /// The engine's message.
+        message: String,
     },
     /// An engine call failed.
     #[error("{context}: {source}")]
@@ -132,8 +144,6 @@ pub struct BuildJob {
     pub dockerfile: DockerfileSource,
     /// The engine's options, with the tags of every service served.
     pub options: BuildOptions,
-    /// The images to push afterwards (`--push`: services that name an image).
-    pub push: Vec<String>,
 }
 
 /// The image references `services` run, which their builds are tagged with first.
@@ -257,8 +267,7 @@ fn service_job(project: &Project, service: &ServiceConfig, settings: &BuildSetti
         },
         ..BuildOptions::default()
     };
-    let push = if settings.push && !service.image.is_empty() { vec![service.image.clone()] } else { Vec::new() };
-    Ok(Some(BuildJob { services: vec![name.to_owned()], context, dockerfile, options, push }))
+    Ok(Some(BuildJob { services: vec![name.to_owned()], context, dockerfile, options }))
 }
 
 /// Whether two jobs build the same image (everything but tags and the service label equal).
@@ -290,7 +299,6 @@ pub fn plan(project: &Project, services: &[String], settings: &BuildSettings) ->
                     existing.options.tags.push(tag);
                 }
             }
-            existing.push.extend(job.push);
         } else {
             jobs.push(job);
         }
@@ -377,24 +385,9 @@ async fn run_job(engine: &dyn Engine, job: &BuildJob, sink: &dyn EventSink) -> R
         .map_err(|source| BuildError::Engine { context: format!("inspecting image {tag}"), source })
 }
 
-/// Pushes `image`, reporting as the push of `service`.
-async fn push(engine: &dyn Engine, service: &str, image: &str, sink: &dyn EventSink) -> Result<(), BuildError> {
-    sink.emit(Event::Progress(Progress::new(ResourceKind::Service, service, Status::Working, "Pushing")));
-    let mut stream = engine.push_image(&PushOptions { reference: image.to_owned(), auth: None });
-    while let Some(item) = stream.next().await {
-        if let Err(source) = item {
-            sink.emit(Event::Progress(
-                Progress::new(ResourceKind::Service, service, Status::Error, "Error").with_detail(source.to_string()),
-            ));
-            return Err(BuildError::Engine { context: format!("pushing image {image} for service {service}"), source });
-        }
-    }
-    sink.emit(Event::Progress(Progress::new(ResourceKind::Service, service, Status::Done, "Pushed")));
-    Ok(())
-}
-
 /// Builds the images of `services` (of those, the ones with a `build` section) and returns
-/// the id of each image built, by the image reference of each service served.
+/// the id of each image built, by the image reference of each service served; with
+/// `settings.push`, then pushes them ([`push_built`]).
 pub async fn build(
     engine: &dyn Engine,
     project: &Project,
@@ -403,20 +396,50 @@ pub async fn build(
     sink: &dyn EventSink,
 ) -> Result<BTreeMap<String, String>, BuildError> {
     let jobs = plan(project, services, settings)?;
+    let built = run_jobs(engine, project, &jobs, sink).await?;
+    if settings.push {
+        push_built(engine, project, &jobs, settings, sink).await?;
+    }
+    Ok(built)
+}
+
+/// Runs `jobs`, one after the other.
+async fn run_jobs(
+    engine: &dyn Engine,
+    project: &Project,
+    jobs: &[BuildJob],
+    sink: &dyn EventSink,
+) -> Result<BTreeMap<String, String>, BuildError> {
     let mut built = BTreeMap::new();
-    for job in &jobs {
+    for job in jobs {
         let id = run_job(engine, job, sink).await?;
         for name in &job.services {
             if let Some(service) = project.services.get(name) {
                 built.insert(image_of(project, service), id.clone());
             }
         }
-        let first = job.services.first().map_or("", String::as_str);
-        for image in &job.push {
-            push(engine, first, image, sink).await?;
-        }
     }
     Ok(built)
+}
+
+/// `--push`, as Docker Compose's `push`: the images of the services built that name one,
+/// with their `build.tags`.
+async fn push_built(
+    engine: &dyn Engine,
+    project: &Project,
+    jobs: &[BuildJob],
+    settings: &BuildSettings,
+    sink: &dyn EventSink,
+) -> Result<(), BuildError> {
+    let mut pushed = project.clone();
+    let built_services: BTreeSet<&String> = jobs.iter().flat_map(|j| &j.services).collect();
+    pushed.services.retain(|name, s| built_services.contains(name) && !s.image.is_empty());
+    let opts = crate::ops::push::PushOptions { credentials: settings.credentials.clone(), ..Default::default() };
+    let report = crate::ops::push::push(engine, &pushed, &opts, sink).await;
+    match report.failures.first() {
+        Some(f) => Err(BuildError::Push { service: f.service.clone(), image: f.image.clone(), message: f.message.clone() }),
+        None => Ok(()),
+    }
 }
 
 /// [`ImageBuilder`] for `up`, `create` and `run`: builds through the engine.
@@ -440,7 +463,9 @@ impl EngineBuilder {
 #[async_trait]
 impl ImageBuilder for EngineBuilder {
     async fn build(&self, engine: &dyn Engine, project: &Project, services: &[String], sink: &dyn EventSink) -> Result<(), String> {
-        build(engine, project, services, &self.settings, sink).await.map(|_| ()).map_err(|e| e.to_string())
+        // `up` and `create` never push.
+        let jobs = plan(project, services, &self.settings).map_err(|e| e.to_string())?;
+        run_jobs(engine, project, &jobs, sink).await.map(|_| ()).map_err(|e| e.to_string())
     }
 }
 
