@@ -33,6 +33,9 @@ use crate::cli::{Cli, Command, GlobalArgs};
 
 /// Runs the parsed command; the result is the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    if !matches!(cli.command, Command::Completion(_) | Command::Man(_) | Command::Plugin(_) | Command::Stack(_) | Command::Version(_)) {
+        check_global_options(&cli.global)?;
+    }
     match cli.command {
         Command::Config(args) => config::run(&cli.global, &args),
         Command::Up(args) => up::run(&cli.global, &args),
@@ -61,6 +64,12 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Plugin(args) => plugin_install::run(&args),
         Command::Stack(args) => stack::run(&cli.global, &args),
     }
+}
+
+/// Docker Compose's checks of the global options before any command (see [`crate::exit::PreRunError`]).
+fn check_global_options(global: &GlobalArgs) -> anyhow::Result<()> {
+    let opts = project_options(global)?;
+    berth_spec::discovery::check_global_options(&opts).map_err(|e| crate::exit::PreRunError(e).into())
 }
 
 /// The project options every command builds from the global flags and the process.

@@ -5,8 +5,10 @@
 //! end, classified and with the fix to try. Also holds what every command that talks to a
 //! registry shares: loading the docker CLI's credentials.
 
+use std::fmt::Write as _;
+
 use berth_core::events::{Discard, EventSink};
-use berth_core::ops::pull::{pull, ImageFailure, PullOptions};
+use berth_core::ops::pull::{pinned_reference, pull, registry_digest, ImageFailure, PullOptions};
 use berth_engine::Credentials;
 use berth_spec::model::{Project, Services};
 use clap::Args;
@@ -77,13 +79,50 @@ pub fn summary(verb: &str, failures: &[ImageFailure]) -> String {
         many => format!("{} images could not be {verb}:", many.len()),
     };
     for f in failures {
-        text.push_str(&format!("\n  {} ({}): {}: {}", f.service, f.image, f.kind.label(), f.message));
+        let _ = write!(text, "\n  {} ({}): {}: {}", f.service, f.image, f.kind.label(), f.message);
         let hint = f.hint();
         if !hint.is_empty() {
-            text.push_str(&format!("\n    → {hint}"));
+            let _ = write!(text, "\n    → {hint}");
         }
     }
     text
+}
+
+/// `config --resolve-image-digests`: pins every service's `image` in the rendered model to
+/// the digest its registry serves, as Docker Compose does (the engine asks the registry).
+pub fn resolve_image_digests(model: &mut serde_json::Value) -> anyhow::Result<()> {
+    let Some(services) = model.get_mut("services").and_then(serde_json::Value::as_object_mut) else { return Ok(()) };
+    let images: Vec<(String, String)> = services
+        .iter()
+        .filter_map(|(name, s)| Some((name.clone(), s.get("image")?.as_str()?.to_owned())))
+        .filter(|(_, image)| !image.is_empty())
+        .collect();
+    if images.is_empty() {
+        return Ok(());
+    }
+    let credentials = credentials();
+    let pinned = engine::block_on(async {
+        let engine = engine::connect().await?;
+        let mut pinned = Vec::new();
+        for (name, image) in images {
+            let reference = if image.contains('@') {
+                pinned_reference(&image, "")
+            } else {
+                let digest = registry_digest(engine.as_ref(), &image, &credentials)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("service {name}: {e}"))?;
+                pinned_reference(&image, &digest)
+            };
+            pinned.push((name, reference));
+        }
+        Ok::<_, anyhow::Error>(pinned)
+    })??;
+    for (name, reference) in pinned {
+        if let Some(service) = services.get_mut(&name).and_then(serde_json::Value::as_object_mut) {
+            service.insert("image".to_owned(), serde_json::Value::String(reference));
+        }
+    }
+    Ok(())
 }
 
 /// Runs `pull`.
@@ -123,15 +162,13 @@ pub fn run(global: &GlobalArgs, args: &PullArgs) -> anyhow::Result<u8> {
         }
         let fatal = report.fatal(&opts);
         let shown: Vec<ImageFailure> = report.failures.iter().filter(|f| !f.buildable).cloned().collect();
-        match fatal {
-            Some(_) => Err(CodedError { code: PULL_FAILURE, message: summary("pulled", &shown) }.into()),
-            None => {
-                if !shown.is_empty() && !args.quiet {
-                    eprintln!("{}", summary("pulled", &shown));
-                }
-                Ok(0)
-            }
+        if fatal.is_some() {
+            return Err(CodedError { code: PULL_FAILURE, message: summary("pulled", &shown) }.into());
         }
+        if !shown.is_empty() && !args.quiet {
+            eprintln!("{}", summary("pulled", &shown));
+        }
+        Ok(0)
     })?
 }
 
