@@ -127,7 +127,7 @@ fn check_imperative_name(opts: &ProjectOptions) -> Result<()> {
     }
 }
 
-/// The `.env` files asked for: `--env-file`, else COMPOSE_ENV_FILES (comma-separated).
+/// The `.env` files asked for: `--env-file`, else `COMPOSE_ENV_FILES` (comma-separated).
 fn env_files_argument(opts: &ProjectOptions) -> Vec<String> {
     if !opts.env_files.is_empty() {
         return opts.env_files.clone();

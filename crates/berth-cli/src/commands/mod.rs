@@ -75,10 +75,10 @@ fn check_global_options(global: &GlobalArgs) -> anyhow::Result<()> {
 /// The project options every command builds from the global flags and the process.
 pub fn project_options(global: &GlobalArgs) -> anyhow::Result<berth_spec::discovery::ProjectOptions> {
     let mut opts = berth_spec::discovery::ProjectOptions::from_process()?;
-    opts.name = global.project_name.clone();
-    opts.files = global.files.clone();
-    opts.project_directory = global.project_directory.clone();
-    opts.env_files = global.env_files.clone();
-    opts.profiles = global.profiles.clone();
+    opts.name.clone_from(&global.project_name);
+    opts.files.clone_from(&global.files);
+    opts.project_directory.clone_from(&global.project_directory);
+    opts.env_files.clone_from(&global.env_files);
+    opts.profiles.clone_from(&global.profiles);
     Ok(opts)
 }
