@@ -173,6 +173,8 @@ fn push_and_pull_with_credentials_from_the_docker_config() {
     let out = with_config(p.berth_cmd().args(["--progress", "plain", "push"]), creds.path());
     assert!(out.status.success(), "{}", describe(&out));
     assert!(text(&out.stderr).contains(" other Skipped"), "{}", describe(&out));
+    // Layer lines named as Compose names them.
+    assert!(text(&out.stderr).contains(&format!(" Pushing {image}: ")), "{}", describe(&out));
     docker(&["rmi", &image]);
     let out = with_config(p.berth_cmd().args(["pull", "app"]), creds.path());
     assert!(out.status.success(), "{}", describe(&out));
@@ -248,6 +250,8 @@ fn up_follows_pull_policy() {
     // so up fails with Compose's exit code for a failed pull.
     let out = p.berth(&["up", "-d", "--pull", "always", "missing"]);
     assert_eq!(out.status.code(), Some(18), "{}", describe(&out));
+    let theirs = p.reference_cmd().args(["up", "-d", "--pull", "always", "missing"]).output().expect("reference");
+    assert_eq!(theirs.status.code(), Some(18), "reference: {}", describe(&theirs));
     assert!(text(&out.stderr).contains("not found"), "{}", describe(&out));
 
     // `--pull never` with a missing image is an error naming it.
