@@ -89,6 +89,7 @@ fn global_option_errors_exit_like_compose() {
         .expect("run berth");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("stat "), "{}", String::from_utf8_lossy(&out.stderr));
+    fails_with(&["--ansi", "always", "--progress", "plain", "config"], 1, "can't use --progress plain while ANSI support is forced");
     // `version` is outside that check, as in Compose.
     assert!(berth(&["-p", "Bad!", "version"]).status.success());
 }

@@ -1,6 +1,7 @@
 //! One module per command; each turns its arguments into calls to the libraries and renders
 //! the result.
 
+pub mod build;
 pub mod completion;
 pub mod config;
 pub mod create;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Config(args) => config::run(&cli.global, &args),
         Command::Up(args) => up::run(&cli.global, &args),
         Command::Down(args) => down::run(&cli.global, &args),
+        Command::Build(args) => build::run(&cli.global, &args),
         Command::Create(args) => create::run(&cli.global, &args),
         Command::Start(args) => start::run(&cli.global, &args),
         Command::Stop(args) => stop::run(&cli.global, &args),
@@ -67,7 +69,10 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
 /// Docker Compose's checks of the global options before any command (see [`crate::exit::PreRunError`]).
 fn check_global_options(global: &GlobalArgs) -> anyhow::Result<()> {
     let opts = project_options(global)?;
-    berth_spec::discovery::check_global_options(&opts).map_err(|e| crate::exit::PreRunError(e).into())
+    berth_spec::discovery::check_global_options(&opts).map_err(crate::exit::PreRunError)?;
+    // Compose also rejects contradictory display flags up front, for every command.
+    crate::display::Settings::from_process(&global.progress, global.ansi.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
 }
 
 /// The project options every command builds from the global flags and the process.
