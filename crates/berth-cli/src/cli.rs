@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::commands::completion::{CompletionArgs, ManArgs};
 use crate::commands::config::ConfigArgs;
 use crate::commands::{create, down, kill, pause, restart, rm, start, stop, unpause, up};
+use crate::commands::exec;
 use crate::commands::events::EventsArgs;
 use crate::commands::images::ImagesArgs;
 use crate::commands::ls::LsArgs;
@@ -118,4 +119,6 @@ pub enum Command {
     Plugin(PluginArgs),
     /// Manage Swarm stacks (deploy compose files to a Docker Swarm)
     Stack(StackArgs),
+    /// Execute a command in a running container
+    Exec(exec::ExecArgs),
 }

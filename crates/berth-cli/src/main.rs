@@ -7,6 +7,7 @@ mod commands;
 mod display;
 mod exit;
 mod plugin;
+mod terminal;
 
 use std::process::ExitCode;
 

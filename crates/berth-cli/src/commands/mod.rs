@@ -6,6 +6,7 @@ pub mod config;
 pub mod create;
 pub mod down;
 pub mod engine;
+pub mod exec;
 pub mod kill;
 pub mod pause;
 pub mod restart;
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Man(args) => completion::run_man(&args),
         Command::Plugin(args) => plugin_install::run(&args),
         Command::Stack(args) => stack::run(&cli.global, &args),
+        Command::Exec(args) => exec::run(&cli.global, &args),
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod attach;
 pub mod create;
 pub mod down;
+pub mod exec;
 pub mod kill;
 pub mod pause;
 pub mod restart;
