@@ -173,7 +173,7 @@ async fn follow_size(resize: Resize) {
             resize(h, w).await;
         }
     }
-    std::future::pending().await
+    std::future::pending::<()>().await;
 }
 
 /// Waits for SIGINT, SIGTERM or SIGHUP (forever when they cannot be caught or are not asked
