@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::commands::completion::{CompletionArgs, ManArgs};
 use crate::commands::config::ConfigArgs;
-use crate::commands::{create, down, kill, pause, restart, rm, start, stop, unpause, up};
+use crate::commands::{create, down, kill, pause, pull, push, restart, rm, start, stop, unpause, up};
 use crate::commands::exec;
 use crate::commands::events::EventsArgs;
 use crate::commands::images::ImagesArgs;
@@ -95,6 +95,10 @@ pub enum Command {
     Pause(pause::PauseArgs),
     /// Unpause services
     Unpause(unpause::UnpauseArgs),
+    /// Pull service images
+    Pull(pull::PullArgs),
+    /// Push service images
+    Push(push::PushArgs),
     /// List containers
     Ps(PsArgs),
     /// List running compose projects
