@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::commands::completion::{CompletionArgs, ManArgs};
 use crate::commands::config::ConfigArgs;
 use crate::commands::{create, down, kill, pause, pull, push, restart, rm, start, stop, unpause, up};
-use crate::commands::exec;
+use crate::commands::{exec, run};
 use crate::commands::events::EventsArgs;
 use crate::commands::images::ImagesArgs;
 use crate::commands::ls::LsArgs;
@@ -125,4 +125,6 @@ pub enum Command {
     Stack(StackArgs),
     /// Execute a command in a running container
     Exec(exec::ExecArgs),
+    /// Run a one-off command on a service
+    Run(run::RunArgs),
 }

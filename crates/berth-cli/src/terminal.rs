@@ -102,6 +102,15 @@ impl Drop for RawMode {
 /// Sends a new window size `(height, width)` to the engine.
 pub type Resize = Arc<dyn Fn(u16, u16) -> BoxFuture<'static, ()> + Send + Sync>;
 
+/// A [`Resize`] from an async function of the new size.
+pub fn resizer<F, Fut>(f: F) -> Resize
+where
+    F: Fn(u16, u16) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    Arc::new(move |h, w| Box::pin(f(h, w)))
+}
+
 /// How the streams are wired.
 #[derive(Clone, Default)]
 pub struct Wiring {

@@ -87,18 +87,13 @@ async fn run_exec(project: String, request: ExecRequest) -> anyhow::Result<u8> {
     let ExecSession::Attached { exec_id, io } = session else {
         return Ok(0);
     };
-    let resize: Option<terminal::Resize> = (request.tty && terminal::stdin_is_terminal()).then(|| {
-        let engine = Arc::clone(&engine);
-        let exec_id = exec_id.clone();
-        let resize: terminal::Resize = Arc::new(move |h, w| {
-            let engine = Arc::clone(&engine);
-            let exec_id = exec_id.clone();
-            Box::pin(async move {
-                // The process may be gone already; a failed resize changes nothing.
-                let _ = engine.resize_exec(&exec_id, h, w).await;
-            })
-        });
-        resize
+    let resize = (request.tty && terminal::stdin_is_terminal()).then(|| {
+        let (engine, exec_id) = (Arc::clone(&engine), exec_id.clone());
+        terminal::resizer(move |h, w| {
+            let (engine, exec_id) = (Arc::clone(&engine), exec_id.clone());
+            // The process may be gone already; a failed resize changes nothing.
+            async move { drop(engine.resize_exec(&exec_id, h, w).await) }
+        })
     });
     let wiring = Wiring { stdin: stdin_attached, tty: request.tty, resize, catch_signals: true };
     let ended = terminal::pump(io, wiring).await;

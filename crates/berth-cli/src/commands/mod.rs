@@ -12,6 +12,7 @@ pub mod pause;
 pub mod pull;
 pub mod push;
 pub mod restart;
+pub mod run;
 pub mod rm;
 pub mod start;
 pub mod stop;
@@ -60,6 +61,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Plugin(args) => plugin_install::run(&args),
         Command::Stack(args) => stack::run(&cli.global, &args),
         Command::Exec(args) => exec::run(&cli.global, &args),
+        Command::Run(args) => run::run(&cli.global, &args),
     }
 }
 

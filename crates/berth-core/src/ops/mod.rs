@@ -15,6 +15,7 @@ pub mod pause;
 pub mod pull;
 pub mod push;
 pub mod restart;
+pub mod run;
 pub mod rm;
 pub mod start;
 pub mod stop;
