@@ -56,9 +56,10 @@ pub struct GlobalArgs {
     /// Set type of progress output (auto, tty, plain, json, quiet)
     #[arg(long, global = true, default_value = "auto")]
     pub progress: String,
-    /// Control when to print ANSI control characters ("never"|"always"|"auto")
-    #[arg(long, global = true, default_value = "auto")]
-    pub ansi: String,
+    /// Control when to print ANSI control characters ("never"|"always"|"auto") (default "auto")
+    // No clap default: an explicit `--ansi auto` must beat COMPOSE_ANSI, as in Compose.
+    #[arg(long, global = true)]
+    pub ansi: Option<String>,
     /// Control max parallelism, -1 for unlimited
     #[arg(long, global = true, default_value_t = -1, allow_hyphen_values = true)]
     pub parallel: i64,

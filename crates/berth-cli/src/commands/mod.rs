@@ -34,6 +34,9 @@ use crate::cli::{Cli, Command, GlobalArgs};
 
 /// Runs the parsed command; the result is the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    if !matches!(cli.command, Command::Completion(_) | Command::Man(_) | Command::Plugin(_) | Command::Stack(_) | Command::Version(_)) {
+        check_global_options(&cli.global)?;
+    }
     match cli.command {
         Command::Config(args) => config::run(&cli.global, &args),
         Command::Up(args) => up::run(&cli.global, &args),
@@ -65,13 +68,22 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
+/// Docker Compose's checks of the global options before any command (see [`crate::exit::PreRunError`]).
+fn check_global_options(global: &GlobalArgs) -> anyhow::Result<()> {
+    let opts = project_options(global)?;
+    berth_spec::discovery::check_global_options(&opts).map_err(crate::exit::PreRunError)?;
+    // Compose also rejects contradictory display flags up front, for every command.
+    crate::display::Settings::from_process(&global.progress, global.ansi.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
+}
+
 /// The project options every command builds from the global flags and the process.
 pub fn project_options(global: &GlobalArgs) -> anyhow::Result<berth_spec::discovery::ProjectOptions> {
     let mut opts = berth_spec::discovery::ProjectOptions::from_process()?;
-    opts.name = global.project_name.clone();
-    opts.files = global.files.clone();
-    opts.project_directory = global.project_directory.clone();
-    opts.env_files = global.env_files.clone();
-    opts.profiles = global.profiles.clone();
+    opts.name.clone_from(&global.project_name);
+    opts.files.clone_from(&global.files);
+    opts.project_directory.clone_from(&global.project_directory);
+    opts.env_files.clone_from(&global.env_files);
+    opts.profiles.clone_from(&global.profiles);
     Ok(opts)
 }

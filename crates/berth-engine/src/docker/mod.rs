@@ -762,6 +762,17 @@ impl Engine for DockerEngine {
             .boxed()
     }
 
+    async fn registry_digest(&self, reference: &str, auth: Option<&RegistryAuth>) -> EngineResult<String> {
+        let inspect = self
+            .docker
+            .inspect_registry_image(reference, auth.map(convert::auth_to))
+            .await
+            .map_err(self.err(ObjectKind::Image, reference))?;
+        inspect.descriptor.digest.filter(|d| !d.is_empty()).ok_or_else(|| EngineError::Protocol {
+            message: format!("the registry gave no digest for {reference}"),
+        })
+    }
+
     fn push_image(&self, options: &PushOptions) -> EngineStream<ProgressEvent> {
         // bollard's push messages drop the layer id, which per-layer progress needs: the push
         // goes through the raw client.
