@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::commands::completion::{CompletionArgs, ManArgs};
 use crate::commands::config::ConfigArgs;
-use crate::commands::{create, down, kill, pause, pull, push, restart, rm, start, stop, unpause, up};
+use crate::commands::{build, create, down, kill, pause, pull, push, restart, rm, start, stop, unpause, up};
 use crate::commands::{exec, run};
 use crate::commands::events::EventsArgs;
 use crate::commands::images::ImagesArgs;
@@ -80,6 +80,8 @@ pub enum Command {
     Up(up::UpArgs),
     /// Stop and remove containers, networks
     Down(down::DownArgs),
+    /// Build or rebuild services
+    Build(build::BuildArgs),
     /// Creates containers for a service
     Create(create::CreateArgs),
     /// Start services

@@ -1,6 +1,7 @@
 //! One module per command; each turns its arguments into calls to the libraries and renders
 //! the result.
 
+pub mod build;
 pub mod completion;
 pub mod config;
 pub mod create;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Config(args) => config::run(&cli.global, &args),
         Command::Up(args) => up::run(&cli.global, &args),
         Command::Down(args) => down::run(&cli.global, &args),
+        Command::Build(args) => build::run(&cli.global, &args),
         Command::Create(args) => create::run(&cli.global, &args),
         Command::Start(args) => start::run(&cli.global, &args),
         Command::Stop(args) => stop::run(&cli.global, &args),

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use berth_core::build::{BuildSettings, EngineBuilder};
 use berth_core::execute::CancellationToken;
 use berth_core::ops::exec::status_byte;
 use berth_core::ops::run::{
@@ -205,6 +206,7 @@ pub fn run(global: &GlobalArgs, args: &RunArgs) -> anyhow::Result<u8> {
         ignore_orphans,
         run: engine::run_options(global),
         create: create_settings(global, &project),
+        builder: Some(EngineBuilder::shared(BuildSettings::default())),
         ..UpOptions::default()
     };
     let request = RunRequest {

@@ -86,6 +86,8 @@ struct Shared {
 
 struct State {
     out: Box<dyn Write + Send>,
+    /// Where image build output goes (stdout, as Docker Compose writes it).
+    build_out: Box<dyn Write + Send>,
     mode: Mode,
     opts: ProgressOptions,
     frame: Frame,
@@ -98,6 +100,7 @@ impl ProgressRenderer {
     /// resolve it first ([`Settings::progress_mode`](super::mode::Settings::progress_mode)).
     pub fn live(mode: Mode, out: Box<dyn Write + Send>, opts: ProgressOptions) -> Self {
         let r = Self::with_parts(mode, out, opts, Arc::new(SystemClock::process()), Arc::new(terminal_size));
+        r.set_build_output(Box::new(std::io::stdout()));
         if r.mode() == Mode::Tty {
             r.start_ticker(TICK);
         }
@@ -117,13 +120,26 @@ impl ProgressRenderer {
         let mode = if mode == Mode::Auto { Mode::Plain } else { mode };
         ProgressRenderer {
             shared: Arc::new(Shared {
-                state: Mutex::new(State { out, mode, opts, frame: Frame::default(), finished: false }),
+                state: Mutex::new(State {
+                    out,
+                    build_out: Box::new(std::io::sink()),
+                    mode,
+                    opts,
+                    frame: Frame::default(),
+                    finished: false,
+                }),
                 wake: Condvar::new(),
                 clock,
                 size,
             }),
             ticker: Mutex::new(None),
         }
+    }
+
+    /// Sets where image build output ([`Event::Build`]) is written (`live`: stdout; else
+    /// nowhere).
+    pub fn set_build_output(&self, out: Box<dyn Write + Send>) {
+        self.shared.lock().build_out = out;
     }
 
     /// The renderer's shape.
@@ -246,6 +262,7 @@ impl EventSink for ProgressRenderer {
                     let line = warning_line(message, st.opts.terminal, st.opts.paint, &*self.shared.clock);
                     st.write(&line);
                 }
+                Event::Build { text, .. } => st.write_build(text),
                 Event::Log(_) | Event::Exit { .. } => {}
             },
             Mode::Tty => match event {
@@ -257,6 +274,14 @@ impl EventSink for ProgressRenderer {
                     let line = warning_line(&message, true, st.opts.paint, &*self.shared.clock);
                     let lift = st.frame.lift();
                     st.write(&format!("{lift}{line}"));
+                    self.shared.draw(&mut st);
+                }
+                Event::Build { text, .. } => {
+                    // Above the block, which is drawn again below the output.
+                    let lift = st.frame.lift();
+                    st.write(&lift);
+                    let _ = st.out.flush();
+                    st.write_build(&text);
                     self.shared.draw(&mut st);
                 }
                 Event::Log(_) | Event::Exit { .. } => {}
@@ -289,6 +314,11 @@ impl State {
     fn write(&mut self, s: &str) {
         // A closed stderr must not stop the operation that reports to it.
         let _ = self.out.write_all(s.as_bytes());
+    }
+
+    fn write_build(&mut self, s: &str) {
+        let _ = self.build_out.write_all(s.as_bytes());
+        let _ = self.build_out.flush();
     }
 }
 
@@ -655,6 +685,23 @@ mod tests {
             buf.contents(),
             " Network lab_default  Creating\n Network lab_default  Created\n Container lab-web-1  Error boom\n"
         );
+    }
+
+    #[test]
+    fn build_output_goes_to_its_own_stream_as_written() {
+        for mode in [Mode::Plain, Mode::Tty] {
+            let (r, buf, _) = renderer(mode, ProgressOptions::titled("Building"));
+            let out = SharedBuffer::new();
+            r.set_build_output(Box::new(out.clone()));
+            r.emit(Event::Build { service: "web".into(), text: "Step 1/2 : FROM x\n".into() });
+            r.emit(Event::Build { service: "web".into(), text: " ---> abc\n".into() });
+            r.finish();
+            assert_eq!(out.contents(), "Step 1/2 : FROM x\n ---> abc\n", "{mode:?}");
+            assert_eq!(buf.contents(), "", "{mode:?}: no block without resources");
+        }
+        let (r, buf, _) = renderer(Mode::Json, ProgressOptions::titled("Building"));
+        r.emit(Event::Build { service: "web".into(), text: "Step 1/2 : FROM x\n".into() });
+        assert_eq!(buf.contents(), "{\"type\":\"build\",\"service\":\"web\",\"text\":\"Step 1/2 : FROM x\\n\"}\n");
     }
 
     #[test]
