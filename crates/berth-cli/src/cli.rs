@@ -18,6 +18,7 @@ use crate::commands::stats::StatsArgs;
 use crate::commands::top::TopArgs;
 use crate::commands::version::VersionArgs;
 use crate::commands::stack::StackArgs;
+use crate::commands::{attach, logs, wait};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -130,4 +131,10 @@ pub enum Command {
     Exec(exec::ExecArgs),
     /// Run a one-off command on a service
     Run(run::RunArgs),
+    /// View output from containers
+    Logs(logs::LogsArgs),
+    /// Attach local standard input, output, and error streams to a service's running container
+    Attach(attach::AttachArgs),
+    /// Block until the first service container stops
+    Wait(wait::WaitArgs),
 }

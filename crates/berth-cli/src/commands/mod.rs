@@ -1,6 +1,7 @@
 //! One module per command; each turns its arguments into calls to the libraries and renders
 //! the result.
 
+pub mod attach;
 pub mod build;
 pub mod completion;
 pub mod config;
@@ -9,6 +10,7 @@ pub mod down;
 pub mod engine;
 pub mod exec;
 pub mod kill;
+pub mod logs;
 pub mod pause;
 pub mod pull;
 pub mod push;
@@ -29,6 +31,7 @@ pub mod ps;
 pub mod stats;
 pub mod top;
 pub mod version;
+pub mod wait;
 pub mod stack;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -67,6 +70,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Stack(args) => stack::run(&cli.global, &args),
         Command::Exec(args) => exec::run(&cli.global, &args),
         Command::Run(args) => run::run(&cli.global, &args),
+        Command::Logs(args) => logs::run(&cli.global, &args),
+        Command::Attach(args) => attach::run(&cli.global, &args),
+        Command::Wait(args) => wait::run(&cli.global, &args),
     }
 }
 

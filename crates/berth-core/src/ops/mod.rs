@@ -11,6 +11,7 @@ pub mod create;
 pub mod down;
 pub mod exec;
 pub mod kill;
+pub mod logs;
 pub mod pause;
 pub mod pull;
 pub mod push;
@@ -21,6 +22,7 @@ pub mod start;
 pub mod stop;
 pub mod unpause;
 pub mod up;
+pub mod wait;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
