@@ -17,6 +17,7 @@ use crate::commands::stats::StatsArgs;
 use crate::commands::top::TopArgs;
 use crate::commands::version::VersionArgs;
 use crate::commands::stack::StackArgs;
+use crate::commands::{attach, logs, wait};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -125,4 +126,10 @@ pub enum Command {
     Plugin(PluginArgs),
     /// Manage Swarm stacks (deploy compose files to a Docker Swarm)
     Stack(StackArgs),
+    /// View output from containers
+    Logs(logs::LogsArgs),
+    /// Attach local standard input, output, and error streams to a service's running container
+    Attach(attach::AttachArgs),
+    /// Block until the first service container stops
+    Wait(wait::WaitArgs),
 }

@@ -15,8 +15,10 @@ pub const FAILURE: u8 = 1;
 pub fn describe(err: &anyhow::Error) -> (u8, String) {
     if let Some(spec) = err.downcast_ref::<berth_spec::Error>() {
         let code = match spec.kind {
-            ErrorKind::NotFound => FILE_NOT_FOUND,
-            ErrorKind::Invalid | ErrorKind::Unsupported | ErrorKind::Io => PARSE_FAILURE,
+            // Compose files every error that carries a path (Go's *fs.PathError: not found,
+            // permission denied, is a directory) as "file not found".
+            ErrorKind::NotFound | ErrorKind::Io => FILE_NOT_FOUND,
+            ErrorKind::Invalid | ErrorKind::Unsupported => PARSE_FAILURE,
             ErrorKind::Selection => FAILURE,
         };
         return (code, spec.render());

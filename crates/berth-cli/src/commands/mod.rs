@@ -1,6 +1,7 @@
 //! One module per command; each turns its arguments into calls to the libraries and renders
 //! the result.
 
+pub mod attach;
 pub mod build;
 pub mod completion;
 pub mod config;
@@ -8,6 +9,7 @@ pub mod create;
 pub mod down;
 pub mod engine;
 pub mod kill;
+pub mod logs;
 pub mod pause;
 pub mod pull;
 pub mod push;
@@ -27,6 +29,7 @@ pub mod ps;
 pub mod stats;
 pub mod top;
 pub mod version;
+pub mod wait;
 pub mod stack;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -63,6 +66,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Man(args) => completion::run_man(&args),
         Command::Plugin(args) => plugin_install::run(&args),
         Command::Stack(args) => stack::run(&cli.global, &args),
+        Command::Logs(args) => logs::run(&cli.global, &args),
+        Command::Attach(args) => attach::run(&cli.global, &args),
+        Command::Wait(args) => wait::run(&cli.global, &args),
     }
 }
 

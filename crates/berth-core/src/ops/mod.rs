@@ -10,6 +10,7 @@ pub mod attach;
 pub mod create;
 pub mod down;
 pub mod kill;
+pub mod logs;
 pub mod pause;
 pub mod pull;
 pub mod push;
@@ -19,6 +20,7 @@ pub mod start;
 pub mod stop;
 pub mod unpause;
 pub mod up;
+pub mod wait;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
