@@ -94,12 +94,16 @@ pub enum Command {
     Pause(pause::PauseArgs),
     /// Unpause services
     Unpause(unpause::UnpauseArgs),
+    /// Scale services
+    Scale(crate::commands::scale::ScaleArgs),
     /// List containers
     Ps(PsArgs),
     /// List running compose projects
     Ls(LsArgs),
     /// Display the running processes
     Top(TopArgs),
+    /// Copy files/folders between a service container and the local filesystem
+    Cp(crate::commands::cp::CpArgs),
     /// Print the public port for a port binding
     Port(PortArgs),
     /// Receive real time events from containers

@@ -7,11 +7,13 @@
 //! executor's report. [`attach`] streams containers' output for attached `up` and `logs -f`.
 
 pub mod attach;
+pub mod cp;
 pub mod create;
 pub mod down;
 pub mod kill;
 pub mod pause;
 pub mod restart;
+pub mod scale;
 pub mod rm;
 pub mod start;
 pub mod stop;
