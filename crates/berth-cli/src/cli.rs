@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::commands::completion::{CompletionArgs, ManArgs};
 use crate::commands::config::ConfigArgs;
-use crate::commands::{create, down, kill, pause, restart, rm, start, stop, unpause, up};
+use crate::commands::{create, down, kill, pause, pull, push, restart, rm, start, stop, unpause, up};
 use crate::commands::events::EventsArgs;
 use crate::commands::images::ImagesArgs;
 use crate::commands::ls::LsArgs;
@@ -96,6 +96,10 @@ pub enum Command {
     Unpause(unpause::UnpauseArgs),
     /// Scale services
     Scale(crate::commands::scale::ScaleArgs),
+    /// Pull service images
+    Pull(pull::PullArgs),
+    /// Push service images
+    Push(push::PushArgs),
     /// List containers
     Ps(PsArgs),
     /// List running compose projects

@@ -20,6 +20,9 @@ pub fn describe(err: &anyhow::Error) -> (u8, String) {
         };
         return (code, spec.render());
     }
+    if let Some(coded) = err.downcast_ref::<CodedError>() {
+        return (coded.code, coded.message.clone());
+    }
     if let Some(usage) = err.downcast_ref::<UsageError>() {
         return (USAGE, usage.0.clone());
     }
@@ -37,3 +40,20 @@ impl std::fmt::Display for UsageError {
 }
 
 impl std::error::Error for UsageError {}
+
+/// A failure with an exit code of its own (18 for a failed pull, as in Docker Compose).
+#[derive(Debug)]
+pub struct CodedError {
+    /// The exit code.
+    pub code: u8,
+    /// What to print.
+    pub message: String,
+}
+
+impl std::fmt::Display for CodedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CodedError {}

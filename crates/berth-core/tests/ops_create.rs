@@ -33,7 +33,8 @@ async fn missing_images_are_pulled_and_labelled() {
     let project = load(dir.path(), "lab", yaml);
     let recorder = Recorder::new();
     up(Arc::clone(&engine), &project, &UpOptions::default(), &recorder, &CancellationToken::new()).await.expect("up");
-    let l = lines(&recorder);
+    // Layer progress lines (`Service <layer> Pull complete`) come between the two.
+    let l: Vec<String> = lines(&recorder).into_iter().filter(|l| l.starts_with("Service tool")).collect();
     assert_eq!(&l[..2], ["Service tool Pulling", "Service tool Pulled"]);
     let image_id = engine.inspect_image("example.org/tool:1").await.expect("pulled").id;
     let labels = engine.inspect_container("lab-tool-1").await.expect("created").config.labels;

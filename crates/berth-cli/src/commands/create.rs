@@ -151,6 +151,8 @@ pub fn run(global: &GlobalArgs, args: &CreateArgs) -> anyhow::Result<u8> {
         scale,
         run: engine::run_options(global),
         create: create_settings(global, &project),
+        quiet_pull: args.quiet_pull,
+        credentials: super::pull::credentials(),
         ..UpOptions::default()
     };
     engine::run_simple(global, "Creating", |eng, sink, cancel| async move {

@@ -225,6 +225,10 @@ pub async fn interruptible<T>(
 /// An operation's error as the command reports it (the executor's message already carries
 /// every failure, so no source chain is appended).
 pub fn failure(err: &OpsError) -> anyhow::Error {
+    if let OpsError::Pull(failures) = err {
+        let message = super::pull::summary("pulled", &failures.0);
+        return crate::exit::CodedError { code: super::pull::PULL_FAILURE, message }.into();
+    }
     anyhow::anyhow!("{err}")
 }
 

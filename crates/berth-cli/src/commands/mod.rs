@@ -9,6 +9,8 @@ pub mod down;
 pub mod engine;
 pub mod kill;
 pub mod pause;
+pub mod pull;
+pub mod push;
 pub mod restart;
 pub mod scale;
 pub mod rm;
@@ -45,6 +47,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Pause(args) => pause::run(&cli.global, &args),
         Command::Unpause(args) => unpause::run(&cli.global, &args),
         Command::Scale(args) => scale::run(&cli.global, &args),
+        Command::Pull(args) => pull::run(&cli.global, &args),
+        Command::Push(args) => push::run(&cli.global, &args),
         Command::Ps(args) => ps::run(&cli.global, &args),
         Command::Ls(args) => ls::run(&cli.global, &args),
         Command::Top(args) => top::run(&cli.global, &args),

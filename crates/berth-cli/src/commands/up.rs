@@ -241,6 +241,8 @@ pub fn run(global: &GlobalArgs, args: &UpArgs) -> anyhow::Result<u8> {
         wait_timeout: args.wait_timeout.and_then(|s| u64::try_from(s).ok()).map(Duration::from_secs),
         run: engine::run_options(global),
         create: create_settings(global, &project),
+        quiet_pull: args.quiet_pull,
+        credentials: super::pull::credentials(),
         ..UpOptions::default()
     };
     let project = prepare_project(&project, &opts).map_err(|e| engine::failure(&e))?;

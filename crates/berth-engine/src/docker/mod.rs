@@ -217,6 +217,28 @@ fn build_events(doc: EngineResult<serde_json::Value>) -> Vec<EngineResult<BuildE
     out
 }
 
+/// One message of a pull or push stream; an error message ends the stream as an error.
+fn progress_event(doc: EngineResult<serde_json::Value>) -> Option<EngineResult<ProgressEvent>> {
+    let doc = match doc {
+        Ok(d) => d,
+        Err(e) => return Some(Err(e)),
+    };
+    let text = |k: &str| doc.get(k).and_then(serde_json::Value::as_str).map(str::to_owned);
+    if let Some(message) = doc.pointer("/errorDetail/message").and_then(serde_json::Value::as_str).map(str::to_owned).or_else(|| text("error")) {
+        return Some(Err(EngineError::Stream { message }));
+    }
+    if doc.get("status").is_none() && doc.get("id").is_none() {
+        return None;
+    }
+    Some(Ok(ProgressEvent {
+        id: text("id"),
+        status: text("status"),
+        current: doc.pointer("/progressDetail/current").and_then(serde_json::Value::as_i64),
+        total: doc.pointer("/progressDetail/total").and_then(serde_json::Value::as_i64),
+        progress: text("progress"),
+    }))
+}
+
 fn clamp_i32(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(if n < 0 { i32::MIN } else { i32::MAX })
 }
@@ -741,14 +763,29 @@ impl Engine for DockerEngine {
     }
 
     fn push_image(&self, options: &PushOptions) -> EngineStream<ProgressEvent> {
+        // bollard's push messages drop the layer id, which per-layer progress needs: the push
+        // goes through the raw client.
         let (repo, tag) = strip_tag(&options.reference);
-        let opts = q::PushImageOptions { tag: tag.map(str::to_owned), platform: None };
-        let creds = options.auth.as_ref().map(convert::auth_to);
-        self.docker
-            .push_image(repo, Some(opts), creds)
-            .map_ok(|i| convert::progress_from(None, i.status, i.progress, i.progress_detail.as_ref()))
-            .map_err(self.err(ObjectKind::Image, &options.reference))
-            .boxed()
+        let path = format!("/images/{}/push?tag={}", percent_encode(repo), percent_encode(tag.unwrap_or("latest")));
+        let auth = options.auth.clone().unwrap_or_default();
+        let json = serde_json::to_string(&convert::auth_to(&auth)).unwrap_or_else(|_| "{}".to_owned());
+        let headers = vec![("X-Registry-Auth".to_owned(), base64::engine::general_purpose::URL_SAFE.encode(json))];
+        let raw = self.raw.clone();
+        let reference = options.reference.clone();
+        futures::stream::once(async move {
+            match raw.stream(&path, &headers, futures::stream::empty().boxed()).await {
+                Ok(body) => raw::json_lines(body).filter_map(|doc| std::future::ready(progress_event(doc))).boxed(),
+                Err(e) => futures::stream::once(async move {
+                    Err(match e {
+                        EngineError::NotFound { message, .. } => EngineError::NotFound { kind: ObjectKind::Image, id: reference, message },
+                        other => other,
+                    })
+                })
+                .boxed(),
+            }
+        })
+        .flatten()
+        .boxed()
     }
 
     fn build_image(&self, options: &BuildOptions, context: ByteStream) -> EngineStream<BuildEvent> {
