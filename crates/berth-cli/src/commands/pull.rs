@@ -5,6 +5,8 @@
 //! end, classified and with the fix to try. Also holds what every command that talks to a
 //! registry shares: loading the docker CLI's credentials.
 
+use std::fmt::Write as _;
+
 use berth_core::events::{Discard, EventSink};
 use berth_core::ops::pull::{pull, ImageFailure, PullOptions};
 use berth_engine::Credentials;
@@ -77,10 +79,10 @@ pub fn summary(verb: &str, failures: &[ImageFailure]) -> String {
         many => format!("{} images could not be {verb}:", many.len()),
     };
     for f in failures {
-        text.push_str(&format!("\n  {} ({}): {}: {}", f.service, f.image, f.kind.label(), f.message));
+        let _ = write!(text, "\n  {} ({}): {}: {}", f.service, f.image, f.kind.label(), f.message);
         let hint = f.hint();
         if !hint.is_empty() {
-            text.push_str(&format!("\n    → {hint}"));
+            let _ = write!(text, "\n    → {hint}");
         }
     }
     text
@@ -123,15 +125,13 @@ pub fn run(global: &GlobalArgs, args: &PullArgs) -> anyhow::Result<u8> {
         }
         let fatal = report.fatal(&opts);
         let shown: Vec<ImageFailure> = report.failures.iter().filter(|f| !f.buildable).cloned().collect();
-        match fatal {
-            Some(_) => Err(CodedError { code: PULL_FAILURE, message: summary("pulled", &shown) }.into()),
-            None => {
-                if !shown.is_empty() && !args.quiet {
-                    eprintln!("{}", summary("pulled", &shown));
-                }
-                Ok(0)
-            }
+        if fatal.is_some() {
+            return Err(CodedError { code: PULL_FAILURE, message: summary("pulled", &shown) }.into());
         }
+        if !shown.is_empty() && !args.quiet {
+            eprintln!("{}", summary("pulled", &shown));
+        }
+        Ok(0)
     })?
 }
 

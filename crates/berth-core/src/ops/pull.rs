@@ -164,7 +164,7 @@ pub struct PullFailures(pub Vec<ImageFailure>);
 impl fmt::Display for PullFailures {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0.as_slice() {
-            [one] => write!(f, "pulling {}", one),
+            [one] => write!(f, "pulling {one}"),
             many => {
                 write!(f, "{} images could not be pulled:", many.len())?;
                 for failure in many {
