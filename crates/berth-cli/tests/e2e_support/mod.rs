@@ -71,6 +71,9 @@ fn select_engine() {
             if std::env::var_os("CONTAINERS_CONF").is_none() {
                 std::env::set_var("CONTAINERS_CONF", "/etc/berth/podman/containers.conf");
             }
+            if std::env::var_os("CONTAINERS_REGISTRIES_CONF").is_none() {
+                std::env::set_var("CONTAINERS_REGISTRIES_CONF", "/etc/berth/podman/registries.conf");
+            }
         }
     });
 }

@@ -251,6 +251,10 @@ async fn copy_to_container(
         let (dst_dir, entries) = prepare_archive_copy(entries, &src, &dst)?;
         (dst_dir, archive_bytes(&entries)?)
     };
+    // Podman 4.3 creates a missing extraction directory; Docker refuses, and so does berth.
+    if engine.capabilities().is_podman && dst_dir != dst.path {
+        stat(engine, container, &dst_dir).await?;
+    }
     if opts.dry_run {
         return Ok(());
     }
@@ -310,6 +314,23 @@ async fn copy_from_container(
     untar_local(&entries, &dst_dir)
 }
 
+/// The text of a symbolic link in `parent`, from the absolute target the engine reports and
+/// the link's size (the length of its text): the target relative to `parent` when that has
+/// the right length (`a.txt`, `../lib/x`), else the absolute target.
+fn link_text(parent: &str, target: &str, size: i64) -> String {
+    let from: Vec<&str> = parent.split('/').filter(|p| !p.is_empty()).collect();
+    let to: Vec<&str> = target.split('/').filter(|p| !p.is_empty()).collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; from.len().saturating_sub(common)];
+    parts.extend(to.iter().skip(common));
+    let relative = parts.join("/");
+    if usize::try_from(size).is_ok_and(|n| n == relative.len()) {
+        relative
+    } else {
+        target.to_owned()
+    }
+}
+
 fn archive_bytes(entries: &[TarEntry]) -> Result<Vec<u8>, CopyError> {
     let mut builder = TarBuilder::new();
     for entry in entries {
@@ -326,10 +347,10 @@ fn engine_archive_shape(mut entries: Vec<TarEntry>, path: &str, stat: &PathStat)
     if stat.mode & MODE_SYMLINK != 0 {
         let is_link = matches!(entries.as_slice(), [TarEntry { kind: EntryKind::Symlink(_), .. }]);
         if !is_link {
-            let (_, name) = split_path_dir_entry(path);
+            let (parent, name) = split_path_dir_entry(path);
             return vec![TarEntry {
                 path: name,
-                kind: EntryKind::Symlink(stat.link_target.clone()),
+                kind: EntryKind::Symlink(link_text(&parent, &stat.link_target, stat.size)),
                 mode: 0o777,
                 uid: 0,
                 gid: 0,
@@ -759,6 +780,13 @@ mod tests {
     use super::*;
     use crate::events::Discard;
     use berth_engine::FakeEngine;
+
+    #[test]
+    fn link_text_is_recovered_from_its_length() {
+        assert_eq!(link_text("/data", "/data/a.txt", 5), "a.txt");
+        assert_eq!(link_text("/data/sub", "/data/a.txt", 8), "../a.txt");
+        assert_eq!(link_text("/data", "/etc/hosts", 10), "/etc/hosts");
+    }
 
     #[test]
     fn arguments_split_like_compose() {
