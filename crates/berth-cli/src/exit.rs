@@ -15,13 +15,19 @@ pub const FAILURE: u8 = 1;
 pub fn describe(err: &anyhow::Error) -> (u8, String) {
     if let Some(spec) = err.downcast_ref::<berth_spec::Error>() {
         let code = match spec.kind {
-            ErrorKind::NotFound => FILE_NOT_FOUND,
-            ErrorKind::Invalid | ErrorKind::Unsupported | ErrorKind::Io => PARSE_FAILURE,
+            // Compose files every error that carries a path (Go's *fs.PathError: not found,
+            // permission denied, is a directory) as "file not found".
+            ErrorKind::NotFound | ErrorKind::Io => FILE_NOT_FOUND,
+            ErrorKind::Invalid | ErrorKind::Unsupported => PARSE_FAILURE,
+            ErrorKind::Selection => FAILURE,
         };
         return (code, spec.render());
     }
     if let Some(coded) = err.downcast_ref::<CodedError>() {
         return (coded.code, coded.message.clone());
+    }
+    if let Some(PreRunError(spec)) = err.downcast_ref::<PreRunError>() {
+        return (FAILURE, spec.render());
     }
     if let Some(usage) = err.downcast_ref::<UsageError>() {
         return (USAGE, usage.0.clone());
@@ -57,3 +63,17 @@ impl std::fmt::Display for CodedError {
 }
 
 impl std::error::Error for CodedError {}
+
+/// A problem with the global options found before the command runs (an invalid `-p`, a
+/// missing `--env-file`). Docker Compose checks these for every command and, because the
+/// check runs outside the command, exits with 1 rather than a loading error's 14 or 15.
+#[derive(Debug)]
+pub struct PreRunError(pub berth_spec::Error);
+
+impl std::fmt::Display for PreRunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for PreRunError {}

@@ -173,6 +173,8 @@ fn push_and_pull_with_credentials_from_the_docker_config() {
     let out = with_config(p.berth_cmd().args(["--progress", "plain", "push"]), creds.path());
     assert!(out.status.success(), "{}", describe(&out));
     assert!(text(&out.stderr).contains(" other Skipped"), "{}", describe(&out));
+    // Layer lines named as Compose names them.
+    assert!(text(&out.stderr).contains(&format!(" Pushing {image}: ")), "{}", describe(&out));
     docker(&["rmi", &image]);
     let out = with_config(p.berth_cmd().args(["pull", "app"]), creds.path());
     assert!(out.status.success(), "{}", describe(&out));
@@ -248,6 +250,8 @@ fn up_follows_pull_policy() {
     // so up fails with Compose's exit code for a failed pull.
     let out = p.berth(&["up", "-d", "--pull", "always", "missing"]);
     assert_eq!(out.status.code(), Some(18), "{}", describe(&out));
+    let theirs = p.reference_cmd().args(["up", "-d", "--pull", "always", "missing"]).output().expect("reference");
+    assert_eq!(theirs.status.code(), Some(18), "reference: {}", describe(&theirs));
     assert!(text(&out.stderr).contains("not found"), "{}", describe(&out));
 
     // `--pull never` with a missing image is an error naming it.
@@ -260,4 +264,45 @@ fn up_follows_pull_policy() {
     let out = p.berth(&["--progress", "plain", "up", "-d", "--quiet-pull", "fetch"]);
     assert!(out.status.success(), "{}", describe(&out));
     assert!(text(&out.stderr).lines().all(|l| !l.contains("Pull complete")), "{}", describe(&out));
+}
+
+#[test]
+fn config_resolve_image_digests_pins_images_like_compose() {
+    let mut images = Images(Vec::new());
+    let image = images.add(&unique(OPEN, "digest", "1"));
+    let untagged = image.trim_end_matches(":1").to_owned();
+    let yaml = format!("services:\n  tagged:\n    image: {image}\n  bare:\n    image: {untagged}:latest\n  built:\n    build: .\n");
+    let Some((p, _dir)) = project("config_resolve_image_digests", &yaml) else { return };
+    seed(&image, None);
+    docker(&["tag", "berth-test/busybox:latest", &format!("{untagged}:latest")]);
+    docker(&["push", "-q", &format!("{untagged}:latest")]);
+    images.add(&format!("{untagged}:latest"));
+    let digest = docker(&["inspect", "--format", "{{index .RepoDigests 0}}", &format!("{untagged}:latest")]);
+    let digest = digest.trim().rsplit('@').next().unwrap_or_default().to_owned();
+
+    let image_lines = |o: &Output| {
+        let mut lines: Vec<String> = text(&o.stdout).lines().filter(|l| l.contains("image:")).map(str::to_owned).collect();
+        lines.sort();
+        lines
+    };
+    let ours = p.berth_ok(&["config", "--resolve-image-digests", "--no-interpolate"]);
+    assert_eq!(
+        image_lines(&ours),
+        [format!("    image: {image}@{digest}"), format!("    image: {untagged}:latest@{digest}")],
+        "{}",
+        describe(&ours)
+    );
+    // The reference pins only with --no-interpolate (its other path ignores the flag); the
+    // pinned references are the same.
+    let theirs = p.reference_ok(&["config", "--resolve-image-digests", "--no-interpolate"]);
+    assert_eq!(image_lines(&ours), image_lines(&theirs));
+    let interpolated = p.berth_ok(&["config", "--resolve-image-digests"]);
+    assert_eq!(image_lines(&interpolated), image_lines(&ours));
+
+    // An image the registry does not have is an error naming the service.
+    let yaml = format!("services:\n  gone:\n    image: {untagged}:nope\n");
+    let Some((p, _dir)) = project("config_resolve_image_digests_missing", &yaml) else { return };
+    let out = p.berth(&["config", "--resolve-image-digests"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(text(&out.stderr).contains("service gone") && text(&out.stderr).contains("manifest unknown"), "{}", describe(&out));
 }

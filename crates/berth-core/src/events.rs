@@ -130,6 +130,8 @@ pub enum Event {
     Exit { service: String, container: String, code: i64 },
     /// Something the user should read, not tied to one resource.
     Warning { message: String },
+    /// Output of an image build, as the builder wrote it (whole lines, with their newline).
+    Build { service: String, text: String },
 }
 
 /// Receives events. Implementations must be cheap and must not block for long: operations

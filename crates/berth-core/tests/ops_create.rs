@@ -54,7 +54,7 @@ struct FakeBuilder {
 
 #[async_trait]
 impl ImageBuilder for FakeBuilder {
-    async fn build(&self, project: &Project, services: &[String], _sink: &dyn EventSink) -> Result<(), String> {
+    async fn build(&self, _engine: &dyn Engine, project: &Project, services: &[String], _sink: &dyn EventSink) -> Result<(), String> {
         for service in services {
             self.fake.add_image(&format!("{}-{service}", project.name), ImageConfig::default());
             self.built.lock().map_err(|e| e.to_string())?.push(service.clone());
@@ -74,7 +74,7 @@ async fn services_with_build_use_the_builder() {
     let err = up(Arc::clone(&engine), &project, &UpOptions::default(), &Recorder::new(), &CancellationToken::new())
         .await
         .expect_err("no builder");
-    assert!(matches!(&err, OpsError::Image(m) if m.contains("\"app\"")), "{err}");
+    assert!(err.to_string().contains("lab-app"), "without a builder (--no-build) creation fails on the missing image: {err}");
 
     let builder = Arc::new(FakeBuilder { fake: fake.clone(), built: Mutex::new(Vec::new()) });
     let opts = UpOptions { builder: Some(builder.clone()), ..UpOptions::default() };

@@ -113,14 +113,21 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> anyhow::Result<u8> {
     } else if args.no_interpolate {
         let loaded = project::load_model(&opts, &flags)?;
         print_warnings(&loaded.warnings);
-        out = config::render(&loaded.model.to_json(), format);
+        let mut model = loaded.model.to_json();
+        if args.resolve_image_digests {
+            super::pull::resolve_image_digests(&mut model)?;
+        }
+        out = config::render(&model, format);
     } else {
         let loaded = project::load_project(&opts, &flags, &args.services)?;
         print_warnings(&loaded.warnings);
-        let value = match format {
+        let mut value = match format {
             Format::Json => loaded.project.to_json_value()?,
             Format::Yaml => loaded.project.to_yaml_value()?,
         };
+        if args.resolve_image_digests {
+            super::pull::resolve_image_digests(&mut value)?;
+        }
         out = config::escape_dollars(&config::render(&value, format));
     }
 

@@ -97,7 +97,7 @@ pub fn project_or_name(global: &GlobalArgs, services: &[String]) -> anyhow::Resu
 /// The display settings from `--progress`, `--ansi` and the environment. `--ansi auto` (the
 /// default) lets `COMPOSE_ANSI` decide, as an absent flag does in Docker Compose.
 pub fn display_settings(global: &GlobalArgs) -> anyhow::Result<Settings> {
-    let ansi = (global.ansi != "auto").then_some(global.ansi.as_str());
+    let ansi = global.ansi.as_deref();
     Settings::from_process(&global.progress, ansi).map_err(|e| anyhow::anyhow!("{e}"))
 }
 

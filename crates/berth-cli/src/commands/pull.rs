@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use berth_core::events::{Discard, EventSink};
-use berth_core::ops::pull::{pull, ImageFailure, PullOptions};
+use berth_core::ops::pull::{pinned_reference, pull, registry_digest, ImageFailure, PullOptions};
 use berth_engine::Credentials;
 use berth_spec::model::{Project, Services};
 use clap::Args;
@@ -86,6 +86,43 @@ pub fn summary(verb: &str, failures: &[ImageFailure]) -> String {
         }
     }
     text
+}
+
+/// `config --resolve-image-digests`: pins every service's `image` in the rendered model to
+/// the digest its registry serves, as Docker Compose does (the engine asks the registry).
+pub fn resolve_image_digests(model: &mut serde_json::Value) -> anyhow::Result<()> {
+    let Some(services) = model.get_mut("services").and_then(serde_json::Value::as_object_mut) else { return Ok(()) };
+    let images: Vec<(String, String)> = services
+        .iter()
+        .filter_map(|(name, s)| Some((name.clone(), s.get("image")?.as_str()?.to_owned())))
+        .filter(|(_, image)| !image.is_empty())
+        .collect();
+    if images.is_empty() {
+        return Ok(());
+    }
+    let credentials = credentials();
+    let pinned = engine::block_on(async {
+        let engine = engine::connect().await?;
+        let mut pinned = Vec::new();
+        for (name, image) in images {
+            let reference = if image.contains('@') {
+                pinned_reference(&image, "")
+            } else {
+                let digest = registry_digest(engine.as_ref(), &image, &credentials)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("service {name}: {e}"))?;
+                pinned_reference(&image, &digest)
+            };
+            pinned.push((name, reference));
+        }
+        Ok::<_, anyhow::Error>(pinned)
+    })??;
+    for (name, reference) in pinned {
+        if let Some(service) = services.get_mut(&name).and_then(serde_json::Value::as_object_mut) {
+            service.insert("image".to_owned(), serde_json::Value::String(reference));
+        }
+    }
+    Ok(())
 }
 
 /// Runs `pull`.

@@ -420,23 +420,60 @@ pub(crate) async fn pull_required(
     }
 }
 
+/// `image` pinned to `digest` as Docker's reference library writes it: the full name
+/// (`docker.io/library/` for Docker Hub's official images), the tag (`latest` when none), then
+/// `@digest`. An image that already has a digest keeps it and loses its tag.
+pub fn pinned_reference(image: &str, digest: &str) -> String {
+    let (name, existing) = match image.split_once('@') {
+        Some((name, d)) => (name, Some(d)),
+        None => (image, None),
+    };
+    let last_slash = name.rfind('/').map_or(0, |i| i.saturating_add(1));
+    let (repo, tag) = match name.get(last_slash..).and_then(|last| last.rfind(':')) {
+        Some(i) => {
+            let at = last_slash.saturating_add(i);
+            (name.get(..at).unwrap_or(name), name.get(at.saturating_add(1)..).unwrap_or("latest"))
+        }
+        None => (name, "latest"),
+    };
+    let host = registry_host(repo);
+    let path = match repo.split_once('/') {
+        Some((first, rest)) if registry_host(repo) != "docker.io" || first.contains('.') => rest,
+        _ => repo,
+    };
+    let path = if host == "docker.io" && !path.contains('/') { format!("library/{path}") } else { path.to_owned() };
+    match existing {
+        Some(d) => format!("{host}/{path}@{d}"),
+        None => format!("{host}/{path}:{tag}@{digest}"),
+    }
+}
+
+/// The digest the registry serves for `image`, asked with the credentials for its registry.
+///
+/// # Errors
+/// When the registry does not know the image or cannot be reached.
+pub async fn registry_digest(engine: &dyn Engine, image: &str, credentials: &Credentials) -> Result<String, OpsError> {
+    let auth = credentials.for_image(image);
+    engine
+        .registry_digest(image, auth.as_ref())
+        .await
+        .map_err(|source| OpsError::Engine { context: format!("resolving the digest of {image}"), source })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::events::Recorder;
     use berth_engine::{FakeEngine, ImageConfig};
 
-    fn project(yaml: &str) -> Project {
-        let mut p: Project = serde_yaml_ng_like(yaml);
+    /// A project from its canonical JSON form.
+    fn project(json: &str) -> Project {
+        let mut p: Project = serde_json::from_str(json).unwrap();
         p.name = "pulltest".into();
         for (name, s) in &mut p.services {
             s.name.clone_from(name);
         }
         p
-    }
-
-    fn serde_yaml_ng_like(json: &str) -> Project {
-        serde_json::from_str(json).unwrap()
     }
 
     #[test]
@@ -452,6 +489,27 @@ mod tests {
         assert_eq!(c("Get \"http://127.0.0.1:5999/v2/\": dial tcp 127.0.0.1:5999: connect: connection refused"), FailureKind::Unreachable);
         assert_eq!(c("denied: requested access to the resource is denied"), FailureKind::Unauthorized);
         assert_eq!(c("something else"), FailureKind::Other);
+    }
+
+    #[test]
+    fn pinned_references_are_normalised() {
+        let d = "sha256:abc";
+        assert_eq!(pinned_reference("busybox", d), "docker.io/library/busybox:latest@sha256:abc");
+        assert_eq!(pinned_reference("user/app:1", d), "docker.io/user/app:1@sha256:abc");
+        assert_eq!(pinned_reference("docker.io/library/redis:7", d), "docker.io/library/redis:7@sha256:abc");
+        assert_eq!(pinned_reference("127.0.0.1:5000/a/b", d), "127.0.0.1:5000/a/b:latest@sha256:abc");
+        assert_eq!(pinned_reference("127.0.0.1:5000/a/b:1.0", d), "127.0.0.1:5000/a/b:1.0@sha256:abc");
+        assert_eq!(pinned_reference("ghcr.io/o/r:2@sha256:old", d), "ghcr.io/o/r@sha256:old");
+    }
+
+    #[tokio::test]
+    async fn registry_digests_come_from_the_engine() {
+        let engine = FakeEngine::new();
+        engine.add_registry_image("a:1", ImageConfig::default());
+        let creds = Credentials::default();
+        let d = registry_digest(&engine, "a:1", &creds).await.unwrap();
+        assert!(d.starts_with("sha256:") && d.len() == 71, "{d}");
+        assert!(registry_digest(&engine, "b:1", &creds).await.is_err());
     }
 
     #[test]

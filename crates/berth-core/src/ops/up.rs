@@ -30,11 +30,13 @@ use crate::observed::{ContainerState, ObservedState};
 use crate::plan::{Action, Cause, Plan, Replace};
 use crate::reconcile::{self, reconcile_up, RecreatePolicy};
 
-/// Builds the images of services that have a `build` section, for `up` and `create`.
+/// Builds the images of services that have a `build` section, for `up` and `create`
+/// ([`crate::build::EngineBuilder`] builds through the engine).
 #[async_trait]
 pub trait ImageBuilder: Send + Sync {
-    /// Builds the images of `services` (of `project`), reporting through `sink`.
-    async fn build(&self, project: &Project, services: &[String], sink: &dyn EventSink) -> Result<(), String>;
+    /// Builds the images of `services` (of `project`) on `engine`, reporting through `sink`.
+    async fn build(&self, engine: &dyn Engine, project: &Project, services: &[String], sink: &dyn EventSink)
+        -> Result<(), String>;
 }
 
 /// `--pull`: when to pull service images.
@@ -85,8 +87,9 @@ pub struct UpOptions {
     pub quiet_pull: bool,
     /// Registry credentials for pulls.
     pub credentials: Credentials,
-    /// Builds images for services with `build` whose image is missing (`None`: such a
-    /// service is an error).
+    /// Builds images for services with `build` whose image is missing or whose `pull_policy`
+    /// is `build` (`None`, `--no-build`: nothing is built, and creating the container of a
+    /// service whose image is missing fails as the engine reports it, as in Docker Compose).
     pub builder: Option<Arc<dyn ImageBuilder>>,
     /// `--parallel`, `--dry-run`.
     pub run: RunOptions,
@@ -143,7 +146,7 @@ pub fn prepare_project(project: &Project, opts: &UpOptions) -> Result<Project, O
 /// what `pull_policy` asks for (Docker Compose's `pullRequiredImages`, see
 /// [`pull::services_to_pull`]), then has the builder build services with `build` whose image
 /// is missing or whose policy is `build`.
-async fn ensure_images(
+pub(crate) async fn ensure_images(
     engine: &dyn Engine,
     project: &Project,
     opts: &UpOptions,
@@ -173,12 +176,10 @@ async fn ensure_images(
         return Ok(present);
     }
     let Some(builder) = &opts.builder else {
-        return Err(OpsError::Image(format!(
-            "service {:?} has no image to run: build it first (`berth build`)",
-            to_build.first().map_or("", String::as_str)
-        )));
+        // `--no-build`: creating the container reports the missing image, as in Compose.
+        return Ok(present);
     };
-    builder.build(project, &to_build, sink).await.map_err(OpsError::Image)?;
+    builder.build(engine, project, &to_build, sink).await.map_err(OpsError::Image)?;
     local_image_digests(engine, project).await
 }
 

@@ -173,6 +173,12 @@ fn build_query(o: &BuildOptions) -> EngineResult<String> {
     if let Some(i) = &o.isolation {
         push("isolation", i.clone());
     }
+    if let Some(m) = o.memory {
+        push("memory", m.to_string());
+    }
+    if let Some(r) = &o.remote {
+        push("remote", r.clone());
+    }
     if !o.ulimits.is_empty() {
         let mut list = Vec::new();
         for u in &o.ulimits {
@@ -196,7 +202,11 @@ fn build_events(doc: EngineResult<serde_json::Value>) -> Vec<EngineResult<BuildE
     };
     let text = |k: &str| doc.get(k).and_then(serde_json::Value::as_str).map(str::to_owned);
     if let Some(message) = doc.pointer("/errorDetail/message").and_then(serde_json::Value::as_str).map(str::to_owned).or_else(|| text("error")) {
-        return vec![Err(EngineError::Stream { message })];
+        // The classic builder gives the exit code of a failed RUN step.
+        return match doc.pointer("/errorDetail/code").and_then(serde_json::Value::as_i64).filter(|c| *c != 0) {
+            Some(code) => vec![Err(EngineError::Failed { message, code })],
+            None => vec![Err(EngineError::Stream { message })],
+        };
     }
     let mut out = Vec::new();
     if let Some(line) = text("stream") {
@@ -799,6 +809,17 @@ impl Engine for DockerEngine {
             .boxed()
     }
 
+    async fn registry_digest(&self, reference: &str, auth: Option<&RegistryAuth>) -> EngineResult<String> {
+        let inspect = self
+            .docker
+            .inspect_registry_image(reference, auth.map(convert::auth_to))
+            .await
+            .map_err(self.err(ObjectKind::Image, reference))?;
+        inspect.descriptor.digest.filter(|d| !d.is_empty()).ok_or_else(|| EngineError::Protocol {
+            message: format!("the registry gave no digest for {reference}"),
+        })
+    }
+
     fn push_image(&self, options: &PushOptions) -> EngineStream<ProgressEvent> {
         // bollard's push messages drop the layer id, which per-layer progress needs: the push
         // goes through the raw client.
@@ -1122,6 +1143,9 @@ mod tests {
         assert!(q.contains("ulimits=%5B%7B%22Name%22%3A%22nofile%22%2C%22Soft%22%3A1024%2C%22Hard%22%3A2048%7D%5D"), "{q}");
         let bad = BuildOptions { ulimits: vec!["nofile".into()], ..Default::default() };
         assert!(build_query(&bad).is_err());
+        let o = BuildOptions { memory: Some(1024), remote: Some("https://h/r.git".into()), ..Default::default() };
+        let q = build_query(&o).unwrap();
+        assert!(q.ends_with("&memory=1024&remote=https%3A//h/r.git"), "{q}");
     }
 
     #[test]
@@ -1132,6 +1156,8 @@ mod tests {
         assert!(matches!(&ev[..], [Ok(BuildEvent::ImageId(id))] if id == "sha256:abc"));
         let ev = build_events(Ok(serde_json::json!({"error": "boom", "errorDetail": {"message": "boom!"}})));
         assert!(matches!(&ev[..], [Err(EngineError::Stream { message })] if message == "boom!"));
+        let ev = build_events(Ok(serde_json::json!({"errorDetail": {"code": 3, "message": "returned a non-zero code: 3"}})));
+        assert!(matches!(&ev[..], [Err(EngineError::Failed { code: 3, .. })]));
     }
 
     #[test]
