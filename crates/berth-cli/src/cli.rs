@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::commands::completion::{CompletionArgs, ManArgs};
 use crate::commands::config::ConfigArgs;
 use crate::commands::{build, create, down, kill, pause, pull, push, restart, rm, start, stop, unpause, up};
+use crate::commands::{exec, run};
 use crate::commands::events::EventsArgs;
 use crate::commands::images::ImagesArgs;
 use crate::commands::ls::LsArgs;
@@ -126,6 +127,10 @@ pub enum Command {
     Plugin(PluginArgs),
     /// Manage Swarm stacks (deploy compose files to a Docker Swarm)
     Stack(StackArgs),
+    /// Execute a command in a running container
+    Exec(exec::ExecArgs),
+    /// Run a one-off command on a service
+    Run(run::RunArgs),
     /// View output from containers
     Logs(logs::LogsArgs),
     /// Attach local standard input, output, and error streams to a service's running container

@@ -8,12 +8,14 @@ pub mod config;
 pub mod create;
 pub mod down;
 pub mod engine;
+pub mod exec;
 pub mod kill;
 pub mod logs;
 pub mod pause;
 pub mod pull;
 pub mod push;
 pub mod restart;
+pub mod run;
 pub mod rm;
 pub mod start;
 pub mod stop;
@@ -66,6 +68,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Man(args) => completion::run_man(&args),
         Command::Plugin(args) => plugin_install::run(&args),
         Command::Stack(args) => stack::run(&cli.global, &args),
+        Command::Exec(args) => exec::run(&cli.global, &args),
+        Command::Run(args) => run::run(&cli.global, &args),
         Command::Logs(args) => logs::run(&cli.global, &args),
         Command::Attach(args) => attach::run(&cli.global, &args),
         Command::Wait(args) => wait::run(&cli.global, &args),

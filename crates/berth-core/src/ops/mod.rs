@@ -9,12 +9,14 @@
 pub mod attach;
 pub mod create;
 pub mod down;
+pub mod exec;
 pub mod kill;
 pub mod logs;
 pub mod pause;
 pub mod pull;
 pub mod push;
 pub mod restart;
+pub mod run;
 pub mod rm;
 pub mod start;
 pub mod stop;
