@@ -117,11 +117,29 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> anyhow::Result<u8> {
     } else {
         let loaded = project::load_project(&opts, &flags, &args.services)?;
         print_warnings(&loaded.warnings);
-        let value = match format {
-            Format::Json => loaded.project.to_json_value()?,
-            Format::Yaml => loaded.project.to_yaml_value()?,
+        if args.quiet {
+            return Ok(0);
+        }
+        // Written as it is rendered: the output is never held whole next to the model.
+        let written = match &args.output {
+            Some(path) => {
+                let file = std::fs::File::create(path).with_context(|| format!("writing {path}"))?;
+                let mut file = std::io::BufWriter::new(file);
+                config::write_project(&loaded.project, format, &mut file)
+                    .and_then(|()| file.flush())
+                    .with_context(|| format!("writing {path}"))
+            }
+            None => {
+                let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+                config::write_project(&loaded.project, format, &mut stdout)
+                    .and_then(|()| stdout.flush())
+                    .map_err(anyhow::Error::from)
+            }
         };
-        out = config::escape_dollars(&config::render(&value, format));
+        // The process ends here: freeing the project piece by piece would only cost time.
+        std::mem::forget(loaded);
+        written?;
+        return Ok(0);
     }
 
     if args.quiet {
