@@ -25,6 +25,9 @@ if [ -f scripts/images.sh ]; then
     timed bash scripts/images.sh
 fi
 
+step "local registries"
+timed bash scripts/registry.sh
+
 # Engine-backed tests fail instead of skipping when no engine answers: CI has one.
 export BERTH_REQUIRE_ENGINE=1
 step "cargo test"

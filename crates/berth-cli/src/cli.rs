@@ -6,7 +6,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::commands::completion::{CompletionArgs, ManArgs};
 use crate::commands::config::ConfigArgs;
-use crate::commands::{create, down, kill, pause, restart, rm, start, stop, unpause, up};
+use crate::commands::{build, create, down, kill, pause, pull, push, restart, rm, start, stop, unpause, up};
+use crate::commands::{exec, run};
 use crate::commands::events::EventsArgs;
 use crate::commands::images::ImagesArgs;
 use crate::commands::ls::LsArgs;
@@ -17,6 +18,7 @@ use crate::commands::stats::StatsArgs;
 use crate::commands::top::TopArgs;
 use crate::commands::version::VersionArgs;
 use crate::commands::stack::StackArgs;
+use crate::commands::{attach, logs, wait};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -55,9 +57,10 @@ pub struct GlobalArgs {
     /// Set type of progress output (auto, tty, plain, json, quiet)
     #[arg(long, global = true, default_value = "auto")]
     pub progress: String,
-    /// Control when to print ANSI control characters ("never"|"always"|"auto")
-    #[arg(long, global = true, default_value = "auto")]
-    pub ansi: String,
+    /// Control when to print ANSI control characters ("never"|"always"|"auto") (default "auto")
+    // No clap default: an explicit `--ansi auto` must beat COMPOSE_ANSI, as in Compose.
+    #[arg(long, global = true)]
+    pub ansi: Option<String>,
     /// Control max parallelism, -1 for unlimited
     #[arg(long, global = true, default_value_t = -1, allow_hyphen_values = true)]
     pub parallel: i64,
@@ -78,6 +81,8 @@ pub enum Command {
     Up(up::UpArgs),
     /// Stop and remove containers, networks
     Down(down::DownArgs),
+    /// Build or rebuild services
+    Build(build::BuildArgs),
     /// Creates containers for a service
     Create(create::CreateArgs),
     /// Start services
@@ -94,6 +99,10 @@ pub enum Command {
     Pause(pause::PauseArgs),
     /// Unpause services
     Unpause(unpause::UnpauseArgs),
+    /// Pull service images
+    Pull(pull::PullArgs),
+    /// Push service images
+    Push(push::PushArgs),
     /// List containers
     Ps(PsArgs),
     /// List running compose projects
@@ -118,4 +127,14 @@ pub enum Command {
     Plugin(PluginArgs),
     /// Manage Swarm stacks (deploy compose files to a Docker Swarm)
     Stack(StackArgs),
+    /// Execute a command in a running container
+    Exec(exec::ExecArgs),
+    /// Run a one-off command on a service
+    Run(run::RunArgs),
+    /// View output from containers
+    Logs(logs::LogsArgs),
+    /// Attach local standard input, output, and error streams to a service's running container
+    Attach(attach::AttachArgs),
+    /// Block until the first service container stops
+    Wait(wait::WaitArgs),
 }

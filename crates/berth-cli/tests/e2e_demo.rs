@@ -5,7 +5,7 @@ mod e2e_support;
 
 use std::process::Command;
 
-use e2e_support::{describe, free_port, repo_root, text, Project};
+use e2e_support::{describe, free_port, repo_root, text, ImageCleanup, Project};
 
 fn get(url: &str) -> String {
     let out = Command::new("curl").args(["-fsS", "--max-time", "10", url]).output().expect("run curl");
@@ -21,6 +21,8 @@ fn wait_succeeds_on_the_demo() {
     else {
         return;
     };
+    // `web` is built from examples/demo/app (image `<project>-web`).
+    let _images = ImageCleanup(&project);
     let out = project.berth(&["up", "-d", "--wait", "--wait-timeout", "240"]);
     assert!(out.status.success(), "{}", describe(&out));
     let progress = text(&out.stderr);

@@ -103,13 +103,3 @@ fn dry_run_touches_nothing() {
     assert!(project.resources("network").is_empty(), "a dry run creates no network");
 }
 
-#[test]
-fn service_needing_build_fails_naming_it() {
-    let Some(project) = Project::new("service_needing_build_fails_naming_it") else { return };
-    for args in [&["up", "-d"][..], &["up", "-d", "--build"][..], &["create"][..]] {
-        let out = project.berth(args);
-        assert_eq!(out.status.code(), Some(1), "berth {args:?}\n{}", describe(&out));
-        assert!(text(&out.stderr).contains("service \"app\""), "berth {args:?} names the service\n{}", describe(&out));
-        assert!(project.containers().is_empty(), "nothing is created");
-    }
-}

@@ -65,3 +65,31 @@ fn unreachable_engine_is_named() {
     );
     fails_with(&["up", "-d"], 1, "Is the docker daemon running?");
 }
+
+/// Docker Compose checks `-p`, the `.env` files and COMPOSE_FILE before any command runs and
+/// exits 1 for them; a service the project lacks is also a plain failure, while a missing
+/// `-f` file is a loading error (14). Exit codes and words were read off Compose 2.26.1.
+#[test]
+fn global_option_errors_exit_like_compose() {
+    let bad_name = "invalid project name \"Bad!\": must consist only of lowercase alphanumeric characters";
+    for cmd in ["config", "ps", "down", "stop", "ls", "up"] {
+        fails_with(&["-p", "Bad!", cmd], 1, bad_name);
+        fails_with(&["--env-file", "nope.env", cmd], 1, "Couldn't find env file: ");
+    }
+    for args in [&["config", "nosuch"][..], &["stop", "nosuch"], &["up", "-d", "nosuch"]] {
+        fails_with(args, 1, "no such service: nosuch");
+    }
+    fails_with(&["-f", "nope.yaml", "config"], 14, "open ");
+    let out = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/testdata/lifecycle_flags"))
+        .args(["ls"])
+        .env("COMPOSE_FILE", "nope.yaml")
+        .env("DOCKER_HOST", "unix:///nonexistent/berth-test/docker.sock")
+        .output()
+        .expect("run berth");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("stat "), "{}", String::from_utf8_lossy(&out.stderr));
+    fails_with(&["--ansi", "always", "--progress", "plain", "config"], 1, "can't use --progress plain while ANSI support is forced");
+    // `version` is outside that check, as in Compose.
+    assert!(berth(&["-p", "Bad!", "version"]).status.success());
+}

@@ -59,11 +59,34 @@ pub struct Progress {
     /// More detail: an error message, a pull percentage, a health output.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// For a part of a larger operation (an image layer of a service's pull): the parent's
+    /// name, and how far the part is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<Part>,
+}
+
+/// How far a part of an operation (a layer) is, as Compose's progress events carry it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Part {
+    /// The name of the resource this is a part of (the service being pulled).
+    pub parent: String,
+    /// Bytes done, when known.
+    pub current: i64,
+    /// Bytes in all, when known (0 otherwise).
+    pub total: i64,
+    /// Percent done.
+    pub percent: u8,
 }
 
 impl Progress {
     pub fn new(kind: ResourceKind, name: impl Into<String>, status: Status, text: impl Into<String>) -> Self {
-        Progress { kind, name: name.into(), status, text: text.into(), detail: None }
+        Progress { kind, name: name.into(), status, text: text.into(), detail: None, part: None }
+    }
+    /// Marks this as a part of `parent`'s operation (a layer of its pull).
+    #[must_use]
+    pub fn with_parent(mut self, parent: impl Into<String>, current: i64, total: i64, percent: u8) -> Self {
+        self.part = Some(Part { parent: parent.into(), current, total, percent });
+        self
     }
     #[must_use]
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -107,6 +130,8 @@ pub enum Event {
     Exit { service: String, container: String, code: i64 },
     /// Something the user should read, not tied to one resource.
     Warning { message: String },
+    /// Output of an image build, as the builder wrote it (whole lines, with their newline).
+    Build { service: String, text: String },
 }
 
 /// Receives events. Implementations must be cheap and must not block for long: operations

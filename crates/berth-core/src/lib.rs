@@ -3,6 +3,7 @@
 //! observe (engine listings → `ObservedState`) → reconcile (pure) → `Plan` → execute (engine
 //! calls, event-driven waits), reporting through [`events::EventSink`].
 
+pub mod build;
 pub mod convert;
 pub mod desired;
 pub mod events;

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use berth_engine::{
     ContainerListOptions, ContainerStatus, ContainerSummary, Engine, EngineError, EventKind, EventOptions, Filters,
-    PortProtocol,
+    HealthStatus, PortProtocol,
 };
 use futures::{Stream, StreamExt};
 
@@ -150,15 +150,27 @@ pub struct PsOptions {
     pub services: Vec<String>,
 }
 
-/// The containers of `project` with their health and exit codes (one inspect each, run
-/// concurrently), in engine order; the CLI sorts them by name.
+/// The containers of `project` with their health and exit codes, in engine order; the CLI
+/// sorts them by name.
+///
+/// Docker Compose inspects every container for its health and exit code. Docker's listing
+/// already carries both in the status text (`Up 3 minutes (healthy)`, `Exited (3) 2 minutes
+/// ago`), written from the same state the inspect reads, so berth only inspects the
+/// containers whose text does not say (a dead container, an unexpected text) and, on Podman,
+/// whose listing words its status its own way, every one (concurrently).
 pub async fn ps(engine: &dyn Engine, project: &str, options: &PsOptions) -> Result<Vec<ContainerEntry>, QueryError> {
     let oneoff = if options.all { OneOff::Include } else { OneOff::Exclude };
     let mut containers = project_containers(engine, project, oneoff, options.all, &options.services).await?;
     if !options.services.is_empty() {
         containers.retain(|c| is_service(c, &options.services));
     }
+    let trust_status = !engine.capabilities().is_podman;
     let entries = containers.into_iter().map(|c| async move {
+        if trust_status {
+            if let Some((health, exit_code)) = health_and_exit_from_status(&c) {
+                return Ok::<_, QueryError>(entry_from(c, health, exit_code));
+            }
+        }
         let details = engine.inspect_container(&c.id).await?;
         let state = &details.state;
         let (health, exit_code) = match state.status {
@@ -171,6 +183,36 @@ pub async fn ps(engine: &dyn Engine, project: &str, options: &PsOptions) -> Resu
         Ok::<_, QueryError>(entry_from(c, health, exit_code))
     });
     futures::future::try_join_all(entries).await
+}
+
+/// The health of a running container and the exit code of an exited one, as `ps` reports
+/// them, read from Docker's status text: `Up 3 minutes`, `Up 3 minutes (healthy)`,
+/// `Up 1 second (health: starting)`, `Exited (3) 2 minutes ago`. `None` when the text does not
+/// say (dead containers, whose status is `Dead`, or any other wording).
+fn health_and_exit_from_status(c: &ContainerSummary) -> Option<(String, i64)> {
+    let status = c.status.as_str();
+    match c.state {
+        ContainerStatus::Running => {
+            let rest = status.strip_prefix("Up ")?;
+            let Some(open) = rest.rfind(" (") else {
+                return (!rest.contains(['(', ')'])).then(|| (String::new(), 0));
+            };
+            let inner = rest.get(open + 2..)?.strip_suffix(')')?;
+            let health = match inner {
+                "healthy" => HealthStatus::Healthy,
+                "unhealthy" => HealthStatus::Unhealthy,
+                "health: starting" => HealthStatus::Starting,
+                _ => return None,
+            };
+            Some((health.as_str().to_owned(), 0))
+        }
+        ContainerStatus::Exited => {
+            let code = status.strip_prefix("Exited (")?.split_once(')')?.0.parse().ok()?;
+            Some((String::new(), code))
+        }
+        ContainerStatus::Dead => None,
+        _ => Some((String::new(), 0)),
+    }
 }
 
 fn entry_from(c: ContainerSummary, health: String, exit_code: i64) -> ContainerEntry {
@@ -643,6 +685,25 @@ mod tests {
         let mut oneoff = e;
         oneoff.attributes.insert(labels::ONEOFF.to_owned(), "True".to_owned());
         assert!(project_event(oneoff, &[]).is_none());
+    }
+
+    #[test]
+    fn health_and_exit_code_from_docker_status_text() {
+        let with = |state: ContainerStatus, status: &str| {
+            health_and_exit_from_status(&ContainerSummary { state, status: status.to_owned(), ..ContainerSummary::default() })
+        };
+        let running = ContainerStatus::Running;
+        assert_eq!(with(running, "Up 3 minutes"), Some((String::new(), 0)));
+        assert_eq!(with(running, "Up Less than a second (healthy)"), Some(("healthy".to_owned(), 0)));
+        assert_eq!(with(running, "Up 2 hours (unhealthy)"), Some(("unhealthy".to_owned(), 0)));
+        assert_eq!(with(running, "Up 1 second (health: starting)"), Some(("starting".to_owned(), 0)));
+        assert_eq!(with(running, "Up 1 second (something else)"), None, "unknown wording: inspect");
+        assert_eq!(with(running, "running"), None);
+        assert_eq!(with(ContainerStatus::Exited, "Exited (137) 5 seconds ago"), Some((String::new(), 137)));
+        assert_eq!(with(ContainerStatus::Exited, "Exited"), None);
+        assert_eq!(with(ContainerStatus::Dead, "Dead"), None, "the exit code of a dead container needs an inspect");
+        assert_eq!(with(ContainerStatus::Paused, "Up 3 minutes (Paused)"), Some((String::new(), 0)));
+        assert_eq!(with(ContainerStatus::Created, "Created"), Some((String::new(), 0)));
     }
 
     // ---- against the fake engine ----

@@ -238,6 +238,10 @@ pub trait Engine: Send + Sync {
     /// Pulls an image.
     fn pull_image(&self, options: &PullOptions) -> EngineStream<ProgressEvent>;
 
+    /// The digest (`sha256:…`) the registry serves for `reference`, asked through the engine
+    /// (`GET /distribution/{name}/json`, as `docker compose config --resolve-image-digests`).
+    async fn registry_digest(&self, reference: &str, auth: Option<&RegistryAuth>) -> EngineResult<String>;
+
     /// Pushes an image.
     fn push_image(&self, options: &PushOptions) -> EngineStream<ProgressEvent>;
 

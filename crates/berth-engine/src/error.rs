@@ -62,6 +62,14 @@ pub enum EngineError {
         /// The error text from the stream.
         message: String,
     },
+    /// A build step failed with an exit code (the classic builder's `errorDetail.code`).
+    #[error("{message}")]
+    Failed {
+        /// The error text from the stream.
+        message: String,
+        /// The exit code of the failed step.
+        code: i64,
+    },
     /// The engine's answer could not be understood.
     #[error("unexpected response from the engine: {message}")]
     Protocol {

@@ -6,11 +6,13 @@
 //!   compatible service, and applies API-version gates ([`Capabilities`]).
 //! - [`FakeEngine`] is an in-memory daemon with the same observable behaviour, for tests of the
 //!   layers above.
+//! - [`auth`] finds registry credentials as the docker CLI does (`config.json`, helpers).
 //! - [`archive`] reads and writes the tar archives the engine exchanges (copy, build contexts).
 //!
 //! No Compose semantics live here: labels are opaque strings and there is no planning.
 
 pub mod archive;
+pub mod auth;
 pub mod connect;
 pub mod docker;
 pub mod engine;
@@ -20,6 +22,7 @@ pub mod filters;
 pub mod types;
 pub mod version;
 
+pub use auth::Credentials;
 pub use connect::{ConnectOptions, EngineHost, HostOrigin, ResolvedHost};
 pub use docker::DockerEngine;
 pub use engine::{

@@ -99,20 +99,50 @@ pub fn invalid_project_name(name: &str) -> Error {
     ))
 }
 
+/// What Docker Compose checks before any command runs, whatever the command (even `ls`): an
+/// imperative project name must already be normalised, and the `.env` files must exist and
+/// parse. Compose reports these as plain failures (exit code 1), not as loading errors.
+pub fn check_global_options(opts: &ProjectOptions) -> Result<()> {
+    check_imperative_name(opts)?;
+    let env_files_arg = env_files_argument(opts);
+    // A missing compose file is the command's business (exit 14 when it loads the project).
+    let files = locate_files(opts, &opts.env, &mut Vec::new()).unwrap_or_default();
+    let dir = working_dir(opts, &files);
+    let env_files = env_file_paths(opts, &env_files_arg, &dir, &opts.env)?;
+    let mut environment = opts.env.clone();
+    for (k, v) in read_env_files(&env_files, &opts.env)?.iter() {
+        environment.insert_if_absent(k.clone(), v.clone());
+    }
+    if opts.files.is_empty() && environment.get("COMPOSE_FILE").is_some_and(|f| !f.is_empty()) {
+        locate_files(opts, &environment, &mut Vec::new())?;
+    }
+    Ok(())
+}
+
+/// `-p` must already be a normalised name.
+fn check_imperative_name(opts: &ProjectOptions) -> Result<()> {
+    match &opts.name {
+        Some(name) if normalize_project_name(name) != *name => Err(invalid_project_name(name)),
+        _ => Ok(()),
+    }
+}
+
+/// The `.env` files asked for: `--env-file`, else `COMPOSE_ENV_FILES` (comma-separated).
+fn env_files_argument(opts: &ProjectOptions) -> Vec<String> {
+    if !opts.env_files.is_empty() {
+        return opts.env_files.clone();
+    }
+    match opts.env.get("COMPOSE_ENV_FILES").filter(|v| !v.is_empty()) {
+        Some(list) => list.split(',').map(str::to_owned).collect(),
+        None => Vec::new(),
+    }
+}
+
 /// Runs discovery: files, directory, environment, name and profiles.
 pub fn discover(opts: &ProjectOptions) -> Result<Discovery> {
-    if let Some(name) = &opts.name {
-        if normalize_project_name(name) != *name {
-            return Err(invalid_project_name(name));
-        }
-    }
+    check_imperative_name(opts)?;
     // Pass 1: the .env files, located with the shell environment only.
-    let mut env_files_arg = opts.env_files.clone();
-    if env_files_arg.is_empty() {
-        if let Some(list) = opts.env.get("COMPOSE_ENV_FILES").filter(|v| !v.is_empty()) {
-            env_files_arg = list.split(',').map(str::to_owned).collect();
-        }
-    }
+    let env_files_arg = env_files_argument(opts);
     let mut warnings = Vec::new();
     let first_pass = locate_files(opts, &opts.env, &mut Vec::new())?;
     let first_dir = working_dir(opts, &first_pass);
@@ -215,7 +245,10 @@ fn locate_files(
             }
             let abs = absolute(&opts.cwd, Path::new(&f));
             if let Err(e) = std::fs::metadata(&abs) {
-                return Err(Error::not_found(format!("stat {}: {}", abs.display(), io_reason(&e))));
+                // Compose stats COMPOSE_FILE's entries while it reads its options, but only
+                // opens `-f` files when it loads them: the messages differ accordingly.
+                let verb = if opts.files.is_empty() { "stat" } else { "open" };
+                return Err(Error::not_found(format!("{verb} {}: {}", abs.display(), io_reason(&e))));
             }
             out.push(abs.to_string_lossy().into_owned());
         }

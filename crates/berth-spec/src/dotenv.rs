@@ -72,27 +72,11 @@ pub fn read_file_with_warnings(
     lookup: &dyn Fn(&str) -> Option<String>,
     warnings: &mut Vec<String>,
 ) -> Result<IndexMap<String, String>> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        let msg = format!("open {}: {}", path.display(), io_reason(&e));
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::not_found(msg)
-        } else {
-            Error::io(msg)
-        }
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| crate::loader::read_error(&path.display().to_string(), &e))?;
     let text = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     let file = sources::register(path.display().to_string(), text);
     parse_with_warnings(file, lookup, warnings)
-}
-
-/// The error text without Rust's " (os error N)" suffix, as Go prints it.
-fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s.get(..i).unwrap_or(&s).to_lowercase(),
-        None => s,
-    }
 }
 
 /// Interpolates one value as the parser does: `lookup` first, then `vars` (the keys defined so

@@ -16,6 +16,9 @@ pub enum ErrorKind {
     NotFound,
     /// Reading a file failed.
     Io,
+    /// The command line names something the project does not have (a service). Compose
+    /// reports these after loading, as plain failures.
+    Selection,
 }
 
 /// A loader error. Every error the loader reports is one of these.
@@ -50,6 +53,9 @@ impl Error {
     }
     pub fn io(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Io, message)
+    }
+    pub fn selection(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Selection, message)
     }
     /// Sets the position, keeping a real one over a synthetic one.
     #[must_use]

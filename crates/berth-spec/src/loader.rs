@@ -479,8 +479,9 @@ pub(crate) fn load_yaml_file(
     Ok((dict, last_resets))
 }
 
-fn read_error(name: &str, e: &std::io::Error) -> Error {
-    let message = format!("open {name}: {}", io_reason(e));
+/// A file that could not be read, worded as Go's `os.ReadFile` fails.
+pub(crate) fn read_error(name: &str, e: &std::io::Error) -> Error {
+    let message = io_message(name, e);
     if e.kind() == std::io::ErrorKind::NotFound {
         Error::not_found(message)
     } else {
@@ -488,8 +489,10 @@ fn read_error(name: &str, e: &std::io::Error) -> Error {
     }
 }
 
+/// Go opens a directory without complaint and fails on the first read.
 fn io_message(name: &str, e: &std::io::Error) -> String {
-    format!("open {name}: {}", io_reason(e))
+    let verb = if e.kind() == std::io::ErrorKind::IsADirectory { "read" } else { "open" };
+    format!("{verb} {name}: {}", io_reason(e))
 }
 
 /// The reason part of an I/O error, worded like Go's.

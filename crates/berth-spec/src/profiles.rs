@@ -101,7 +101,7 @@ pub fn with_dependencies(project: &Project, names: &[String]) -> Result<BTreeSet
 }
 
 fn no_such_service(project: &Project, name: &str) -> Error {
-    let err = Error::not_found(format!("no such service: {name}"));
+    let err = Error::selection(format!("no such service: {name}"));
     if project.disabled_services.contains_key(name) {
         return err.with_hint(format!("`{name}` is disabled by its profiles; enable one with --profile"));
     }

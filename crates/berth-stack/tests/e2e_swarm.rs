@@ -51,10 +51,17 @@ impl Swarm {
                 return None;
             }
         };
-        let info = engine.info().await.expect("engine info");
+        let mut info = engine.info().await.expect("engine info");
         if info.is_podman {
             eprintln!("SKIPPED: the engine is Podman, which has no swarm mode");
             return None;
+        }
+        // A daemon restarted with a swarm it had before (a machine that kept /var/lib/docker)
+        // reports "pending" until its raft store is back: give it time to settle.
+        let settle = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !matches!(info.swarm, SwarmState::Inactive) && !info.swarm_manager && std::time::Instant::now() < settle {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            info = engine.info().await.expect("engine info");
         }
         let joined_here = match info.swarm {
             SwarmState::Inactive => {
@@ -62,7 +69,14 @@ impl Swarm {
                 true
             }
             _ if info.swarm_manager => false,
-            other => panic!("the engine is in swarm state {other:?} without being a manager"),
+            other => {
+                // A swarm this engine cannot manage (left over, in error or locked) is of no use
+                // to anyone on a test machine: start a fresh one-node swarm.
+                eprintln!("the engine is in swarm state {other:?} without being a manager: leaving it and starting a new one");
+                engine.swarm_leave(true).await.expect("leaving the unusable swarm");
+                engine.swarm_init(Some("127.0.0.1")).await.expect("swarm init");
+                true
+            }
         };
         Some(Swarm { engine, joined_here, stacks: Vec::new(), _turn: turn })
     }

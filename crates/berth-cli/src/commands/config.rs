@@ -113,10 +113,17 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> anyhow::Result<u8> {
     } else if args.no_interpolate {
         let loaded = project::load_model(&opts, &flags)?;
         print_warnings(&loaded.warnings);
-        out = config::render(&loaded.model.to_json(), format);
+        let mut model = loaded.model.to_json();
+        if args.resolve_image_digests {
+            super::pull::resolve_image_digests(&mut model)?;
+        }
+        out = config::render(&model, format);
     } else {
-        let loaded = project::load_project(&opts, &flags, &args.services)?;
+        let mut loaded = project::load_project(&opts, &flags, &args.services)?;
         print_warnings(&loaded.warnings);
+        if args.resolve_image_digests {
+            pin_images(&mut loaded.project)?;
+        }
         if args.quiet {
             return Ok(0);
         }
@@ -154,6 +161,23 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> anyhow::Result<u8> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;
     Ok(0)
+}
+
+/// `--resolve-image-digests` on the typed project: each service's image pinned to its digest.
+fn pin_images(project: &mut berth_spec::model::Project) -> anyhow::Result<()> {
+    let services: serde_json::Map<String, serde_json::Value> = project
+        .services
+        .iter()
+        .map(|(name, s)| (name.clone(), serde_json::json!({ "image": s.image })))
+        .collect();
+    let mut model = serde_json::json!({ "services": services });
+    super::pull::resolve_image_digests(&mut model)?;
+    for (name, service) in &mut project.services {
+        if let Some(image) = model["services"][name.as_str()]["image"].as_str() {
+            image.clone_into(&mut service.image);
+        }
+    }
+    Ok(())
 }
 
 /// `--hash`: `service hash` lines, sorted by service name, for `*` or a comma list.

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use berth_core::build::{BuildSettings, EngineBuilder};
 use berth_core::execute::CreateSettings;
 use berth_core::ops::create::create;
 use berth_core::ops::up::UpOptions;
@@ -151,6 +152,9 @@ pub fn run(global: &GlobalArgs, args: &CreateArgs) -> anyhow::Result<u8> {
         scale,
         run: engine::run_options(global),
         create: create_settings(global, &project),
+        builder: (!args.no_build).then(|| EngineBuilder::shared(BuildSettings::default())),
+        quiet_pull: args.quiet_pull,
+        credentials: super::pull::credentials(),
         ..UpOptions::default()
     };
     engine::run_simple(global, "Creating", |eng, sink, cancel| async move {

@@ -97,7 +97,7 @@ pub fn project_or_name(global: &GlobalArgs, services: &[String]) -> anyhow::Resu
 /// The display settings from `--progress`, `--ansi` and the environment. `--ansi auto` (the
 /// default) lets `COMPOSE_ANSI` decide, as an absent flag does in Docker Compose.
 pub fn display_settings(global: &GlobalArgs) -> anyhow::Result<Settings> {
-    let ansi = (global.ansi != "auto").then_some(global.ansi.as_str());
+    let ansi = global.ansi.as_deref();
     Settings::from_process(&global.progress, ansi).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
@@ -225,6 +225,10 @@ pub async fn interruptible<T>(
 /// An operation's error as the command reports it (the executor's message already carries
 /// every failure, so no source chain is appended).
 pub fn failure(err: &OpsError) -> anyhow::Error {
+    if let OpsError::Pull(failures) = err {
+        let message = super::pull::summary("pulled", &failures.0);
+        return crate::exit::CodedError { code: super::pull::PULL_FAILURE, message }.into();
+    }
     anyhow::anyhow!("{err}")
 }
 

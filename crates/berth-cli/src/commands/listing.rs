@@ -258,39 +258,8 @@ pub fn ellipsis(s: &str, max: usize) -> String {
     out
 }
 
-/// Go's `strconv.Quote`: double quotes, with Go escapes for quotes, backslashes and control
-/// characters.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if c.is_control() => {
-                let n = c as u32;
-                if n < 0x10000 {
-                    let _ = write!(out, "\\u{n:04x}");
-                } else {
-                    let _ = write!(out, "\\U{n:08x}");
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+/// Go's `strconv.Quote`, shared with the loader's messages.
+pub use berth_spec::template::go_quote;
 
 /// JSON text as Go's `encoding/json` writes it: compact, and with `escape_html` the
 /// characters `<`, `>` and `&` as `\u003c`, `\u003e`, `\u0026`. U+2028 and U+2029 are

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use berth_core::build::{BuildSettings, EngineBuilder};
 use berth_core::events::{Event, EventSink, ResourceKind};
 use berth_core::execute::CancellationToken;
 use berth_core::observe::observe;
@@ -241,6 +242,9 @@ pub fn run(global: &GlobalArgs, args: &UpArgs) -> anyhow::Result<u8> {
         wait_timeout: args.wait_timeout.and_then(|s| u64::try_from(s).ok()).map(Duration::from_secs),
         run: engine::run_options(global),
         create: create_settings(global, &project),
+        builder: (!args.no_build).then(|| EngineBuilder::shared(BuildSettings::default())),
+        quiet_pull: args.quiet_pull,
+        credentials: super::pull::credentials(),
         ..UpOptions::default()
     };
     let project = prepare_project(&project, &opts).map_err(|e| engine::failure(&e))?;
@@ -312,7 +316,7 @@ impl EventSink for AttachSink {
                 }
                 let _ = self.exits.send(exit);
             }
-            Event::Progress(_) | Event::Warning { .. } => {}
+            Event::Progress(_) | Event::Warning { .. } | Event::Build { .. } => {}
         }
     }
 }

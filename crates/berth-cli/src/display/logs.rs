@@ -175,7 +175,7 @@ impl EventSink for LogPrinter {
             Event::Exit { service, container, code } => {
                 self.status(&service, &container, &format!("exited with code {code}"));
             }
-            Event::Progress(_) | Event::Warning { .. } => {}
+            Event::Progress(_) | Event::Warning { .. } | Event::Build { .. } => {}
         }
     }
 }

@@ -45,7 +45,7 @@ pub use style::{Paint, SharedBuffer};
 /// Sends progress and warnings to one sink and container output (logs, exits) to another, for
 /// commands that do both (attached `up`).
 pub struct Router {
-    /// Receives `Progress` and `Warning` events.
+    /// Receives `Progress`, `Warning` and `Build` events.
     pub progress: Arc<dyn EventSink>,
     /// Receives `Log` and `Exit` events.
     pub logs: Arc<dyn EventSink>,
@@ -54,7 +54,7 @@ pub struct Router {
 impl EventSink for Router {
     fn emit(&self, event: Event) {
         match event {
-            Event::Progress(_) | Event::Warning { .. } => self.progress.emit(event),
+            Event::Progress(_) | Event::Warning { .. } | Event::Build { .. } => self.progress.emit(event),
             Event::Log(_) | Event::Exit { .. } => self.logs.emit(event),
         }
     }

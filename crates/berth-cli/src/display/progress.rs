@@ -86,6 +86,8 @@ struct Shared {
 
 struct State {
     out: Box<dyn Write + Send>,
+    /// Where image build output goes (stdout, as Docker Compose writes it).
+    build_out: Box<dyn Write + Send>,
     mode: Mode,
     opts: ProgressOptions,
     frame: Frame,
@@ -98,6 +100,7 @@ impl ProgressRenderer {
     /// resolve it first ([`Settings::progress_mode`](super::mode::Settings::progress_mode)).
     pub fn live(mode: Mode, out: Box<dyn Write + Send>, opts: ProgressOptions) -> Self {
         let r = Self::with_parts(mode, out, opts, Arc::new(SystemClock::process()), Arc::new(terminal_size));
+        r.set_build_output(Box::new(std::io::stdout()));
         if r.mode() == Mode::Tty {
             r.start_ticker(TICK);
         }
@@ -117,13 +120,26 @@ impl ProgressRenderer {
         let mode = if mode == Mode::Auto { Mode::Plain } else { mode };
         ProgressRenderer {
             shared: Arc::new(Shared {
-                state: Mutex::new(State { out, mode, opts, frame: Frame::default(), finished: false }),
+                state: Mutex::new(State {
+                    out,
+                    build_out: Box::new(std::io::sink()),
+                    mode,
+                    opts,
+                    frame: Frame::default(),
+                    finished: false,
+                }),
                 wake: Condvar::new(),
                 clock,
                 size,
             }),
             ticker: Mutex::new(None),
         }
+    }
+
+    /// Sets where image build output ([`Event::Build`]) is written (`live`: stdout; else
+    /// nowhere).
+    pub fn set_build_output(&self, out: Box<dyn Write + Send>) {
+        self.shared.lock().build_out = out;
     }
 
     /// The renderer's shape.
@@ -246,6 +262,7 @@ impl EventSink for ProgressRenderer {
                     let line = warning_line(message, st.opts.terminal, st.opts.paint, &*self.shared.clock);
                     st.write(&line);
                 }
+                Event::Build { text, .. } => st.write_build(text),
                 Event::Log(_) | Event::Exit { .. } => {}
             },
             Mode::Tty => match event {
@@ -257,6 +274,14 @@ impl EventSink for ProgressRenderer {
                     let line = warning_line(&message, true, st.opts.paint, &*self.shared.clock);
                     let lift = st.frame.lift();
                     st.write(&format!("{lift}{line}"));
+                    self.shared.draw(&mut st);
+                }
+                Event::Build { text, .. } => {
+                    // Above the block, which is drawn again below the output.
+                    let lift = st.frame.lift();
+                    st.write(&lift);
+                    let _ = st.out.flush();
+                    st.write_build(&text);
                     self.shared.draw(&mut st);
                 }
                 Event::Log(_) | Event::Exit { .. } => {}
@@ -289,6 +314,11 @@ impl State {
     fn write(&mut self, s: &str) {
         // A closed stderr must not stop the operation that reports to it.
         let _ = self.out.write_all(s.as_bytes());
+    }
+
+    fn write_build(&mut self, s: &str) {
+        let _ = self.build_out.write_all(s.as_bytes());
+        let _ = self.build_out.flush();
     }
 }
 
@@ -346,7 +376,16 @@ struct Entry {
     status_text: String,
     start: Duration,
     end: Option<Duration>,
+    /// For a part (a layer of a pull): the id of the line it is drawn under, indented.
+    parent: Option<String>,
+    /// Bytes done and in all, and percent done, of a part; they only grow, as in Compose.
+    current: i64,
+    total: i64,
+    percent: u8,
 }
+
+/// Compose's completion characters, one per part under a working line: empty to full.
+const PERCENT_CHARS: [&str; 9] = ["⠀", "⡀", "⣀", "⣄", "⣤", "⣦", "⣶", "⣷", "⣿"];
 
 /// The terminal block's state: its lines in first-seen order and what is on screen.
 #[derive(Debug, Default)]
@@ -388,10 +427,22 @@ impl Frame {
             e.status = status;
             e.text = text;
             e.status_text = status_text;
+            if let Some(part) = &p.part {
+                e.total = e.total.max(part.total);
+                e.current = e.current.max(part.current);
+                e.percent = e.percent.max(part.percent);
+                if e.parent.is_none() {
+                    e.parent = Some(part.parent.clone());
+                }
+            }
         } else {
             let end = matches!(p.status, Status::Done | Status::Error).then_some(now);
             self.index.insert(id.clone(), self.entries.len());
-            self.entries.push(Entry { id, status: p.status, text, status_text, start: now, end });
+            let (parent, current, total, percent) = match &p.part {
+                Some(part) => (Some(part.parent.clone()), part.current, part.total, part.percent),
+                None => (None, 0, 0, 0),
+            };
+            self.entries.push(Entry { id, status: p.status, text, status_text, start: now, end, parent, current, total, percent });
         }
     }
 
@@ -442,12 +493,30 @@ impl Frame {
         }
         out.push('\n');
 
-        let status_padding =
-            self.entries.iter().map(|e| e.id.chars().count() + 1 + e.text.chars().count()).max().unwrap_or(0);
-        let mut lines = 0usize;
+        // Compose's padding: the longest "<id> <text>", less 2 for every part line.
+        let mut status_padding = 0usize;
         for e in &self.entries {
-            line_text(&mut out, e, dry_run, paint, now, width, status_padding);
+            status_padding = status_padding.max(e.id.chars().count() + 1 + e.text.chars().count());
+            if e.parent.is_some() {
+                status_padding = status_padding.saturating_sub(2);
+            }
+        }
+        // Too many lines for the terminal: the parts are left out.
+        let skip_parts = total > height.saturating_sub(2);
+        let mut lines = 0usize;
+        for e in self.entries.iter().filter(|e| e.parent.is_none()) {
+            let parts: Vec<&Entry> = self.entries.iter().filter(|c| c.parent.as_deref() == Some(e.id.as_str())).collect();
+            let line = Line { entry: e, pad: "", parts: &parts };
+            line_text(&mut out, &line, dry_run, paint, now, width, status_padding);
             lines += 1;
+            if skip_parts {
+                continue;
+            }
+            for part in &parts {
+                let line = Line { entry: part, pad: "  ", parts: &[] };
+                line_text(&mut out, &line, dry_run, paint, now, width, status_padding);
+                lines += 1;
+            }
         }
         let room = height.saturating_sub(2);
         while lines < self.num_lines && lines < room {
@@ -461,20 +530,47 @@ impl Frame {
     }
 }
 
-/// One resource line: ` <mark> <id> <pad> <status>` then the elapsed time flush right.
+/// A line to draw: an entry, its indentation, and the parts drawn under it.
+struct Line<'a> {
+    entry: &'a Entry,
+    pad: &'a str,
+    parts: &'a [&'a Entry],
+}
+
+/// One resource line: ` <mark> <id> <pad> <status>` then the elapsed time flush right. A
+/// working line with parts shows one completion character per part, and the bytes done out
+/// of all once every working part knows its size, as Compose does.
 fn line_text(
     out: &mut String,
-    e: &Entry,
+    line: &Line<'_>,
     dry_run: bool,
     paint: Paint,
     now: Duration,
     width: usize,
     status_padding: usize,
 ) {
+    let e = line.entry;
     let end = if e.status == Status::Working { now } else { e.end.unwrap_or(e.start) };
     let elapsed = end.saturating_sub(e.start);
 
+    let mut completion = String::new();
+    let mut details = String::new();
+    if e.status == Status::Working && !line.parts.is_empty() {
+        let (mut current, mut total, mut hide) = (0i64, 0i64, false);
+        for part in line.parts {
+            hide |= part.status == Status::Working && part.total == 0;
+            total = total.saturating_add(part.total);
+            current = current.saturating_add(part.current);
+            let i = (PERCENT_CHARS.len() - 1) * usize::from(part.percent.min(100)) / 100;
+            completion.push_str(PERCENT_CHARS.get(i).copied().unwrap_or("⠀"));
+        }
+        if !hide && total > 0 {
+            details = format!(" {:>7} / {:<7}", human_size(current), human_size(total));
+        }
+    }
+
     let mut left = String::with_capacity(96);
+    left.push_str(line.pad);
     left.push(' ');
     match e.status {
         Status::Done => paint.push(&mut left, Role::Success, "✔"),
@@ -492,9 +588,16 @@ fn line_text(
     left.push(' ');
     // Compose's "<id> <text>"; for resources the text is empty, leaving the id and a space.
     left.push_str(&e.id);
+    let mut txt_len = e.id.chars().count() + 1 + e.text.chars().count();
+    if !completion.is_empty() {
+        left.push_str(" [");
+        paint.push(&mut left, Role::Success, &completion);
+        left.push(']');
+        left.push_str(&details);
+        txt_len += 3 + completion.chars().count() + details.chars().count();
+    }
     left.push(' ');
     left.push_str(&e.text);
-    let txt_len = e.id.chars().count() + 1 + e.text.chars().count();
     push_spaces(&mut left, status_padding.saturating_sub(txt_len));
     left.push(' ');
 
@@ -521,6 +624,34 @@ fn line_text(
     push_spaces(out, width.saturating_sub(used));
     out.push_str(&right);
     out.push('\n');
+}
+
+/// A byte count as Docker's `units.HumanSize` writes it: four significant digits, decimal
+/// units (`32.77kB`, `2.098MB`).
+fn human_size(bytes: i64) -> String {
+    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+    #[allow(clippy::cast_precision_loss)]
+    let mut size = bytes.max(0) as f64;
+    let mut unit = 0usize;
+    while size >= 1000.0 && unit + 1 < UNITS.len() {
+        size /= 1000.0;
+        unit += 1;
+    }
+    // `%.4g`: four significant digits, trailing zeros dropped.
+    let digits = if size >= 1000.0 {
+        0
+    } else if size >= 100.0 {
+        1
+    } else if size >= 10.0 {
+        2
+    } else {
+        3
+    };
+    let mut text = format!("{size:.digits$}");
+    if text.contains('.') {
+        text = text.trim_end_matches('0').trim_end_matches('.').to_owned();
+    }
+    format!("{text}{}", UNITS.get(unit).copied().unwrap_or("B"))
 }
 
 #[cfg(test)]
@@ -554,6 +685,23 @@ mod tests {
             buf.contents(),
             " Network lab_default  Creating\n Network lab_default  Created\n Container lab-web-1  Error boom\n"
         );
+    }
+
+    #[test]
+    fn build_output_goes_to_its_own_stream_as_written() {
+        for mode in [Mode::Plain, Mode::Tty] {
+            let (r, buf, _) = renderer(mode, ProgressOptions::titled("Building"));
+            let out = SharedBuffer::new();
+            r.set_build_output(Box::new(out.clone()));
+            r.emit(Event::Build { service: "web".into(), text: "Step 1/2 : FROM x\n".into() });
+            r.emit(Event::Build { service: "web".into(), text: " ---> abc\n".into() });
+            r.finish();
+            assert_eq!(out.contents(), "Step 1/2 : FROM x\n ---> abc\n", "{mode:?}");
+            assert_eq!(buf.contents(), "", "{mode:?}: no block without resources");
+        }
+        let (r, buf, _) = renderer(Mode::Json, ProgressOptions::titled("Building"));
+        r.emit(Event::Build { service: "web".into(), text: "Step 1/2 : FROM x\n".into() });
+        assert_eq!(buf.contents(), "{\"type\":\"build\",\"service\":\"web\",\"text\":\"Step 1/2 : FROM x\\n\"}\n");
     }
 
     #[test]
@@ -682,6 +830,34 @@ mod tests {
         r.tail("WARNING: build needed");
         r.finish();
         assert!(buf.contents().ends_with("\x1b[?25hWARNING: build needed\n"));
+    }
+
+    #[test]
+    fn human_sizes_match_docker() {
+        assert_eq!(human_size(32_768), "32.77kB");
+        assert_eq!(human_size(2_098_000), "2.098MB");
+        assert_eq!(human_size(999), "999B");
+        assert_eq!(human_size(0), "0B");
+        assert_eq!(human_size(4_194_304), "4.194MB");
+    }
+
+    #[test]
+    fn tty_layers_are_drawn_under_their_service() {
+        let mut f = Frame::default();
+        let svc = |s, t: &str| Progress::new(ResourceKind::Service, "web", s, t);
+        let layer = |id: &str, s, t: &str, cur, tot, pct| Progress::new(ResourceKind::Service, id, s, t).with_parent("web", cur, tot, pct);
+        f.update(&svc(Status::Working, "Pulling"), Duration::ZERO);
+        f.update(&layer("aaa", Status::Working, "Downloading", 500_000, 1_000_000, 50), Duration::ZERO);
+        f.update(&layer("bbb", Status::Done, "Pull complete", 0, 0, 100), Duration::ZERO);
+        let out = f.render("Pulling", false, Paint::OFF, Duration::from_millis(100), 100, 24);
+        assert!(out.contains("[+] Pulling 1/3"), "{out:?}");
+        assert!(out.contains(" web [⣤⣿]   500kB / 1MB     Pulling"), "{out:?}");
+        assert!(out.contains("\n   ⠋ aaa Downloading") || out.contains("\n   ⠙ aaa Downloading"), "{out:?}");
+        assert!(out.contains("\n   ✔ bbb Pull complete"), "{out:?}");
+        // Once the service is done, its line shows no completion.
+        f.update(&svc(Status::Done, "Pulled"), Duration::from_millis(200));
+        let out = f.render("Pulling", false, Paint::OFF, Duration::from_millis(300), 100, 24);
+        assert!(out.contains(" ✔ web Pulled"), "{out:?}");
     }
 
     #[test]

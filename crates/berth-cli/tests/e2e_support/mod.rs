@@ -256,6 +256,37 @@ impl Project {
             }
         }
     }
+
+    /// Removes the images the project built: those labelled with its name, and those named
+    /// `<project>-<service>`. Tests that build call it at the end (and on failure, through
+    /// [`ImageCleanup`]).
+    pub fn remove_images(&self) {
+        let label = format!("label=com.docker.compose.project={}", self.name);
+        let mut refs: Vec<String> = Vec::new();
+        for args in [
+            vec!["images", "-q", "--filter", label.as_str()],
+            vec!["images", "--format", "{{.Repository}}:{{.Tag}}"],
+        ] {
+            if let Ok(out) = Command::new("docker").args(&args).output() {
+                refs.extend(text(&out.stdout).lines().map(str::to_owned));
+            }
+        }
+        let prefix = format!("{}-", self.name);
+        for r in refs.into_iter().filter(|r| !r.contains(':') || r.starts_with(&prefix)) {
+            let _ = Command::new("docker").args(["rmi", "-f", &r]).output();
+        }
+    }
+}
+
+/// Removes a project's built images when dropped (declare it after the project, so it runs
+/// first, while the project's name is still known).
+pub struct ImageCleanup<'a>(pub &'a Project);
+
+impl Drop for ImageCleanup<'_> {
+    fn drop(&mut self) {
+        self.0.cleanup();
+        self.0.remove_images();
+    }
 }
 
 impl Drop for Project {

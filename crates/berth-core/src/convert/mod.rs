@@ -33,7 +33,7 @@ use berth_spec::model::{Project, ServicePortConfig, ServiceConfig};
 use crate::labels;
 
 pub use files::{config_archives, file_injections, secret_archives, FileInjection};
-pub use mounts::{config_mounts, secret_mounts};
+pub use mounts::{clean_path, config_mounts, secret_mounts};
 pub use network::networks_by_priority;
 pub use objects::{network_create, volume_create};
 

@@ -9,11 +9,13 @@
 //! (`com.docker.compose.replace`), it ends silently; otherwise its exit code is reported.
 //! [`attach_logs`] returns when no attached container is left running, or when cancelled.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
+use std::time::Duration;
 
 use berth_engine::{
-    ContainerListOptions, ContainerStatus, Engine, EngineError, EventOptions, Filters, LogsOptions, OutputStream,
+    ContainerListOptions, ContainerStatus, Engine, EngineError, EngineStream, EventOptions, Filters, LogFrame, LogsOptions,
+    OutputStream,
 };
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
@@ -85,74 +87,176 @@ pub struct AttachError {
     pub source: EngineError,
 }
 
-/// Splits output frames into lines, per stream, keeping partial lines until they end.
+/// Splits output frames into lines, per stream, keeping partial lines until they end. A frame
+/// is scanned once and only an unfinished tail is copied, so a frame holding thousands of lines
+/// (a TTY's raw output) costs no more than thousands of one-line frames.
 #[derive(Default)]
-struct LineSplitter {
-    pending: BTreeMap<u8, Vec<u8>>,
+pub(crate) struct LineSplitter {
+    out: Vec<u8>,
+    err: Vec<u8>,
 }
 
-fn stream_key(stream: OutputStream) -> (u8, Stream) {
+fn stream_of(stream: OutputStream) -> Stream {
     match stream {
-        OutputStream::Stderr => (2, Stream::Stderr),
-        _ => (1, Stream::Stdout),
+        OutputStream::Stderr => Stream::Stderr,
+        _ => Stream::Stdout,
     }
+}
+
+/// A line without its newline and a carriage return before it (TTY output ends lines with
+/// `\r\n`).
+fn line_text(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 impl LineSplitter {
-    fn push(&mut self, stream: OutputStream, data: &[u8]) -> Vec<(Stream, String)> {
-        let (key, kind) = stream_key(stream);
-        let buffer = self.pending.entry(key).or_default();
-        buffer.extend_from_slice(data);
-        let mut lines = Vec::new();
-        while let Some(pos) = buffer.iter().position(|b| *b == b'\n') {
-            let rest = buffer.split_off(pos.saturating_add(1));
-            let mut line = std::mem::replace(buffer, rest);
-            line.pop();
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-            lines.push((kind, String::from_utf8_lossy(&line).into_owned()));
+    /// Calls `emit` for every line `data` completes.
+    pub(crate) fn push(&mut self, stream: OutputStream, data: &[u8], mut emit: impl FnMut(Stream, String)) {
+        let kind = stream_of(stream);
+        let pending = if kind == Stream::Stderr { &mut self.err } else { &mut self.out };
+        let mut rest = data;
+        if !pending.is_empty() {
+            let Some(pos) = rest.iter().position(|b| *b == b'\n') else {
+                pending.extend_from_slice(rest);
+                return;
+            };
+            let (head, tail) = rest.split_at(pos);
+            pending.extend_from_slice(head);
+            emit(kind, line_text(pending));
+            pending.clear();
+            rest = tail.get(1..).unwrap_or_default();
         }
-        lines
+        while let Some(pos) = rest.iter().position(|b| *b == b'\n') {
+            let (line, tail) = rest.split_at(pos);
+            emit(kind, line_text(line));
+            rest = tail.get(1..).unwrap_or_default();
+        }
+        pending.extend_from_slice(rest);
     }
 
-    fn flush(&mut self) -> Vec<(Stream, String)> {
-        let mut lines = Vec::new();
-        for (key, buffer) in std::mem::take(&mut self.pending) {
-            if !buffer.is_empty() {
-                let kind = if key == 2 { Stream::Stderr } else { Stream::Stdout };
-                lines.push((kind, String::from_utf8_lossy(&buffer).into_owned()));
+    /// Calls `emit` for the unfinished lines, stdout's first.
+    pub(crate) fn flush(&mut self, mut emit: impl FnMut(Stream, String)) {
+        for (kind, pending) in [(Stream::Stdout, &mut self.out), (Stream::Stderr, &mut self.err)] {
+            if !pending.is_empty() {
+                emit(kind, line_text(pending));
+                pending.clear();
             }
         }
-        lines
+    }
+}
+
+/// How the engine is asked for output, beyond where to start.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutputOptions {
+    /// Only the last lines of each container (`--tail`).
+    pub tail: Option<u64>,
+    /// Only output before this Unix time (`--until`).
+    pub until: Option<i64>,
+    /// Ask the engine for each line's time; it arrives in [`LogLine::timestamp`].
+    pub timestamps: bool,
+}
+
+impl OutputOptions {
+    pub(crate) fn engine_options(&self, follow: bool, since: Option<i64>) -> LogsOptions {
+        LogsOptions {
+            follow,
+            since,
+            until: self.until,
+            tail: self.tail,
+            timestamps: self.timestamps,
+            ..LogsOptions::default()
+        }
+    }
+}
+
+/// Splits the engine's `2024-01-02T03:04:05.123456789Z ` off a line.
+fn split_timestamp(line: String) -> (Option<String>, String) {
+    match line.split_once(' ') {
+        Some((ts, rest)) if parse_rfc3339(ts).is_some() => (Some(ts.to_owned()), rest.to_owned()),
+        _ => (None, line),
+    }
+}
+
+/// Reads one container's output as lines.
+pub(crate) struct LineReader {
+    frames: EngineStream<LogFrame>,
+    splitter: LineSplitter,
+    service: String,
+    container: String,
+    timestamps: bool,
+    done: bool,
+}
+
+impl LineReader {
+    /// Starts reading `target`'s output with `options`.
+    pub(crate) fn new(engine: &dyn Engine, target: &AttachTarget, options: &LogsOptions) -> Self {
+        LineReader {
+            frames: engine.logs(&target.id, options),
+            splitter: LineSplitter::default(),
+            service: target.service.clone(),
+            container: target.name.clone(),
+            timestamps: options.timestamps,
+            done: false,
+        }
+    }
+
+    /// Reads the next frame and appends the lines it completes to `out`; at the end of the
+    /// output appends the unfinished lines and returns `false`. An engine error ends the
+    /// output too.
+    pub(crate) async fn fill(&mut self, out: &mut VecDeque<LogLine>) -> Result<bool, EngineError> {
+        if self.done {
+            return Ok(false);
+        }
+        let LineReader { frames, splitter, service, container, timestamps, done } = self;
+        let mut send = |stream: Stream, line: String| {
+            let (timestamp, line) = if *timestamps { split_timestamp(line) } else { (None, line) };
+            out.push_back(LogLine { service: service.clone(), container: container.clone(), stream, timestamp, line });
+        };
+        match frames.next().await {
+            Some(Ok(frame)) => {
+                splitter.push(frame.stream, &frame.data, &mut send);
+                Ok(true)
+            }
+            end => {
+                *done = true;
+                splitter.flush(&mut send);
+                match end {
+                    Some(Err(e)) => Err(e),
+                    _ => Ok(false),
+                }
+            }
+        }
+    }
+}
+
+/// One container's output as [`Event::Log`] lines, until the engine's stream ends (an error
+/// ends it too, and is returned).
+pub(crate) async fn stream_lines(
+    engine: &dyn Engine,
+    target: &AttachTarget,
+    options: &LogsOptions,
+    sink: &dyn EventSink,
+) -> Result<(), EngineError> {
+    let mut reader = LineReader::new(engine, target, options);
+    let mut lines = VecDeque::new();
+    loop {
+        let more = reader.fill(&mut lines).await;
+        for line in lines.drain(..) {
+            sink.emit(Event::Log(line));
+        }
+        if !more? {
+            return Ok(());
+        }
     }
 }
 
 /// Streams one container's output until it ends; returns the target when it does.
-async fn follow(engine: Arc<dyn Engine>, target: AttachTarget, sink: &dyn EventSink) -> AttachTarget {
-    let options = LogsOptions { follow: true, since: target.since, ..LogsOptions::default() };
-    let mut frames = engine.logs(&target.id, &options);
-    let mut splitter = LineSplitter::default();
-    let emit = |stream: Stream, line: String| {
-        sink.emit(Event::Log(LogLine {
-            service: target.service.clone(),
-            container: target.name.clone(),
-            stream,
-            timestamp: None,
-            line,
-        }));
-    };
-    while let Some(frame) = frames.next().await {
-        // A broken log stream ends the attachment of this container; its state decides what
-        // comes next.
-        let Ok(frame) = frame else { break };
-        for (stream, line) in splitter.push(frame.stream, &frame.data) {
-            emit(stream, line);
-        }
-    }
-    for (stream, line) in splitter.flush() {
-        emit(stream, line);
-    }
+async fn follow(engine: Arc<dyn Engine>, target: AttachTarget, output: OutputOptions, sink: &dyn EventSink) -> AttachTarget {
+    let options = output.engine_options(true, target.since);
+    // A broken log stream ends the attachment of this container; its state decides what
+    // comes next.
+    let _ = stream_lines(engine.as_ref(), &target, &options, sink).await;
     target
 }
 
@@ -198,6 +302,20 @@ async fn after_end(engine: &dyn Engine, target: &AttachTarget) -> Result<AfterEn
     })
 }
 
+/// How [`follow_logs`] follows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FollowOptions {
+    /// What to ask the engine for (`up` asks for everything, `logs -f` passes its flags).
+    pub output: OutputOptions,
+    /// Services whose containers are followed when they start: `None`, those of the initial
+    /// containers; `Some` of an empty list, every service of the project.
+    pub services: Option<Vec<String>>,
+    /// How long to keep watching for a start after the last followed container ended, so that
+    /// a container restarted by `restart` (which stops it, then starts it again) is followed
+    /// on. `None` ends at once, as attached `up` does.
+    pub linger: Option<Duration>,
+}
+
 /// Streams the output of `containers` (and of containers of the same services that start
 /// while attached) as [`Event::Log`] lines, reporting each final exit as [`Event::Exit`].
 /// Returns when none is left running, or when `cancel` fires.
@@ -208,38 +326,74 @@ pub async fn attach_logs(
     sink: &dyn EventSink,
     cancel: &CancellationToken,
 ) -> Result<(), AttachError> {
-    let services: BTreeSet<String> = containers.iter().map(|c| c.service.clone()).collect();
+    follow_logs(engine, project, containers, &FollowOptions::default(), sink, cancel).await
+}
+
+/// [`attach_logs`] with the engine options, the services to watch for and a linger of
+/// `options`.
+pub async fn follow_logs(
+    engine: Arc<dyn Engine>,
+    project: &str,
+    containers: Vec<AttachTarget>,
+    options: &FollowOptions,
+    sink: &dyn EventSink,
+    cancel: &CancellationToken,
+) -> Result<(), AttachError> {
+    if containers.is_empty() {
+        return Ok(());
+    }
+    let services: Option<BTreeSet<String>> = match &options.services {
+        None => Some(containers.iter().map(|c| c.service.clone()).collect()),
+        Some(list) if list.is_empty() => None,
+        Some(list) => Some(list.iter().cloned().collect()),
+    };
+    // With a linger, creations are watched too: a recreated container is created after its
+    // predecessor died and may start well after the linger.
+    let mut filters = Filters::new().with("type", "container").with("event", "start");
+    if options.linger.is_some() {
+        filters = filters.with("event", "create");
+    }
     let mut events = engine.events(&EventOptions {
         since: Some(unix_now().saturating_sub(1)),
         until: None,
-        filters: Filters::new()
-            .with("type", "container")
-            .with("event", "start")
-            .label(labels::project_filter(project))
-            .label(labels::filter(labels::ONEOFF, "False")),
+        filters: filters.label(labels::project_filter(project)).label(labels::filter(labels::ONEOFF, "False")),
     });
     let mut events_open = true;
     let mut attached: BTreeSet<String> = BTreeSet::new();
     let mut names: BTreeMap<String, AttachTarget> = BTreeMap::new();
     let mut running = FuturesUnordered::new();
     let mut restarting: BTreeSet<String> = BTreeSet::new();
+    let output = &options.output;
     for target in containers {
         attached.insert(target.id.clone());
         names.insert(target.id.clone(), target.clone());
-        running.push(follow(Arc::clone(&engine), target, sink));
+        running.push(follow(Arc::clone(&engine), target, output.clone(), sink));
     }
+    let mut idle_since: Option<tokio::time::Instant> = None;
     loop {
         if running.is_empty() && restarting.is_empty() {
-            return Ok(());
+            match options.linger {
+                Some(linger) if events_open => {
+                    let since = *idle_since.get_or_insert_with(tokio::time::Instant::now);
+                    if since.elapsed() >= linger {
+                        return Ok(());
+                    }
+                }
+                _ => return Ok(()),
+            }
+        } else {
+            idle_since = None;
         }
+        let idle_deadline = idle_since.zip(options.linger).map(|(since, linger)| since + linger);
         tokio::select! {
             () = cancel.cancelled() => return Ok(()),
+            () = sleep_until(idle_deadline), if idle_deadline.is_some() => {}
             Some(ended) = running.next(), if !running.is_empty() => {
                 attached.remove(&ended.id);
                 match after_end(engine.as_ref(), &ended).await? {
                     AfterEnd::Running(since) => {
                         attached.insert(ended.id.clone());
-                        running.push(follow(Arc::clone(&engine), AttachTarget { since: Some(since), ..ended }, sink));
+                        running.push(follow(Arc::clone(&engine), AttachTarget { since: Some(since), ..ended }, output.clone(), sink));
                     }
                     AfterEnd::Restarting => {
                         restarting.insert(ended.id.clone());
@@ -262,7 +416,12 @@ pub async fn attach_logs(
                     continue;
                 }
                 let service = event.attributes.get(labels::SERVICE).cloned().unwrap_or_default();
-                if !services.contains(&service) {
+                if services.as_ref().is_some_and(|s| !s.contains(&service)) {
+                    continue;
+                }
+                if event.action_name() == "create" {
+                    // Followed once it starts; until then `logs -f` does not end.
+                    restarting.insert(id);
                     continue;
                 }
                 let name = event
@@ -275,9 +434,16 @@ pub async fn attach_logs(
                 attached.insert(id.clone());
                 let target = AttachTarget { id: id.clone(), name, service, since: Some(event.time()) };
                 names.insert(id, target.clone());
-                running.push(follow(Arc::clone(&engine), target, sink));
+                running.push(follow(Arc::clone(&engine), target, output.clone(), sink));
             }
         }
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -285,16 +451,51 @@ pub async fn attach_logs(
 mod tests {
     use super::*;
 
+    fn split(frames: &[(OutputStream, &[u8])]) -> Vec<(Stream, String)> {
+        let mut s = LineSplitter::default();
+        let mut lines = Vec::new();
+        for (stream, data) in frames {
+            s.push(*stream, data, |k, l| lines.push((k, l)));
+        }
+        s.flush(|k, l| lines.push((k, l)));
+        lines
+    }
+
     #[test]
     fn lines_are_split_per_stream() {
-        let mut s = LineSplitter::default();
-        assert!(s.push(OutputStream::Stdout, b"hel").is_empty());
-        assert_eq!(s.push(OutputStream::Stderr, b"oops\n"), vec![(Stream::Stderr, "oops".to_owned())]);
         assert_eq!(
-            s.push(OutputStream::Stdout, b"lo\r\nworld\npart"),
-            vec![(Stream::Stdout, "hello".to_owned()), (Stream::Stdout, "world".to_owned())]
+            split(&[
+                (OutputStream::Stdout, b"hel"),
+                (OutputStream::Stderr, b"oops\n"),
+                (OutputStream::Stdout, b"lo\r\nworld\n\npart"),
+                (OutputStream::Console, b"ial"),
+            ]),
+            [
+                (Stream::Stderr, "oops".to_owned()),
+                (Stream::Stdout, "hello".to_owned()),
+                (Stream::Stdout, "world".to_owned()),
+                (Stream::Stdout, String::new()),
+                (Stream::Stdout, "partial".to_owned()),
+            ]
         );
-        assert_eq!(s.flush(), vec![(Stream::Stdout, "part".to_owned())]);
-        assert!(s.flush().is_empty());
+    }
+
+    #[test]
+    fn a_frame_of_many_lines_and_a_line_over_many_frames() {
+        let big = "x\n".repeat(1000);
+        let lines = split(&[(OutputStream::Console, big.as_bytes())]);
+        assert_eq!(lines.len(), 1000);
+        let lines = split(&[(OutputStream::Stdout, b"a"), (OutputStream::Stdout, b"b"), (OutputStream::Stdout, b"c\n")]);
+        assert_eq!(lines, [(Stream::Stdout, "abc".to_owned())]);
+        assert!(split(&[]).is_empty());
+    }
+
+    #[test]
+    fn engine_timestamps_are_split_off() {
+        assert_eq!(
+            split_timestamp("2024-01-02T03:04:05.123456789Z hello world".to_owned()),
+            (Some("2024-01-02T03:04:05.123456789Z".to_owned()), "hello world".to_owned())
+        );
+        assert_eq!(split_timestamp("not a time".to_owned()), (None, "not a time".to_owned()));
     }
 }

@@ -9,24 +9,29 @@
 pub mod attach;
 pub mod create;
 pub mod down;
+pub mod exec;
 pub mod kill;
+pub mod logs;
 pub mod pause;
+pub mod pull;
+pub mod push;
 pub mod restart;
+pub mod run;
 pub mod rm;
 pub mod start;
 pub mod stop;
 pub mod unpause;
 pub mod up;
+pub mod wait;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use berth_engine::{Engine, EngineError, PullOptions};
+use berth_engine::{Engine, EngineError};
 use berth_spec::model::Project;
-use futures::StreamExt;
 
 use crate::desired::{desired_from_project, DesiredState};
-use crate::events::{Event, EventSink, Progress, ResourceKind, Status};
+use crate::events::EventSink;
 use crate::execute::{execute, CancellationToken, CreateSettings, ExecContext, ExecError, ExecOptions, ExecReport};
 use crate::hash::HashError;
 use crate::observe::ObserveError;
@@ -75,6 +80,9 @@ pub enum OpsError {
     /// An image could not be made available.
     #[error("{0}")]
     Image(String),
+    /// Images could not be pulled.
+    #[error(transparent)]
+    Pull(#[from] pull::PullFailures),
     /// An engine call outside the plan failed.
     #[error("{context}: {source}")]
     Engine {
@@ -158,26 +166,4 @@ pub async fn local_image_digests(engine: &dyn Engine, project: &Project) -> Resu
 pub async fn desired_state(engine: &dyn Engine, project: &Project) -> Result<DesiredState, OpsError> {
     let digests = local_image_digests(engine, project).await?;
     Ok(desired_from_project(project, &digests)?)
-}
-
-/// Pulls `image`, reporting `Pulling`/`Pulled` for `service` as Docker Compose does.
-pub(crate) async fn pull_image(
-    engine: &dyn Engine,
-    service: &str,
-    image: &str,
-    platform: Option<String>,
-    sink: &dyn EventSink,
-) -> Result<(), OpsError> {
-    sink.emit(Event::Progress(Progress::new(ResourceKind::Service, service, Status::Working, "Pulling")));
-    let mut stream = engine.pull_image(&PullOptions { reference: image.to_owned(), platform, auth: None });
-    while let Some(item) = stream.next().await {
-        if let Err(e) = item {
-            sink.emit(Event::Progress(
-                Progress::new(ResourceKind::Service, service, Status::Error, "Error").with_detail(e.to_string()),
-            ));
-            return Err(OpsError::Image(format!("pulling image {image} for service {service}: {e}")));
-        }
-    }
-    sink.emit(Event::Progress(Progress::new(ResourceKind::Service, service, Status::Done, "Pulled")));
-    Ok(())
 }

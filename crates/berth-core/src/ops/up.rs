@@ -18,10 +18,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use berth_engine::Engine;
+use berth_engine::{Credentials, Engine};
 use berth_spec::model::{Project, Services};
 
-use super::{local_image_digests, pull_image, run_plan, service_image, Outcome, OpsError, RunOptions};
+use super::{local_image_digests, pull, run_plan, service_image, Outcome, OpsError, RunOptions};
 use crate::desired::desired_from_project;
 use crate::events::{Event, EventSink, Progress, ResourceKind, Status};
 use crate::execute::{CancellationToken, CreateSettings, ExecOptions};
@@ -30,11 +30,13 @@ use crate::observed::{ContainerState, ObservedState};
 use crate::plan::{Action, Cause, Plan, Replace};
 use crate::reconcile::{self, reconcile_up, RecreatePolicy};
 
-/// Builds the images of services that have a `build` section, for `up` and `create`.
+/// Builds the images of services that have a `build` section, for `up` and `create`
+/// ([`crate::build::EngineBuilder`] builds through the engine).
 #[async_trait]
 pub trait ImageBuilder: Send + Sync {
-    /// Builds the images of `services` (of `project`), reporting through `sink`.
-    async fn build(&self, project: &Project, services: &[String], sink: &dyn EventSink) -> Result<(), String>;
+    /// Builds the images of `services` (of `project`) on `engine`, reporting through `sink`.
+    async fn build(&self, engine: &dyn Engine, project: &Project, services: &[String], sink: &dyn EventSink)
+        -> Result<(), String>;
 }
 
 /// `--pull`: when to pull service images.
@@ -81,8 +83,13 @@ pub struct UpOptions {
     pub wait_timeout: Option<Duration>,
     /// `--pull`.
     pub pull: PullPolicy,
-    /// Builds images for services with `build` whose image is missing (`None`: such a
-    /// service is an error).
+    /// `--quiet-pull`: pulls show no layer progress.
+    pub quiet_pull: bool,
+    /// Registry credentials for pulls.
+    pub credentials: Credentials,
+    /// Builds images for services with `build` whose image is missing or whose `pull_policy`
+    /// is `build` (`None`, `--no-build`: nothing is built, and creating the container of a
+    /// service whose image is missing fails as the engine reports it, as in Docker Compose).
     pub builder: Option<Arc<dyn ImageBuilder>>,
     /// `--parallel`, `--dry-run`.
     pub run: RunOptions,
@@ -135,8 +142,11 @@ pub fn prepare_project(project: &Project, opts: &UpOptions) -> Result<Project, O
     Ok(project)
 }
 
-/// Makes every service image available and returns the local image ids by reference.
-async fn ensure_images(
+/// Makes every service image available and returns the local image ids by reference: pulls
+/// what `pull_policy` asks for (Docker Compose's `pullRequiredImages`, see
+/// [`pull::services_to_pull`]), then has the builder build services with `build` whose image
+/// is missing or whose policy is `build`.
+pub(crate) async fn ensure_images(
     engine: &dyn Engine,
     project: &Project,
     opts: &UpOptions,
@@ -146,60 +156,47 @@ async fn ensure_images(
     if opts.run.dry_run {
         return Ok(present);
     }
+    let project = &with_pull_override(project, opts.pull);
+    let pulled = pull::pull_required(engine, project, &present, &opts.credentials, opts.quiet_pull, sink).await?;
+    let present = if pulled > 0 { local_image_digests(engine, project).await? } else { present };
     let mut to_build = Vec::new();
-    let mut pulled = BTreeSet::new();
     for (name, service) in &project.services {
         let image = service_image(project, service);
         let missing = !present.contains_key(&image);
-        let policy = match opts.pull {
-            PullPolicy::Service => service.pull_policy.as_str(),
-            PullPolicy::Always => "always",
-            PullPolicy::Missing => "missing",
-            PullPolicy::Never => "never",
-        };
-        let buildable = service.build.is_some();
-        if policy == "build" && buildable {
+        if service.build.is_some() && (missing || service.pull_policy == "build") {
             to_build.push(name.clone());
-            continue;
-        }
-        let pull = match policy {
-            "always" => !service.image.is_empty(),
-            "never" | "build" => false,
-            _ => missing && !service.image.is_empty(),
-        };
-        if pull {
-            if pulled.insert(image.clone()) {
-                let platform = (!service.platform.is_empty()).then(|| service.platform.clone());
-                match pull_image(engine, name, &image, platform, sink).await {
-                    Ok(()) => {}
-                    // A pull failure does not matter when the image can be built.
-                    Err(_) if buildable && missing => to_build.push(name.clone()),
-                    Err(e) => return Err(e),
-                }
-            }
-            continue;
-        }
-        if missing {
-            if buildable {
-                to_build.push(name.clone());
-                continue;
-            }
-            return Err(OpsError::Image(format!("service {name:?}: image {image} not found and pull_policy is {policy}")));
-        }
-    }
-    if !to_build.is_empty() {
-        let Some(builder) = &opts.builder else {
+        } else if missing && matches!(service.pull_policy.as_str(), "never" | "build") {
             return Err(OpsError::Image(format!(
-                "service {:?} has no image to run: build it first (`berth build`)",
-                to_build.first().map_or("", String::as_str)
+                "service {name:?}: image {image} not found and pull_policy is {}",
+                service.pull_policy
             )));
-        };
-        builder.build(project, &to_build, sink).await.map_err(OpsError::Image)?;
+        }
     }
-    if pulled.is_empty() && to_build.is_empty() {
+    if to_build.is_empty() {
         return Ok(present);
     }
+    let Some(builder) = &opts.builder else {
+        // `--no-build`: creating the container reports the missing image, as in Compose.
+        return Ok(present);
+    };
+    builder.build(engine, project, &to_build, sink).await.map_err(OpsError::Image)?;
     local_image_digests(engine, project).await
+}
+
+/// `--pull` given to the core as an option (the CLI normally rewrites `pull_policy` itself, as
+/// Docker Compose does).
+fn with_pull_override(project: &Project, pull: PullPolicy) -> Project {
+    let policy = match pull {
+        PullPolicy::Service => return project.clone(),
+        PullPolicy::Always => "always",
+        PullPolicy::Missing => "missing",
+        PullPolicy::Never => "never",
+    };
+    let mut project = project.clone();
+    for service in project.services.values_mut() {
+        policy.clone_into(&mut service.pull_policy);
+    }
+    project
 }
 
 /// Reports the containers the plan leaves alone, as Docker Compose's convergence does:

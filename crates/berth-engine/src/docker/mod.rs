@@ -173,6 +173,12 @@ fn build_query(o: &BuildOptions) -> EngineResult<String> {
     if let Some(i) = &o.isolation {
         push("isolation", i.clone());
     }
+    if let Some(m) = o.memory {
+        push("memory", m.to_string());
+    }
+    if let Some(r) = &o.remote {
+        push("remote", r.clone());
+    }
     if !o.ulimits.is_empty() {
         let mut list = Vec::new();
         for u in &o.ulimits {
@@ -196,7 +202,11 @@ fn build_events(doc: EngineResult<serde_json::Value>) -> Vec<EngineResult<BuildE
     };
     let text = |k: &str| doc.get(k).and_then(serde_json::Value::as_str).map(str::to_owned);
     if let Some(message) = doc.pointer("/errorDetail/message").and_then(serde_json::Value::as_str).map(str::to_owned).or_else(|| text("error")) {
-        return vec![Err(EngineError::Stream { message })];
+        // The classic builder gives the exit code of a failed RUN step.
+        return match doc.pointer("/errorDetail/code").and_then(serde_json::Value::as_i64).filter(|c| *c != 0) {
+            Some(code) => vec![Err(EngineError::Failed { message, code })],
+            None => vec![Err(EngineError::Stream { message })],
+        };
     }
     let mut out = Vec::new();
     if let Some(line) = text("stream") {
@@ -215,6 +225,28 @@ fn build_events(doc: EngineResult<serde_json::Value>) -> Vec<EngineResult<BuildE
         out.push(Ok(BuildEvent::ImageId(id.to_owned())));
     }
     out
+}
+
+/// One message of a pull or push stream; an error message ends the stream as an error.
+fn progress_event(doc: EngineResult<serde_json::Value>) -> Option<EngineResult<ProgressEvent>> {
+    let doc = match doc {
+        Ok(d) => d,
+        Err(e) => return Some(Err(e)),
+    };
+    let text = |k: &str| doc.get(k).and_then(serde_json::Value::as_str).map(str::to_owned);
+    if let Some(message) = doc.pointer("/errorDetail/message").and_then(serde_json::Value::as_str).map(str::to_owned).or_else(|| text("error")) {
+        return Some(Err(EngineError::Stream { message }));
+    }
+    if doc.get("status").is_none() && doc.get("id").is_none() {
+        return None;
+    }
+    Some(Ok(ProgressEvent {
+        id: text("id"),
+        status: text("status"),
+        current: doc.pointer("/progressDetail/current").and_then(serde_json::Value::as_i64),
+        total: doc.pointer("/progressDetail/total").and_then(serde_json::Value::as_i64),
+        progress: text("progress"),
+    }))
 }
 
 fn clamp_i32(n: i64) -> i32 {
@@ -740,15 +772,41 @@ impl Engine for DockerEngine {
             .boxed()
     }
 
+    async fn registry_digest(&self, reference: &str, auth: Option<&RegistryAuth>) -> EngineResult<String> {
+        let inspect = self
+            .docker
+            .inspect_registry_image(reference, auth.map(convert::auth_to))
+            .await
+            .map_err(self.err(ObjectKind::Image, reference))?;
+        inspect.descriptor.digest.filter(|d| !d.is_empty()).ok_or_else(|| EngineError::Protocol {
+            message: format!("the registry gave no digest for {reference}"),
+        })
+    }
+
     fn push_image(&self, options: &PushOptions) -> EngineStream<ProgressEvent> {
+        // bollard's push messages drop the layer id, which per-layer progress needs: the push
+        // goes through the raw client.
         let (repo, tag) = strip_tag(&options.reference);
-        let opts = q::PushImageOptions { tag: tag.map(str::to_owned), platform: None };
-        let creds = options.auth.as_ref().map(convert::auth_to);
-        self.docker
-            .push_image(repo, Some(opts), creds)
-            .map_ok(|i| convert::progress_from(None, i.status, i.progress, i.progress_detail.as_ref()))
-            .map_err(self.err(ObjectKind::Image, &options.reference))
-            .boxed()
+        let path = format!("/images/{}/push?tag={}", percent_encode(repo), percent_encode(tag.unwrap_or("latest")));
+        let auth = options.auth.clone().unwrap_or_default();
+        let json = serde_json::to_string(&convert::auth_to(&auth)).unwrap_or_else(|_| "{}".to_owned());
+        let headers = vec![("X-Registry-Auth".to_owned(), base64::engine::general_purpose::URL_SAFE.encode(json))];
+        let raw = self.raw.clone();
+        let reference = options.reference.clone();
+        futures::stream::once(async move {
+            match raw.stream(&path, &headers, futures::stream::empty().boxed()).await {
+                Ok(body) => raw::json_lines(body).filter_map(|doc| std::future::ready(progress_event(doc))).boxed(),
+                Err(e) => futures::stream::once(async move {
+                    Err(match e {
+                        EngineError::NotFound { message, .. } => EngineError::NotFound { kind: ObjectKind::Image, id: reference, message },
+                        other => other,
+                    })
+                })
+                .boxed(),
+            }
+        })
+        .flatten()
+        .boxed()
     }
 
     fn build_image(&self, options: &BuildOptions, context: ByteStream) -> EngineStream<BuildEvent> {
@@ -1048,6 +1106,9 @@ mod tests {
         assert!(q.contains("ulimits=%5B%7B%22Name%22%3A%22nofile%22%2C%22Soft%22%3A1024%2C%22Hard%22%3A2048%7D%5D"), "{q}");
         let bad = BuildOptions { ulimits: vec!["nofile".into()], ..Default::default() };
         assert!(build_query(&bad).is_err());
+        let o = BuildOptions { memory: Some(1024), remote: Some("https://h/r.git".into()), ..Default::default() };
+        let q = build_query(&o).unwrap();
+        assert!(q.ends_with("&memory=1024&remote=https%3A//h/r.git"), "{q}");
     }
 
     #[test]
@@ -1058,6 +1119,8 @@ mod tests {
         assert!(matches!(&ev[..], [Ok(BuildEvent::ImageId(id))] if id == "sha256:abc"));
         let ev = build_events(Ok(serde_json::json!({"error": "boom", "errorDetail": {"message": "boom!"}})));
         assert!(matches!(&ev[..], [Err(EngineError::Stream { message })] if message == "boom!"));
+        let ev = build_events(Ok(serde_json::json!({"errorDetail": {"code": 3, "message": "returned a non-zero code: 3"}})));
+        assert!(matches!(&ev[..], [Err(EngineError::Failed { code: 3, .. })]));
     }
 
     #[test]

@@ -1656,6 +1656,19 @@ impl Engine for FakeEngine {
         }
     }
 
+    async fn registry_digest(&self, reference: &str, _auth: Option<&RegistryAuth>) -> EngineResult<String> {
+        let norm = normalize_ref(reference);
+        let s = self.inner.lock();
+        let config = s.registry.get(&norm).ok_or_else(|| EngineError::NotFound {
+            kind: ObjectKind::Image,
+            id: reference.to_owned(),
+            message: "manifest unknown: manifest unknown".to_owned(),
+        })?;
+        // A stand-in for the manifest's digest: stable for the same content.
+        let manifest = serde_json::to_vec(&(&norm, config)).unwrap_or_default();
+        Ok(format!("sha256:{}", hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&manifest))))
+    }
+
     fn push_image(&self, options: &PushOptions) -> EngineStream<ProgressEvent> {
         let reference = options.reference.clone();
         let r = self.mutate(|s| {

@@ -213,6 +213,11 @@ pub struct BuildOptions {
     pub quiet: bool,
     /// Registry credentials by registry address, for base images.
     pub auth: BTreeMap<String, RegistryAuth>,
+    /// Memory limit of the build containers, in bytes.
+    pub memory: Option<i64>,
+    /// A context the engine fetches itself (git repository or tarball URL); the context
+    /// stream is then empty.
+    pub remote: Option<String>,
 }
 
 /// A message of an image build.

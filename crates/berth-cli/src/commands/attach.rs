@@ -1,0 +1,313 @@
+//! `berth attach SERVICE`: connects the terminal to a service's running container, as
+//! `docker attach` does (Docker Compose runs the docker CLI's attach): output copied as it
+//! comes, stdin sent when the container keeps it open (`stdin_open`) unless `--no-stdin`, the
+//! terminal in raw mode and the container's TTY resized with it when the container has a TTY,
+//! detach keys (`ctrl-p,ctrl-q` unless `--detach-keys`) ending with `read escape sequence`
+//! (exit 1), and otherwise the container's exit code once it stops.
+//!
+//! With `--sig-proxy` (the default) and no TTY, the signals berth receives are sent to the
+//! container, as `docker attach` does; Compose 2.26 cancels itself on Ctrl-C instead (see
+//! docs/drop-in.md). Without proxying, Ctrl-C ends berth with `canceled` and 130.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use berth_core::query;
+use berth_engine::{AttachOptions, ContainerStatus, Engine, OutputStream, WaitCondition};
+use clap::{ArgAction, Args};
+use futures::StreamExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::signal::unix::{signal, SignalKind};
+
+use super::{engine, listing};
+use crate::cli::GlobalArgs;
+
+/// `attach [OPTIONS] SERVICE`.
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// The service to attach to
+    #[arg(value_name = "SERVICE", required = true)]
+    pub service: Vec<String>,
+    /// index of the container if service has multiple replicas.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub index: i64,
+    /// Override the key sequence for detaching from a container.
+    #[arg(long)]
+    pub detach_keys: Option<String>,
+    /// Do not attach STDIN
+    #[arg(long)]
+    pub no_stdin: bool,
+    /// Proxy all received signals to the process
+    #[arg(long, default_value_t = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", action = ArgAction::Set)]
+    pub sig_proxy: bool,
+}
+
+/// The signals `--sig-proxy` forwards (those a terminal user sends; SIGWINCH resizes instead).
+const PROXIED: [(SignalKind, &str); 6] = [
+    (SignalKind::interrupt(), "SIGINT"),
+    (SignalKind::terminate(), "SIGTERM"),
+    (SignalKind::hangup(), "SIGHUP"),
+    (SignalKind::quit(), "SIGQUIT"),
+    (SignalKind::user_defined1(), "SIGUSR1"),
+    (SignalKind::user_defined2(), "SIGUSR2"),
+];
+
+/// Runs `attach`.
+pub fn run(global: &GlobalArgs, args: &AttachArgs) -> anyhow::Result<u8> {
+    let name = listing::project_name(global)?;
+    let service = args.service.first().cloned().unwrap_or_default();
+    let index = u32::try_from(args.index).unwrap_or(0);
+    let detach_keys = args.detach_keys.clone().filter(|k| !k.is_empty());
+    let sequence = detach_sequence(detach_keys.as_deref().unwrap_or(DEFAULT_DETACH_KEYS))?;
+    engine::block_on(async {
+        let engine = engine::connect().await?;
+        let container = query::specified_container(engine.as_ref(), &name, &service, index).await?;
+        let details = engine.inspect_container(&container.id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        match details.state.status {
+            ContainerStatus::Paused => anyhow::bail!("You cannot attach to a paused container, unpause it first"),
+            ContainerStatus::Restarting => {
+                anyhow::bail!("You cannot attach to a restarting container, wait until it is running")
+            }
+            ContainerStatus::Running => {}
+            _ => anyhow::bail!("You cannot attach to a stopped container, start it first"),
+        }
+        let tty = details.config.tty;
+        let stdin_is_terminal = std::io::stdin().is_terminal();
+        if tty && !args.no_stdin && !stdin_is_terminal {
+            anyhow::bail!("the input device is not a TTY");
+        }
+        let with_stdin = !args.no_stdin && details.config.open_stdin;
+        let session = Session {
+            engine,
+            id: details.id.clone(),
+            tty,
+            with_stdin,
+            raw: tty && with_stdin && stdin_is_terminal,
+            proxy: args.sig_proxy && !tty,
+            detach_keys,
+            sequence,
+        };
+        session.run().await
+    })?
+}
+
+/// `docker attach`'s default detach keys.
+const DEFAULT_DETACH_KEYS: &str = "ctrl-p,ctrl-q";
+
+/// The bytes of a detach key list (`ctrl-p,ctrl-q`, `a,ctrl-@`), as the docker CLI reads it.
+fn detach_sequence(keys: &str) -> anyhow::Result<Vec<u8>> {
+    keys.split(',')
+        .map(|key| {
+            let key = key.trim();
+            let control = key.strip_prefix("ctrl-");
+            let byte = match (control, key.len()) {
+                (Some(c), _) if c.len() == 1 => match c.as_bytes().first().copied() {
+                    Some(b @ b'a'..=b'z') => Some(b - b'a' + 1),
+                    Some(b'@') => Some(0),
+                    Some(b @ b'['..=b'_') => Some(b - b'[' + 27),
+                    _ => None,
+                },
+                (None, 1) => key.as_bytes().first().copied(),
+                _ => None,
+            };
+            byte.ok_or_else(|| anyhow::anyhow!("Unknown character: '{key}'"))
+        })
+        .collect()
+}
+
+/// Watches typed bytes for the detach sequence.
+struct DetachWatch {
+    sequence: Vec<u8>,
+    matched: usize,
+}
+
+impl DetachWatch {
+    /// Whether `data` completes the sequence.
+    fn feed(&mut self, data: &[u8]) -> bool {
+        for b in data {
+            if self.sequence.get(self.matched) == Some(b) {
+                self.matched += 1;
+                if self.matched == self.sequence.len() {
+                    return true;
+                }
+            } else {
+                self.matched = usize::from(self.sequence.first() == Some(b));
+            }
+        }
+        false
+    }
+}
+
+/// The terminal in raw mode until dropped.
+struct RawTerminal {
+    saved: rustix::termios::Termios,
+}
+
+impl RawTerminal {
+    fn enter() -> anyhow::Result<Self> {
+        let stdin = rustix::stdio::stdin();
+        let saved = rustix::termios::tcgetattr(stdin)?;
+        let mut raw = saved.clone();
+        raw.make_raw();
+        rustix::termios::tcsetattr(stdin, rustix::termios::OptionalActions::Now, &raw)?;
+        Ok(RawTerminal { saved })
+    }
+}
+
+impl Drop for RawTerminal {
+    fn drop(&mut self) {
+        let _ = rustix::termios::tcsetattr(rustix::stdio::stdin(), rustix::termios::OptionalActions::Now, &self.saved);
+    }
+}
+
+struct Session {
+    engine: Arc<dyn Engine>,
+    id: String,
+    tty: bool,
+    with_stdin: bool,
+    raw: bool,
+    proxy: bool,
+    detach_keys: Option<String>,
+    sequence: Vec<u8>,
+}
+
+impl Session {
+    async fn run(self) -> anyhow::Result<u8> {
+        let options = AttachOptions {
+            stdin: self.with_stdin,
+            stdout: true,
+            stderr: true,
+            logs: false,
+            stream: true,
+            detach_keys: self.detach_keys.clone(),
+        };
+        let io = self.engine.attach_container(&self.id, &options).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let raw = if self.raw { Some(RawTerminal::enter()?) } else { None };
+        if self.tty && std::io::stdout().is_terminal() {
+            self.resize().await;
+        }
+        let detached = Arc::new(AtomicBool::new(false));
+        let input = self.with_stdin.then(|| {
+            let mut writer = io.input;
+            let mut watch = DetachWatch { sequence: self.sequence.clone(), matched: 0 };
+            let detached = Arc::clone(&detached);
+            tokio::spawn(async move {
+                let mut stdin = tokio::io::stdin();
+                let mut buf = vec![0u8; 4096];
+                loop {
+                    let n = match stdin.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    let data = buf.get(..n).unwrap_or_default();
+                    if watch.feed(data) {
+                        detached.store(true, Ordering::SeqCst);
+                    }
+                    if writer.write_all(data).await.is_err() || writer.flush().await.is_err() {
+                        break;
+                    }
+                }
+                // The container's stdin stays open unless it was started with `stdin_once`.
+                let _ = writer.shutdown().await;
+            })
+        });
+        let output = async {
+            let mut frames = io.output;
+            let mut out = std::io::stdout();
+            let mut err = std::io::stderr();
+            while let Some(Ok(frame)) = frames.next().await {
+                let written = match frame.stream {
+                    OutputStream::Stderr => err.write_all(&frame.data).and_then(|()| err.flush()),
+                    _ => out.write_all(&frame.data).and_then(|()| out.flush()),
+                };
+                if written.is_err() {
+                    break;
+                }
+            }
+        };
+        let ended = self.pump(output).await;
+        if let Some(task) = input {
+            task.abort();
+        }
+        drop(raw);
+        if !ended {
+            eprintln!("canceled");
+            return Ok(engine::INTERRUPTED);
+        }
+        if detached.load(Ordering::SeqCst) {
+            anyhow::bail!("read escape sequence");
+        }
+        let result = self.engine.wait_container(&self.id, WaitCondition::NotRunning).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        if let Some(error) = result.error {
+            anyhow::bail!("{error}");
+        }
+        Ok(u8::try_from(result.status_code.rem_euclid(256)).unwrap_or(1))
+    }
+
+    /// Runs `output` to its end while resizing and proxying signals; `false` when interrupted.
+    async fn pump(&self, output: impl std::future::Future<Output = ()>) -> bool {
+        tokio::pin!(output);
+        let mut winch = signal(SignalKind::window_change()).ok();
+        let mut signals: Vec<(tokio::signal::unix::Signal, &str)> =
+            PROXIED.iter().filter_map(|(kind, name)| signal(*kind).ok().map(|s| (s, *name))).collect();
+        loop {
+            let next_signal = async {
+                if signals.is_empty() {
+                    return std::future::pending().await;
+                }
+                let waits = signals.iter_mut().map(|(s, name)| {
+                    let name = *name;
+                    Box::pin(async move {
+                        s.recv().await;
+                        name
+                    })
+                });
+                futures::future::select_all(waits).await.0
+            };
+            tokio::select! {
+                () = &mut output => return true,
+                name = next_signal => {
+                    if !self.proxy {
+                        return false;
+                    }
+                    let _ = self.engine.kill_container(&self.id, Some(name)).await;
+                }
+                Some(()) = async { match winch.as_mut() { Some(w) => w.recv().await, None => std::future::pending().await } } => {
+                    if self.tty && std::io::stdout().is_terminal() {
+                        self.resize().await;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn resize(&self) {
+        if let Some((terminal_size::Width(w), terminal_size::Height(h))) = terminal_size::terminal_size() {
+            let _ = self.engine.resize_container_tty(&self.id, h, w).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detach_keys_as_bytes() {
+        assert_eq!(detach_sequence("ctrl-p,ctrl-q").unwrap(), [16, 17]);
+        assert_eq!(detach_sequence("a,ctrl-@,ctrl-[,ctrl-_").unwrap(), [b'a', 0, 27, 31]);
+        assert!(detach_sequence("ctrl-1").is_err());
+        assert!(detach_sequence("ab").is_err());
+    }
+
+    #[test]
+    fn the_sequence_is_found_across_reads() {
+        let mut w = DetachWatch { sequence: vec![16, 17], matched: 0 };
+        assert!(!w.feed(b"ls\r\x10"));
+        assert!(w.feed(b"\x11"));
+        let mut w = DetachWatch { sequence: vec![16, 17], matched: 0 };
+        assert!(!w.feed(b"\x10x\x11"));
+        assert!(w.feed(b"\x10\x10\x11"));
+    }
+}

@@ -1,0 +1,266 @@
+//! End-to-end: building images on the real engine. Each test writes its project into a
+//! temporary directory (some change files between builds), builds from the offline test
+//! images with no network in `RUN` steps, checks what the engine holds (image contents through
+//! `docker run`, image ids, containers), and removes the images it built.
+
+mod e2e_support;
+
+use std::path::Path;
+use std::process::Output;
+
+use e2e_support::{describe, docker, repo_root, text, ImageCleanup, Project};
+
+/// Writes `files` (path, content) under `dir`.
+fn write(dir: &Path, files: &[(&str, &str)]) {
+    for (name, content) in files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, content).expect("write");
+    }
+}
+
+/// A project in a fresh directory holding `files` (one of them `compose.yaml`).
+fn project_in(test: &str, dir: &Path, files: &[(&str, &str)]) -> Option<Project> {
+    write(dir, files);
+    Project::with_file(test, &dir.join("compose.yaml"))
+}
+
+/// The output of `docker run --rm IMAGE sh -c SCRIPT`.
+fn run_in(image: &str, script: &str) -> String {
+    docker(&["run", "--rm", "--network", "none", image, "sh", "-c", script])
+}
+
+fn image_id(reference: &str) -> String {
+    docker(&["image", "inspect", "--format", "{{.Id}}", reference]).trim().to_owned()
+}
+
+fn image_exists(reference: &str) -> bool {
+    std::process::Command::new("docker")
+        .args(["image", "inspect", reference])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn steps(out: &Output) -> usize {
+    text(&out.stdout).lines().filter(|l| l.starts_with("Step 1/")).count()
+}
+
+#[test]
+fn the_demo_web_image_builds() {
+    let file = repo_root().join("examples/demo/compose.yaml");
+    let Some(project) = Project::with_file("the_demo_web_image_builds", &file) else { return };
+    let _images = ImageCleanup(&project);
+    let out = project.berth_ok(&["build"]);
+    assert!(text(&out.stdout).contains(&format!("Successfully tagged {}-web:latest", project.name)), "{}", describe(&out));
+    let listing = run_in(&format!("{}-web", project.name), "ls /app");
+    assert_eq!(listing.split_whitespace().collect::<Vec<_>>(), ["app.py"], "only app.py is copied in");
+    // A second build comes from the cache.
+    let again = project.berth_ok(&["build"]);
+    assert!(text(&again.stdout).contains("Using cache"), "{}", describe(&again));
+}
+
+#[test]
+fn dockerignore_keeps_files_out_of_the_image_as_the_reference_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(project) = project_in(
+        "dockerignore_keeps_files_out",
+        dir.path(),
+        &[
+            ("compose.yaml", "services:\n  app:\n    build: .\n"),
+            ("Dockerfile", "FROM berth-test/busybox:latest\nCOPY . /ctx\n"),
+            (".dockerignore", "# comment\n*.secret\n/logs\n!logs/keep.txt\n**/tmp\ncompose.yaml\n"),
+            ("a.txt", "a"),
+            ("b.secret", "hidden"),
+            ("logs/x.log", "x"),
+            ("logs/keep.txt", "kept"),
+            ("sub/tmp/junk", "junk"),
+            ("sub/ok.txt", "ok"),
+            ("sub/c.secret", "nested secrets stay: *.secret is anchored at the root"),
+        ],
+    ) else {
+        return;
+    };
+    let _images = ImageCleanup(&project);
+    project.berth_ok(&["build"]);
+    let berth_image = format!("{}-app", project.name);
+    let files = |image: &str| {
+        let out = run_in(image, "cd /ctx && find . -type f | sort");
+        out.lines().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let got = files(&berth_image);
+    assert_eq!(
+        got,
+        ["./.dockerignore", "./Dockerfile", "./a.txt", "./logs/keep.txt", "./sub/c.secret", "./sub/ok.txt"],
+        "files in the image"
+    );
+
+    // The reference, on the same directory, puts the same files in its image.
+    project.reference_ok(&["build"]);
+    assert_eq!(files(&berth_image), got, "berth and the reference send the same files");
+}
+
+#[test]
+fn args_and_target_select_what_a_multi_stage_build_makes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dockerfile = "FROM berth-test/busybox:latest AS base\n\
+                      ARG FROM_FILE\nARG FROM_ENV\nARG FROM_CLI=default\n\
+                      RUN echo \"$FROM_FILE $FROM_ENV $FROM_CLI\" > /args\n\
+                      FROM base AS dev\nRUN echo dev > /stage\n\
+                      FROM base AS prod\nRUN echo prod > /stage\n";
+    let compose = "services:\n  dev:\n    build:\n      context: .\n      target: dev\n      args:\n        FROM_FILE: file\n        FROM_ENV:\n  prod:\n    build:\n      context: .\n      target: prod\n      args: [FROM_FILE=list, FROM_ENV]\n";
+    let Some(project) =
+        project_in("args_and_target", dir.path(), &[("compose.yaml", compose), ("Dockerfile", dockerfile)]).map(|p| p.env("FROM_ENV", "env"))
+    else {
+        return;
+    };
+    let _images = ImageCleanup(&project);
+    project.berth_ok(&["build", "--build-arg", "FROM_CLI=cli"]);
+    let dev = format!("{}-dev", project.name);
+    let prod = format!("{}-prod", project.name);
+    assert_eq!(run_in(&dev, "cat /args /stage"), "file env cli\ndev\n");
+    assert_eq!(run_in(&prod, "cat /args /stage"), "list env cli\nprod\n");
+    // Only `dev`, with its default argument.
+    project.berth_ok(&["build", "dev"]);
+    assert_eq!(run_in(&dev, "cat /args"), "file env default\n");
+}
+
+#[test]
+fn a_build_shared_by_services_runs_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let compose = "x-build: &b\n  context: .\nservices:\n  one:\n    build: *b\n  two:\n    build: *b\n    image: SHARED\n";
+    let Some(project) = project_in(
+        "a_build_shared_runs_once",
+        dir.path(),
+        &[("compose.yaml", compose), ("Dockerfile", "FROM berth-test/busybox:latest\nRUN date > /built\n")],
+    ) else {
+        return;
+    };
+    let shared = format!("{}-shared:v1", project.name);
+    std::fs::write(dir.path().join("compose.yaml"), compose.replace("SHARED", &shared)).expect("write");
+    let _images = ImageCleanup(&project);
+    let out = project.berth_ok(&["build"]);
+    assert_eq!(steps(&out), 1, "one build for both services\n{}", describe(&out));
+    assert_eq!(image_id(&format!("{}-one", project.name)), image_id(&shared), "both tags name the same image");
+}
+
+#[test]
+fn up_builds_missing_images_and_rebuilds_only_when_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(project) = project_in(
+        "up_builds_missing_images",
+        dir.path(),
+        &[
+            ("compose.yaml", "services:\n  app:\n    build: .\n    command: [sleep, infinity]\n    init: true\n"),
+            ("Dockerfile", "FROM berth-test/busybox:latest\nCOPY version /version\n"),
+            ("version", "1"),
+        ],
+    ) else {
+        return;
+    };
+    let _images = ImageCleanup(&project);
+    let image = format!("{}-app", project.name);
+    let out = project.berth_ok(&["up", "-d"]);
+    assert_eq!(steps(&out), 1, "the missing image is built\n{}", describe(&out));
+    let first = project.container("app")["Id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(run_in(&image, "cat /version"), "1");
+
+    std::fs::write(dir.path().join("version"), "2").expect("write");
+    let out = project.berth_ok(&["up", "-d"]);
+    assert_eq!(steps(&out), 0, "an existing image is not rebuilt without --build\n{}", describe(&out));
+    assert_eq!(project.container("app")["Id"].as_str().unwrap_or_default(), first);
+
+    let out = project.berth_ok(&["up", "-d", "--build"]);
+    assert_eq!(steps(&out), 1, "--build rebuilds\n{}", describe(&out));
+    assert_eq!(run_in(&image, "cat /version"), "2");
+    let second = project.container("app")["Id"].as_str().unwrap_or_default().to_owned();
+    assert_ne!(second, first, "the container is recreated on the new image");
+
+    let out = project.berth_ok(&["up", "-d", "--build"]);
+    assert_eq!(project.container("app")["Id"].as_str().unwrap_or_default(), second, "same image: nothing recreated\n{}", describe(&out));
+}
+
+#[test]
+fn pull_policy_build_builds_on_every_up() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(project) = project_in(
+        "pull_policy_build",
+        dir.path(),
+        &[
+            ("compose.yaml", "services:\n  app:\n    build: .\n    pull_policy: build\n    command: [sleep, infinity]\n    init: true\n"),
+            ("Dockerfile", "FROM berth-test/busybox:latest\n"),
+        ],
+    ) else {
+        return;
+    };
+    let _images = ImageCleanup(&project);
+    for _ in 0..2 {
+        let out = project.berth_ok(&["up", "-d"]);
+        assert_eq!(steps(&out), 1, "{}", describe(&out));
+    }
+}
+
+#[test]
+fn no_build_with_a_missing_image_fails_as_the_reference_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(project) = project_in(
+        "no_build_missing_image",
+        dir.path(),
+        &[("compose.yaml", "services:\n  app:\n    build: .\n"), ("Dockerfile", "FROM berth-test/busybox:latest\n")],
+    ) else {
+        return;
+    };
+    let _images = ImageCleanup(&project);
+    let berth = project.berth(&["up", "-d", "--no-build"]);
+    let reference = project.reference_cmd().args(["up", "-d", "--no-build"]).output().expect("reference");
+    assert_eq!(berth.status.code(), reference.status.code(), "berth\n{}\nreference\n{}", describe(&berth), describe(&reference));
+    let missing = format!("No such image: {}-app:latest", project.name);
+    for out in [&berth, &reference] {
+        assert!(text(&out.stderr).contains(&missing), "{}", describe(out));
+    }
+    assert!(!image_exists(&format!("{}-app", project.name)), "nothing was built");
+}
+
+#[test]
+fn a_failed_step_ends_with_its_exit_code_and_unsupported_options_are_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(project) = project_in(
+        "failed_step_exit_code",
+        dir.path(),
+        &[
+            ("compose.yaml", "services:\n  app:\n    build: .\n  keyed:\n    build:\n      context: .\n      ssh: [default]\n"),
+            ("Dockerfile", "FROM berth-test/busybox:latest\nRUN exit 3\n"),
+        ],
+    ) else {
+        return;
+    };
+    let _images = ImageCleanup(&project);
+    let out = project.berth(&["build", "app"]);
+    assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
+    assert!(text(&out.stderr).contains("returned a non-zero code: 3"), "{}", describe(&out));
+    let out = project.berth(&["build", "keyed"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(text(&out.stderr).contains("service \"keyed\": build.ssh is not supported"), "{}", describe(&out));
+}
+
+#[test]
+fn down_rmi_local_removes_the_images_the_project_built() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(project) = project_in(
+        "down_rmi_local",
+        dir.path(),
+        &[
+            ("compose.yaml", "services:\n  app:\n    build: .\n    command: [sleep, infinity]\n    init: true\n  base:\n    image: berth-test/busybox:latest\n    command: [sleep, infinity]\n    init: true\n"),
+            ("Dockerfile", "FROM berth-test/busybox:latest\n"),
+        ],
+    ) else {
+        return;
+    };
+    let _images = ImageCleanup(&project);
+    project.berth_ok(&["up", "-d"]);
+    let built = format!("{}-app", project.name);
+    assert!(image_exists(&built));
+    let out = project.berth_ok(&["down", "--rmi", "local"]);
+    assert!(text(&out.stderr).contains(&format!("Image {built}:latest  Removed")), "{}", describe(&out));
+    assert!(!image_exists(&built), "the built image is gone");
+    assert!(image_exists("berth-test/busybox:latest"), "a pulled image stays");
+}

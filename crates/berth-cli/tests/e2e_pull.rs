@@ -1,0 +1,308 @@
+//! End-to-end: `pull`, `push`, registry credentials and `pull_policy`, on the real engine
+//! against the local registries of `scripts/registry.sh` (127.0.0.1:5000 open, 127.0.0.1:5001
+//! with basic auth), compared with the reference Docker Compose where their outputs should
+//! agree. Every test pushes images under names of its own and removes its local images.
+
+mod e2e_support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use e2e_support::{describe, docker, text, Project};
+
+const OPEN: &str = "127.0.0.1:5000";
+const AUTH: &str = "127.0.0.1:5001";
+const USER: &str = "berthtest";
+const PASSWORD: &str = "berthtest-secret";
+
+/// Whether the registries answer; without them a test fails when an engine is required
+/// (CI runs `scripts/registry.sh`), else it says it skipped.
+fn registries(test: &str) -> bool {
+    let up = [OPEN, AUTH].iter().all(|a| std::net::TcpStream::connect(a).is_ok());
+    if !up {
+        let required = std::env::var("BERTH_REQUIRE_ENGINE").is_ok_and(|v| v == "1")
+            || std::env::var("CI").is_ok_and(|v| !v.is_empty());
+        assert!(!required, "{test}: the local registries do not answer; run scripts/registry.sh");
+        eprintln!("SKIPPED {test}: the local registries do not answer (scripts/registry.sh starts them)");
+    }
+    up
+}
+
+/// Local images the test made, removed at the end even when it fails.
+struct Images(Vec<String>);
+
+impl Images {
+    fn add(&mut self, image: &str) -> String {
+        self.0.push(image.to_owned());
+        image.to_owned()
+    }
+}
+
+impl Drop for Images {
+    fn drop(&mut self) {
+        for image in &self.0 {
+            let _ = Command::new("docker").args(["rmi", "-f", image]).output();
+        }
+    }
+}
+
+/// A reference unique to this test run: `REGISTRY/berth-e2e/NAME-PID:TAG`.
+fn unique(registry: &str, name: &str, tag: &str) -> String {
+    format!("{registry}/berth-e2e/{name}-{}:{tag}", std::process::id())
+}
+
+fn present(image: &str) -> bool {
+    Command::new("docker").args(["image", "inspect", image]).output().is_ok_and(|o| o.status.success())
+}
+
+/// A docker config directory holding `config` as its `config.json`.
+fn docker_config(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    std::fs::write(dir.path().join("config.json"), config).expect("write config.json");
+    dir
+}
+
+/// base64 of `USER:PASSWORD`, as `docker login` stores it.
+const USER_PASSWORD_BASE64: &str = "YmVydGh0ZXN0OmJlcnRodGVzdC1zZWNyZXQ=";
+
+fn auth_config() -> tempfile::TempDir {
+    docker_config(&format!(r#"{{"auths":{{"{AUTH}":{{"auth":"{USER_PASSWORD_BASE64}"}}}}}}"#))
+}
+
+/// Pushes the test image to `image` with the docker CLI, then removes the local tag.
+fn seed(image: &str, config: Option<&Path>) {
+    docker(&["tag", "berth-test/busybox:latest", image]);
+    let mut push = Command::new("docker");
+    push.args(["push", "-q", image]);
+    if let Some(dir) = config {
+        push.env("DOCKER_CONFIG", dir);
+    }
+    let out = push.output().expect("run docker push");
+    assert!(out.status.success(), "seeding {image}: {}", describe(&out));
+    docker(&["rmi", image]);
+}
+
+fn project(test: &str, yaml: &str) -> Option<(Project, tempfile::TempDir)> {
+    if !registries(test) {
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("compose.yaml");
+    std::fs::write(&file, yaml).expect("write compose.yaml");
+    std::fs::write(dir.path().join("Dockerfile"), "FROM berth-test/busybox:latest\n").expect("write Dockerfile");
+    Project::with_file(test, &file).map(|p| (p.env("DOCKER_CONFIG", &empty_config().to_string_lossy()), dir))
+}
+
+/// A docker config directory with no credentials, so the machine's own does not interfere.
+fn empty_config() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("berth-e2e-pull-empty-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+fn with_config(c: &mut Command, dir: &Path) -> Output {
+    c.env("DOCKER_CONFIG", dir).output().expect("run command")
+}
+
+#[test]
+fn pull_fetches_images_and_classifies_failures_like_compose() {
+    let mut images = Images(Vec::new());
+    let good = images.add(&unique(OPEN, "pull-good", "1"));
+    let missing = unique(OPEN, "pull-good", "nope");
+    let yaml = format!("services:\n  good:\n    image: {good}\n  missing:\n    image: {missing}\n  built:\n    build: .\n");
+    let Some((p, _dir)) = project("pull_fetches_images", &yaml) else { return };
+    seed(&good, None);
+
+    // Only the named service, without dependencies: the image arrives.
+    let out = p.berth_ok(&["pull", "good"]);
+    assert!(present(&good), "{}", describe(&out));
+    let err = text(&out.stderr);
+    assert!(err.contains(" good Pulling") && err.contains(" good Pulled"), "{}", describe(&out));
+
+    // A missing tag: exit 18 like the reference, the same progress lines, and a classified
+    // summary with the fix.
+    let ours = p.berth(&["--progress", "plain", "pull", "missing"]);
+    let theirs = p.reference_cmd().args(["--progress", "plain", "pull", "missing"]).output().expect("reference");
+    assert_eq!(ours.status.code(), Some(18), "{}", describe(&ours));
+    assert_eq!(ours.status.code(), theirs.status.code(), "reference: {}", describe(&theirs));
+    let progress = |o: &Output| text(&o.stderr).lines().filter(|l| l.starts_with(" missing")).map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(progress(&ours), progress(&theirs), "berth: {}\nreference: {}", describe(&ours), describe(&theirs));
+    let err = text(&ours.stderr);
+    assert!(err.contains("not found") && err.contains("check the image name and tag in service missing"), "{err}");
+
+    // Every pull runs; failures are ignored on request; services to build are skipped.
+    docker(&["rmi", &good]);
+    let out = p.berth(&["--progress", "plain", "pull", "--ignore-pull-failures"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(present(&good), "the good image is pulled despite the other failure");
+    assert!(text(&out.stderr).contains(" built Skipped - No image to be pulled"), "{}", describe(&out));
+
+    // Quiet: nothing on stdout or stderr when all goes well.
+    let out = p.berth_ok(&["pull", "-q", "good"]);
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{}", describe(&out));
+}
+
+#[test]
+fn unreachable_registry_is_named_with_the_fix() {
+    let yaml = "services:\n  far:\n    image: 127.0.0.1:5999/berth-e2e/none:1\n";
+    let Some((p, _dir)) = project("unreachable_registry", yaml) else { return };
+    let out = p.berth(&["pull"]);
+    assert_eq!(out.status.code(), Some(18), "{}", describe(&out));
+    let err = text(&out.stderr);
+    assert!(err.contains("registry unreachable") && err.contains("is the registry 127.0.0.1:5999 running"), "{err}");
+}
+
+#[test]
+fn push_and_pull_with_credentials_from_the_docker_config() {
+    let mut images = Images(Vec::new());
+    let image = images.add(&unique(AUTH, "auth", "1"));
+    let yaml = format!(
+        "services:\n  app:\n    image: {image}\n    build: .\n  mirror:\n    image: {image}\n  other:\n    image: berth-test/busybox:latest\n"
+    );
+    let Some((p, _dir)) = project("push_and_pull_with_credentials", &yaml) else { return };
+    docker(&["tag", "berth-test/busybox:latest", &image]);
+    let creds = auth_config();
+
+    // Without credentials the registry refuses, and berth says how to fix it.
+    let out = p.berth(&["push"]);
+    assert_ne!(out.status.code(), Some(0), "{}", describe(&out));
+    let err = text(&out.stderr);
+    assert!(err.contains("unauthorised") && err.contains(&format!("docker login {AUTH}")), "{err}");
+
+    // With `auths` in DOCKER_CONFIG: pushed (services without build are skipped), pulled back.
+    let out = with_config(p.berth_cmd().args(["--progress", "plain", "push"]), creds.path());
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(text(&out.stderr).contains(" other Skipped"), "{}", describe(&out));
+    // Layer lines named as Compose names them.
+    assert!(text(&out.stderr).contains(&format!(" Pushing {image}: ")), "{}", describe(&out));
+    docker(&["rmi", &image]);
+    let out = with_config(p.berth_cmd().args(["pull", "app"]), creds.path());
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(present(&image));
+
+    // Without credentials the pull is refused: exit 18, classified (for a service that
+    // cannot build the image instead).
+    docker(&["rmi", &image]);
+    let out = p.berth(&["pull", "mirror"]);
+    assert_eq!(out.status.code(), Some(18), "{}", describe(&out));
+    assert!(text(&out.stderr).contains("unauthorised"), "{}", describe(&out));
+}
+
+#[test]
+fn credential_helper_from_creds_store_is_used() {
+    let mut images = Images(Vec::new());
+    let image = images.add(&unique(AUTH, "helper", "1"));
+    let yaml = format!("services:\n  app:\n    image: {image}\n");
+    let Some((p, _dir)) = project("credential_helper", &yaml) else { return };
+    seed(&image, Some(auth_config().path()));
+
+    // A helper speaking the docker-credential protocol: `get`, server on stdin, JSON out.
+    let bin = tempfile::tempdir().expect("temporary directory");
+    let helper = bin.path().join("docker-credential-berthtest");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread -r server\n[ \"$server\" = {AUTH} ] || {{ echo 'credentials not found in native keychain'; exit 1; }}\n\
+             printf '{{\"ServerURL\":\"%s\",\"Username\":\"{USER}\",\"Secret\":\"{PASSWORD}\"}}' \"$server\"\n"
+        ),
+    )
+    .expect("write helper");
+    std::process::Command::new("chmod").args(["+x"]).arg(&helper).status().expect("chmod");
+    let config = docker_config(r#"{"credsStore":"berthtest"}"#);
+    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap_or_default());
+    let out = with_config(p.berth_cmd().env("PATH", &path).args(["pull"]), config.path());
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(present(&image));
+}
+
+#[test]
+fn up_follows_pull_policy() {
+    let mut images = Images(Vec::new());
+    // Local only (never pushed): pulling it fails.
+    let local = images.add(&unique(OPEN, "policy-local", "1"));
+    // In the registry only.
+    let remote = images.add(&unique(OPEN, "policy-remote", "1"));
+    docker(&["tag", "berth-test/busybox:latest", &local]);
+    let service = |name: &str, image: &str, policy: &str| {
+        format!("  {name}:\n    image: {image}\n    pull_policy: {policy}\n    command: [sleep, '300']\n    init: true\n")
+    };
+    let yaml = format!(
+        "services:\n{}{}{}{}",
+        service("never", &local, "never"),
+        service("missing", &local, "missing"),
+        service("build", &local, "build"),
+        service("fetch", &remote, "missing"),
+    );
+    let Some((p, _dir)) = project("up_follows_pull_policy", &yaml) else { return };
+    seed(&remote, None);
+
+    // never/missing/build use the local image; the missing one is pulled.
+    let out = p.berth(&["--progress", "plain", "up", "-d"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let err = text(&out.stderr);
+    assert!(err.contains(" fetch Pulling") && err.contains(" fetch Pulled"), "{err}");
+    for quiet in ["never", "missing", "build"] {
+        assert!(!err.contains(&format!(" {quiet} Pulling")), "{quiet} must not pull: {err}");
+    }
+    assert!(present(&remote));
+
+    // `--pull always` pulls even present images: the local-only one is not in the registry,
+    // so up fails with Compose's exit code for a failed pull.
+    let out = p.berth(&["up", "-d", "--pull", "always", "missing"]);
+    assert_eq!(out.status.code(), Some(18), "{}", describe(&out));
+    let theirs = p.reference_cmd().args(["up", "-d", "--pull", "always", "missing"]).output().expect("reference");
+    assert_eq!(theirs.status.code(), Some(18), "reference: {}", describe(&theirs));
+    assert!(text(&out.stderr).contains("not found"), "{}", describe(&out));
+
+    // `--pull never` with a missing image is an error naming it.
+    docker(&["rmi", &remote]);
+    let out = p.berth(&["up", "-d", "--pull", "never", "fetch"]);
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(text(&out.stderr).contains(&remote), "{}", describe(&out));
+
+    // `--quiet-pull`: the pull happens without layer lines.
+    let out = p.berth(&["--progress", "plain", "up", "-d", "--quiet-pull", "fetch"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(text(&out.stderr).lines().all(|l| !l.contains("Pull complete")), "{}", describe(&out));
+}
+
+#[test]
+fn config_resolve_image_digests_pins_images_like_compose() {
+    let mut images = Images(Vec::new());
+    let image = images.add(&unique(OPEN, "digest", "1"));
+    let untagged = image.trim_end_matches(":1").to_owned();
+    let yaml = format!("services:\n  tagged:\n    image: {image}\n  bare:\n    image: {untagged}:latest\n  built:\n    build: .\n");
+    let Some((p, _dir)) = project("config_resolve_image_digests", &yaml) else { return };
+    seed(&image, None);
+    docker(&["tag", "berth-test/busybox:latest", &format!("{untagged}:latest")]);
+    docker(&["push", "-q", &format!("{untagged}:latest")]);
+    images.add(&format!("{untagged}:latest"));
+    let digest = docker(&["inspect", "--format", "{{index .RepoDigests 0}}", &format!("{untagged}:latest")]);
+    let digest = digest.trim().rsplit('@').next().unwrap_or_default().to_owned();
+
+    let image_lines = |o: &Output| {
+        let mut lines: Vec<String> = text(&o.stdout).lines().filter(|l| l.contains("image:")).map(str::to_owned).collect();
+        lines.sort();
+        lines
+    };
+    let ours = p.berth_ok(&["config", "--resolve-image-digests", "--no-interpolate"]);
+    assert_eq!(
+        image_lines(&ours),
+        [format!("    image: {image}@{digest}"), format!("    image: {untagged}:latest@{digest}")],
+        "{}",
+        describe(&ours)
+    );
+    // The reference pins only with --no-interpolate (its other path ignores the flag); the
+    // pinned references are the same.
+    let theirs = p.reference_ok(&["config", "--resolve-image-digests", "--no-interpolate"]);
+    assert_eq!(image_lines(&ours), image_lines(&theirs));
+    let interpolated = p.berth_ok(&["config", "--resolve-image-digests"]);
+    assert_eq!(image_lines(&interpolated), image_lines(&ours));
+
+    // An image the registry does not have is an error naming the service.
+    let yaml = format!("services:\n  gone:\n    image: {untagged}:nope\n");
+    let Some((p, _dir)) = project("config_resolve_image_digests_missing", &yaml) else { return };
+    let out = p.berth(&["config", "--resolve-image-digests"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(text(&out.stderr).contains("service gone") && text(&out.stderr).contains("manifest unknown"), "{}", describe(&out));
+}
