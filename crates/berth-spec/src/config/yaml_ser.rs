@@ -805,7 +805,8 @@ mod tests {
         // Leading zeros count as a longer number of the same value.
         assert!(less("a1", "a01"));
         assert!(less("v09", "v10"));
-        assert!(less("x10", "x1y"));
+        // Right after a digit, a letter comes first.
+        assert!(less("x1y", "x10"));
         assert!(less("A", "a"));
     }
 
