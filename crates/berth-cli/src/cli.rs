@@ -99,6 +99,8 @@ pub enum Command {
     Pause(pause::PauseArgs),
     /// Unpause services
     Unpause(unpause::UnpauseArgs),
+    /// Scale services
+    Scale(crate::commands::scale::ScaleArgs),
     /// Pull service images
     Pull(pull::PullArgs),
     /// Push service images
@@ -109,6 +111,8 @@ pub enum Command {
     Ls(LsArgs),
     /// Display the running processes
     Top(TopArgs),
+    /// Copy files/folders between a service container and the local filesystem
+    Cp(crate::commands::cp::CpArgs),
     /// Print the public port for a port binding
     Port(PortArgs),
     /// Receive real time events from containers

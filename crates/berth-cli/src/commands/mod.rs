@@ -5,6 +5,7 @@ pub mod attach;
 pub mod build;
 pub mod completion;
 pub mod config;
+pub mod cp;
 pub mod create;
 pub mod down;
 pub mod engine;
@@ -15,6 +16,7 @@ pub mod pause;
 pub mod pull;
 pub mod push;
 pub mod restart;
+pub mod scale;
 pub mod run;
 pub mod rm;
 pub mod start;
@@ -54,11 +56,13 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Rm(args) => rm::run(&cli.global, &args),
         Command::Pause(args) => pause::run(&cli.global, &args),
         Command::Unpause(args) => unpause::run(&cli.global, &args),
+        Command::Scale(args) => scale::run(&cli.global, &args),
         Command::Pull(args) => pull::run(&cli.global, &args),
         Command::Push(args) => push::run(&cli.global, &args),
         Command::Ps(args) => ps::run(&cli.global, &args),
         Command::Ls(args) => ls::run(&cli.global, &args),
         Command::Top(args) => top::run(&cli.global, &args),
+        Command::Cp(args) => cp::run(&cli.global, &args),
         Command::Port(args) => port::run(&cli.global, &args),
         Command::Events(args) => events::run(&cli.global, &args),
         Command::Images(args) => images::run(&cli.global, &args),
