@@ -214,7 +214,10 @@ run_case() {
         [ "${cmd_tool[$i]}" = baseline ] && continue
         log "$name: peak RSS of ${cmd_tool[$i]} ${cmd_variant[$i]} ($mem_runs runs)"
         for ((r = 0; r < mem_runs; r++)); do
+            # A cleanup can fail once on a busy engine (a removal still in progress); a
+            # second try decides.
             if [ -n "${cmd_prepare[$i]}" ]; then run_line "${cmd_prepare[$i]}" >/dev/null 2>&1 \
+                || run_line "${cmd_prepare[$i]}" >/dev/null 2>&1 \
                 || die "prepare failed: ${cmd_prepare[$i]}"; fi
             printf '%s %s\t%s\n' "${cmd_tool[$i]}" "${cmd_variant[$i]}" "$(peak_rss "${cmd_line[$i]}")" >>"$memfile"
         done

@@ -24,6 +24,7 @@ PODMAN_LOG=/var/log/podman-service.log
 PODMAN_PID=/run/podman/service.pid
 PODMAN_CONF_DIR="${BERTH_PODMAN_CONF_DIR:-/etc/berth/podman}"
 PODMAN_CONF="$PODMAN_CONF_DIR/containers.conf"
+PODMAN_REGISTRIES="$PODMAN_CONF_DIR/registries.conf"
 START_TIMEOUT="${BERTH_ENGINE_TIMEOUT:-90}"
 
 mode=docker
@@ -124,23 +125,57 @@ network_backend = "netavark"
 EOF
 }
 
+podman_registries() {
+    # Docker treats registries on 127.0.0.0/8 as insecure (plain http); Podman needs to be
+    # told. These are the local registries scripts/registry.sh serves for the tests.
+    cat <<'EOF'
+# Written by berth's scripts/engine.sh --podman; select it with CONTAINERS_REGISTRIES_CONF.
+unqualified-search-registries = []
+
+[[registry]]
+location = "127.0.0.1:5000"
+insecure = true
+
+[[registry]]
+location = "127.0.0.1:5001"
+insecure = true
+
+[[registry]]
+location = "localhost:5000"
+insecure = true
+
+[[registry]]
+location = "localhost:5001"
+insecure = true
+EOF
+}
+
+# Writes the output of the function $1 to the file $2 unless the file already has it;
+# returns 1 when nothing changed.
+write_conf() {
+    if "$1" | cmp -s - "$2"; then
+        return 1
+    fi
+    mkdir -p "$(dirname "$2")"
+    "$1" >"$2.tmp"
+    mv -f "$2.tmp" "$2"
+}
+
 ensure_podman() {
     export CONTAINERS_CONF="$PODMAN_CONF"
-    if ping_socket "$PODMAN_SOCK" && podman_conf | cmp -s - "$PODMAN_CONF"; then
+    export CONTAINERS_REGISTRIES_CONF="$PODMAN_REGISTRIES"
+    if ping_socket "$PODMAN_SOCK" && podman_conf | cmp -s - "$PODMAN_CONF" \
+        && podman_registries | cmp -s - "$PODMAN_REGISTRIES"; then
         return 0
     fi
     need_root
     apt_install podman catatonit runc netavark aardvark-dns curl
     local conf_changed=0
-    if ! podman_conf | cmp -s - "$PODMAN_CONF"; then
-        mkdir -p "$PODMAN_CONF_DIR"
-        podman_conf >"$PODMAN_CONF.tmp"
-        mv -f "$PODMAN_CONF.tmp" "$PODMAN_CONF"
-        conf_changed=1
-    fi
+    if write_conf podman_conf "$PODMAN_CONF"; then conf_changed=1; fi
+    if write_conf podman_registries "$PODMAN_REGISTRIES"; then conf_changed=1; fi
     if pid_alive "$PODMAN_PID"; then
         if [ "$conf_changed" -eq 1 ]; then
-            log "containers.conf changed; restarting the podman service"
+            log "containers.conf or registries.conf changed; restarting the podman service"
             local old
             old="$(cat "$PODMAN_PID")"
             kill "$old" 2>/dev/null || true
@@ -191,5 +226,6 @@ case "$mode" in
         ensure_podman
         printf 'export DOCKER_HOST=unix://%s\n' "$PODMAN_SOCK"
         printf 'export CONTAINERS_CONF=%s\n' "$PODMAN_CONF"
+        printf 'export CONTAINERS_REGISTRIES_CONF=%s\n' "$PODMAN_REGISTRIES"
         ;;
 esac

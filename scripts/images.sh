@@ -11,11 +11,19 @@
 # debootstrap tarball is cached under $BERTH_IMAGE_CACHE keyed by the same hash, so a new
 # engine (or Podman) gets the image without another debootstrap.
 #
-#   scripts/images.sh [busybox|debian]...   (default: both)
+#   scripts/images.sh [--podman] [busybox|debian]...   (default: both)
+#
+# --podman starts Podman's service if needed (scripts/engine.sh --podman) and loads the
+# images into it, whatever DOCKER_HOST says.
 set -euo pipefail
 BERTH_LOG_TAG=images
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
+
+if [ "${1:-}" = "--podman" ]; then
+    shift
+    eval "$(bash "$(dirname "$0")/engine.sh" --podman)"
+fi
 
 CACHE="${BERTH_IMAGE_CACHE:-/var/cache/berth-images}"
 BUSYBOX_IMAGE=berth-test/busybox:latest

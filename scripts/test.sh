@@ -30,5 +30,21 @@ timed bash scripts/registry.sh
 
 # Engine-backed tests fail instead of skipping when no engine answers: CI has one.
 export BERTH_REQUIRE_ENGINE=1
+status=0
 step "cargo test"
-cargo test --workspace --locked --no-fail-fast
+cargo test --workspace --locked --no-fail-fast || status=$?
+
+# The end-to-end scenarios again, against Podman's Docker-compatible API (docs/engines.md).
+# A subshell, so that DOCKER_HOST points at Podman only there. Scenarios Podman cannot run
+# say why they skip; a missing Podman fails (BERTH_REQUIRE_ENGINE).
+if [ "${BERTH_SKIP_PODMAN:-}" != 1 ]; then
+    (
+        step "Podman engine"
+        eval "$(timed bash scripts/engine.sh --podman)"
+        step "offline test images (Podman)"
+        timed bash scripts/images.sh
+        step "cargo test: end-to-end scenarios on Podman"
+        BERTH_TEST_ENGINE=podman cargo test -p berth-cli --locked --no-fail-fast --test 'e2e_*'
+    ) || status=$?
+fi
+exit "$status"

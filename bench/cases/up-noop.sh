@@ -15,7 +15,8 @@ case_setup() {
     run_line "$(ref_down_line "$PROJECT" "$CASE_DIR/compose.yaml")" >/dev/null 2>&1
 }
 
-# berth's second up must leave every container as it was (same IDs, still running).
+# berth's second up must leave every container as it was (same IDs, still running), and the
+# reference must agree that berth's state is up to date (its up -d replaces nothing either).
 case_check() {
     local before after
     "$BERTH" -p "$PROJECT" -f "$CASE_DIR/compose.yaml" up -d >/dev/null 2>&1 \
@@ -26,6 +27,10 @@ case_check() {
         || { log "second berth up -d failed"; return 1; }
     after="$(project_containers "$PROJECT")"
     [ "$before" = "$after" ] || { log "berth's second up -d replaced containers"; return 1; }
+    run_line "$REF -p $PROJECT -f $CASE_DIR/compose.yaml up -d" >/dev/null 2>&1 \
+        || { log "the reference's up -d after berth's failed"; return 1; }
+    [ "$before" = "$(project_containers "$PROJECT")" ] \
+        || { log "the reference's up -d replaced containers berth created"; return 1; }
     expect_running "$PROJECT" 50
 }
 

@@ -42,3 +42,57 @@ expect_running() {
         return 1
     fi
 }
+
+# normalise_ps IN OUT: the `ps --format json` output IN (an array, or one object a line)
+# without the fields that depend on the clock (`RunningFor`, `Status`: the health is compared
+# in `Health`), labels as a map, sorted by name, written to OUT for `report.py same-json`.
+normalise_ps() {
+    "$PY" - "$1" "$2" <<'PY'
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as f:
+    text = f.read().strip()
+items = json.loads(text) if text.startswith("[") else [json.loads(l) for l in text.splitlines() if l.strip()]
+for o in items:
+    for k in ("RunningFor", "Status"):
+        o.pop(k, None)
+    o["Labels"] = dict((kv.split("=", 1) + [""])[:2] for kv in o.get("Labels", "").split(",") if kv)
+items.sort(key=lambda o: o["Name"])
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    json.dump(items, f, indent=1, sort_keys=True)
+PY
+}
+
+# project_state PROJECT OUT: what the engine holds for PROJECT's containers, from
+# `docker inspect`, without what differs from one creation to the next (ids, times, addresses)
+# and without berth's own `dev.berth.*` labels, sorted by name, written to OUT for
+# `report.py same-json`: two tools that did the same thing leave the same state.
+project_state() {
+    local -a ids
+    mapfile -t ids < <(project_containers "$1")
+    [ "${#ids[@]}" -gt 0 ] || { echo '[]' >"$2"; return 0; }
+    docker inspect "${ids[@]}" | "$PY" -c '
+import json, re, sys
+out = []
+for c in json.load(sys.stdin):
+    cfg, host = c["Config"], c["HostConfig"]
+    nets = {}
+    for name, ep in (c["NetworkSettings"]["Networks"] or {}).items():
+        # Docker adds the short container id to the aliases: it differs between runs.
+        aliases = sorted(a for a in (ep.get("Aliases") or []) if not re.fullmatch("[0-9a-f]{12}", a))
+        nets[name] = aliases
+    out.append({
+        "Name": c["Name"],
+        "Running": c["State"]["Running"],
+        "Image": cfg["Image"],
+        "Cmd": cfg["Cmd"],
+        "Entrypoint": cfg["Entrypoint"],
+        "Env": sorted(cfg["Env"] or []),
+        "Labels": {k: v for k, v in (cfg["Labels"] or {}).items() if not k.startswith("dev.berth.")},
+        "NetworkMode": host["NetworkMode"],
+        "RestartPolicy": host["RestartPolicy"],
+        "Networks": nets,
+    })
+out.sort(key=lambda o: o["Name"])
+json.dump(out, open(sys.argv[1], "w"), indent=1, sort_keys=True)
+' "$2"
+}

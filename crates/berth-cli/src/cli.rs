@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::commands::completion::{CompletionArgs, ManArgs};
 use crate::commands::config::ConfigArgs;
 use crate::commands::{build, create, down, kill, pause, pull, push, restart, rm, start, stop, unpause, up};
+use crate::commands::{exec, run};
 use crate::commands::events::EventsArgs;
 use crate::commands::images::ImagesArgs;
 use crate::commands::ls::LsArgs;
@@ -98,6 +99,8 @@ pub enum Command {
     Pause(pause::PauseArgs),
     /// Unpause services
     Unpause(unpause::UnpauseArgs),
+    /// Scale services
+    Scale(crate::commands::scale::ScaleArgs),
     /// Pull service images
     Pull(pull::PullArgs),
     /// Push service images
@@ -108,6 +111,8 @@ pub enum Command {
     Ls(LsArgs),
     /// Display the running processes
     Top(TopArgs),
+    /// Copy files/folders between a service container and the local filesystem
+    Cp(crate::commands::cp::CpArgs),
     /// Print the public port for a port binding
     Port(PortArgs),
     /// Receive real time events from containers
@@ -126,6 +131,10 @@ pub enum Command {
     Plugin(PluginArgs),
     /// Manage Swarm stacks (deploy compose files to a Docker Swarm)
     Stack(StackArgs),
+    /// Execute a command in a running container
+    Exec(exec::ExecArgs),
+    /// Run a one-off command on a service
+    Run(run::RunArgs),
     /// View output from containers
     Logs(logs::LogsArgs),
     /// Attach local standard input, output, and error streams to a service's running container

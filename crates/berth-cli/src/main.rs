@@ -7,13 +7,14 @@ mod commands;
 mod display;
 mod exit;
 mod plugin;
+mod terminal;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = plugin::normalize_args(std::env::args_os().collect());
+    let args = commands::run::publish_short_flag(plugin::normalize_args(std::env::args_os().collect()));
     if let Some(code) = plugin::answer_metadata(&args) {
         return code;
     }

@@ -5,7 +5,7 @@ mod e2e_support;
 
 use std::process::Command;
 
-use e2e_support::{describe, free_port, repo_root, text, ImageCleanup, Project};
+use e2e_support::{describe, free_port, is_podman, repo_root, text, ImageCleanup, Project};
 
 fn get(url: &str) -> String {
     let out = Command::new("curl").args(["-fsS", "--max-time", "10", url]).output().expect("run curl");
@@ -31,8 +31,12 @@ fn wait_succeeds_on_the_demo() {
         assert!(progress.contains(&line), "missing {line:?}\n{progress}");
     }
     assert_eq!(project.states(), ["proxy-1=running", "redis-1=running", "web-1=running"]);
-    for c in project.containers() {
-        assert_eq!(c["State"]["Health"]["Status"], "healthy", "{}", c["Name"]);
+    if is_podman() {
+        eprintln!("wait_succeeds_on_the_demo: engine health status not checked on Podman: without systemd, Podman 4.3 never runs health checks (berth runs them itself while it waits)");
+    } else {
+        for c in project.containers() {
+            assert_eq!(c["State"]["Health"]["Status"], "healthy", "{}", c["Name"]);
+        }
     }
     let url = format!("http://127.0.0.1:{port}/");
     let first = get(&url);

@@ -5,15 +5,19 @@ pub mod attach;
 pub mod build;
 pub mod completion;
 pub mod config;
+pub mod cp;
 pub mod create;
 pub mod down;
 pub mod engine;
+pub mod exec;
 pub mod kill;
 pub mod logs;
 pub mod pause;
 pub mod pull;
 pub mod push;
 pub mod restart;
+pub mod scale;
+pub mod run;
 pub mod rm;
 pub mod start;
 pub mod stop;
@@ -52,11 +56,13 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Rm(args) => rm::run(&cli.global, &args),
         Command::Pause(args) => pause::run(&cli.global, &args),
         Command::Unpause(args) => unpause::run(&cli.global, &args),
+        Command::Scale(args) => scale::run(&cli.global, &args),
         Command::Pull(args) => pull::run(&cli.global, &args),
         Command::Push(args) => push::run(&cli.global, &args),
         Command::Ps(args) => ps::run(&cli.global, &args),
         Command::Ls(args) => ls::run(&cli.global, &args),
         Command::Top(args) => top::run(&cli.global, &args),
+        Command::Cp(args) => cp::run(&cli.global, &args),
         Command::Port(args) => port::run(&cli.global, &args),
         Command::Events(args) => events::run(&cli.global, &args),
         Command::Images(args) => images::run(&cli.global, &args),
@@ -66,6 +72,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Man(args) => completion::run_man(&args),
         Command::Plugin(args) => plugin_install::run(&args),
         Command::Stack(args) => stack::run(&cli.global, &args),
+        Command::Exec(args) => exec::run(&cli.global, &args),
+        Command::Run(args) => run::run(&cli.global, &args),
         Command::Logs(args) => logs::run(&cli.global, &args),
         Command::Attach(args) => attach::run(&cli.global, &args),
         Command::Wait(args) => wait::run(&cli.global, &args),

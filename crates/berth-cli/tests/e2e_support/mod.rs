@@ -5,6 +5,12 @@
 //!
 //! Without an engine (or the test images), a test says it skipped, unless
 //! `BERTH_REQUIRE_ENGINE=1` or `CI` is set: then it fails.
+//!
+//! The engine is Docker unless `BERTH_TEST_ENGINE=podman`: then every command the tests run
+//! (berth, the reference, `docker`) talks to Podman's Docker-compatible socket
+//! (`DOCKER_HOST`, by default `unix:///run/podman/podman.sock` as `scripts/engine.sh --podman`
+//! starts it), and the engine must be Podman. A scenario Podman cannot run calls
+//! [`skip_on_podman`] with the Podman limitation as its reason.
 
 #![allow(dead_code)]
 
@@ -18,14 +24,80 @@ use serde_json::Value;
 /// The images the test compose files use (built offline by `scripts/images.sh`).
 pub const IMAGES: [&str; 2] = ["berth-test/busybox:latest", "berth-test/debian:bookworm"];
 
+/// The engine the end-to-end tests run against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestEngine {
+    /// Docker Engine (the default).
+    Docker,
+    /// Podman's Docker-compatible service (`BERTH_TEST_ENGINE=podman`).
+    Podman,
+}
+
+/// Podman's socket as `scripts/engine.sh --podman` serves it.
+pub const PODMAN_SOCKET: &str = "unix:///run/podman/podman.sock";
+
+/// The engine selected by `BERTH_TEST_ENGINE` (`docker`, the default, or `podman`).
+pub fn test_engine() -> TestEngine {
+    match std::env::var("BERTH_TEST_ENGINE").unwrap_or_default().to_lowercase().as_str() {
+        "podman" => TestEngine::Podman,
+        "" | "docker" => TestEngine::Docker,
+        other => panic!("BERTH_TEST_ENGINE={other}: expected docker or podman"),
+    }
+}
+
+/// True when the tests run against Podman.
+pub fn is_podman() -> bool {
+    test_engine() == TestEngine::Podman
+}
+
+/// On Podman, says that `test` is skipped because of `limitation` (a Podman limitation, see
+/// docs/engines.md) and returns true; on Docker returns false.
+pub fn skip_on_podman(test: &str, limitation: &str) -> bool {
+    if is_podman() {
+        eprintln!("SKIPPED {test} on Podman: {limitation}");
+    }
+    is_podman()
+}
+
+/// Points every process the tests start at the selected engine: for Podman, `DOCKER_HOST`
+/// (unless already set) and `CONTAINERS_CONF` as `scripts/engine.sh --podman` prints them.
+fn select_engine() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if is_podman() {
+            if std::env::var_os("DOCKER_HOST").is_none_or(|h| h.is_empty()) {
+                std::env::set_var("DOCKER_HOST", PODMAN_SOCKET);
+            }
+            if std::env::var_os("CONTAINERS_CONF").is_none() {
+                std::env::set_var("CONTAINERS_CONF", "/etc/berth/podman/containers.conf");
+            }
+            if std::env::var_os("CONTAINERS_REGISTRIES_CONF").is_none() {
+                std::env::set_var("CONTAINERS_REGISTRIES_CONF", "/etc/berth/podman/registries.conf");
+            }
+        }
+    });
+}
+
 fn engine_required() -> bool {
     std::env::var("BERTH_REQUIRE_ENGINE").is_ok_and(|v| v == "1") || std::env::var("CI").is_ok_and(|v| !v.is_empty())
 }
 
 /// Why the engine cannot run the tests, if it cannot.
 fn engine_problem() -> Option<String> {
-    match Command::new("docker").args(["info", "--format", "{{.ServerVersion}}"]).output() {
-        Ok(out) if out.status.success() => {}
+    select_engine();
+    // Podman's Docker API names itself "Podman Engine" among the version components.
+    match Command::new("docker").args(["version", "--format", "{{range .Server.Components}}{{.Name}};{{end}}"]).output() {
+        Ok(out) if out.status.success() => {
+            let podman = String::from_utf8_lossy(&out.stdout).contains("Podman");
+            if podman != is_podman() {
+                let host = std::env::var("DOCKER_HOST").unwrap_or_default();
+                return Some(format!(
+                    "BERTH_TEST_ENGINE={} but the engine at DOCKER_HOST={host} is {}",
+                    std::env::var("BERTH_TEST_ENGINE").unwrap_or_default(),
+                    if podman { "Podman" } else { "not Podman" }
+                ));
+            }
+        }
         Ok(out) => return Some(format!("docker info failed: {}", String::from_utf8_lossy(&out.stderr).trim())),
         Err(e) => return Some(format!("cannot run docker: {e}")),
     }

@@ -19,7 +19,7 @@
 mod container;
 mod files;
 mod host;
-mod mounts;
+pub(crate) mod mounts;
 mod network;
 mod objects;
 

@@ -7,14 +7,18 @@
 //! executor's report. [`attach`] streams containers' output for attached `up` and `logs -f`.
 
 pub mod attach;
+pub mod cp;
 pub mod create;
 pub mod down;
+pub mod exec;
 pub mod kill;
 pub mod logs;
 pub mod pause;
 pub mod pull;
 pub mod push;
 pub mod restart;
+pub mod scale;
+pub mod run;
 pub mod rm;
 pub mod start;
 pub mod stop;

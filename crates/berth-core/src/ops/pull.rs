@@ -466,17 +466,14 @@ mod tests {
     use crate::events::Recorder;
     use berth_engine::{FakeEngine, ImageConfig};
 
-    fn project(yaml: &str) -> Project {
-        let mut p: Project = serde_yaml_ng_like(yaml);
+    /// A project from its canonical JSON form.
+    fn project(json: &str) -> Project {
+        let mut p: Project = serde_json::from_str(json).unwrap();
         p.name = "pulltest".into();
         for (name, s) in &mut p.services {
             s.name.clone_from(name);
         }
         p
-    }
-
-    fn serde_yaml_ng_like(json: &str) -> Project {
-        serde_json::from_str(json).unwrap()
     }
 
     #[test]

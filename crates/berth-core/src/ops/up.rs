@@ -146,7 +146,7 @@ pub fn prepare_project(project: &Project, opts: &UpOptions) -> Result<Project, O
 /// what `pull_policy` asks for (Docker Compose's `pullRequiredImages`, see
 /// [`pull::services_to_pull`]), then has the builder build services with `build` whose image
 /// is missing or whose policy is `build`.
-async fn ensure_images(
+pub(crate) async fn ensure_images(
     engine: &dyn Engine,
     project: &Project,
     opts: &UpOptions,

@@ -341,6 +341,40 @@ impl DockerEngine {
         }
     }
 
+    /// The `t` of a stop or restart. Without one, Docker waits for the container's
+    /// `StopTimeout`, else 10 s. Podman 4.3 records an unset `StopTimeout` as 0 for containers
+    /// created through its Docker API and would kill them at once: there the wait is sent
+    /// explicitly.
+    async fn stop_timeout(&self, id: &str, options: &StopOptions) -> EngineResult<Option<i32>> {
+        if options.timeout.is_some() || !self.caps.is_podman {
+            return Ok(options.timeout.map(clamp_i32));
+        }
+        let recorded = self.inspect_podman_container(id).await?.config.stop_timeout.filter(|t| *t > 0);
+        Ok(Some(recorded.map_or(10, |t| i32::try_from(t).unwrap_or(i32::MAX))))
+    }
+
+    /// Inspects a container on Podman, whose `State.Status` has values Docker's has not
+    /// (`stopped` while a container's exit is being processed, `configured`, `initialized`,
+    /// `stopping`): they are read as Docker's nearest state instead of failing to parse.
+    async fn inspect_podman_container(&self, id: &str) -> EngineResult<ContainerDetails> {
+        let r = self.raw_ok("GET", &format!("/containers/{}/json", percent_encode(id)), None, ObjectKind::Container, id).await?;
+        let protocol = |e: serde_json::Error| EngineError::Protocol { message: format!("inspecting container {id}: {e}") };
+        let mut value: serde_json::Value = serde_json::from_slice(&r.body).map_err(protocol)?;
+        if let Some(status) = value.pointer_mut("/State/Status") {
+            let docker = match status.as_str() {
+                Some("stopped") => Some("exited"),
+                Some("configured" | "initialized") => Some("created"),
+                Some("stopping") => Some("running"),
+                _ => None,
+            };
+            if let Some(docker) = docker {
+                *status = serde_json::Value::from(docker);
+            }
+        }
+        let details: bollard::models::ContainerInspectResponse = serde_json::from_value(value).map_err(protocol)?;
+        Ok(convert::details_from(details))
+    }
+
     /// Splits endpoints into those sent with create and those connected afterwards, moving
     /// the primary endpoint's MAC address to the container on old engines.
     #[allow(clippy::type_complexity)]
@@ -450,6 +484,9 @@ impl Engine for DockerEngine {
     }
 
     async fn inspect_container(&self, id: &str) -> EngineResult<ContainerDetails> {
+        if self.caps.is_podman {
+            return self.inspect_podman_container(id).await;
+        }
         self.docker
             .inspect_container(id, None::<q::InspectContainerOptions>)
             .await
@@ -498,7 +535,7 @@ impl Engine for DockerEngine {
 
     async fn stop_container(&self, id: &str, options: &StopOptions) -> EngineResult<()> {
         let opts = q::StopContainerOptions {
-            t: options.timeout.map(clamp_i32),
+            t: self.stop_timeout(id, options).await?,
             signal: options.signal.clone().filter(|_| self.caps.supports_stop_signal_param()),
         };
         self.docker.stop_container(id, Some(opts)).await.map_err(self.err(ObjectKind::Container, id))
@@ -506,7 +543,7 @@ impl Engine for DockerEngine {
 
     async fn restart_container(&self, id: &str, options: &StopOptions) -> EngineResult<()> {
         let opts = q::RestartContainerOptions {
-            t: options.timeout.map(clamp_i32),
+            t: self.stop_timeout(id, options).await?,
             signal: options.signal.clone().filter(|_| self.caps.supports_stop_signal_param()),
         };
         self.docker.restart_container(id, Some(opts)).await.map_err(self.err(ObjectKind::Container, id))
