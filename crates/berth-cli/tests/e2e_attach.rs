@@ -70,7 +70,10 @@ fn attach_piped_and_the_exit_code() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn berth attach");
-    child.stdin.take().expect("stdin").write_all(b"a\nb\n").expect("write");
+    // stdin stays open: at its end the container's loop would move on to `sleep`, which
+    // holds off the trap.
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"a\nb\n").expect("write");
     eventually(Duration::from_secs(60), "lines were read", || {
         e2e_support::docker(&["logs", &format!("{}-reader-1", project.name)]).contains("in:b")
     });
@@ -78,6 +81,7 @@ fn attach_piped_and_the_exit_code() {
     let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
     assert!(status.success());
     let out = child.wait_with_output().expect("wait for berth");
+    drop(stdin);
     assert_eq!(out.status.code(), Some(7), "{}", describe(&out));
     assert_eq!(text(&out.stdout), "in:a\nin:b\ngot-int\n", "{}", describe(&out));
 }
