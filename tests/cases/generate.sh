@@ -13,7 +13,10 @@ find "$here" -name compose.yaml -not -path '*/include/sub/*' | sort | while read
     if [ -f "$dir/env" ]; then
         while IFS= read -r line; do [ -n "$line" ] && envs+=("$line"); done < "$dir/env"
     fi
-    rm -f "$dir/expected.json" "$dir/expected-error.txt"
+    # YAML output is compared byte for byte, so it is kept as YAML.
+    expected="expected.json"
+    case " $args " in *" --format yaml "*) expected="expected.yaml" ;; esac
+    rm -f "$dir/expected.json" "$dir/expected.yaml" "$dir/expected-error.txt"
     set +e
     # shellcheck disable=SC2086
     (cd "$dir" && env -i PATH="$PATH" HOME="$home" "${envs[@]}" "$reference" $args) >"$dir/out.tmp" 2>"$dir/err.tmp"
@@ -21,7 +24,7 @@ find "$here" -name compose.yaml -not -path '*/include/sub/*' | sort | while read
     set -e
     echo "$rc" >"$dir/rc"
     if [ "$rc" = 0 ]; then
-        sed -e "s#$dir#__CASE_DIR__#g" -e "s#$home#__HOME__#g" "$dir/out.tmp" >"$dir/expected.json"
+        sed -e "s#$dir#__CASE_DIR__#g" -e "s#$home#__HOME__#g" "$dir/out.tmp" >"$dir/$expected"
     else
         grep -v 'level=warning' "$dir/err.tmp" | sed -e "s#$dir#__CASE_DIR__#g" -e "s#$home#__HOME__#g" >"$dir/expected-error.txt"
     fi

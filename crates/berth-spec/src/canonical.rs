@@ -22,64 +22,122 @@ pub(crate) use volumes::clean_path;
 use crate::error::{Error, Result};
 use crate::node::{Key, Map, Node, Path, Span, Value};
 
-/// Where a transform is in the tree: the path for error messages and the parts used to match
-/// rule patterns (sequence items are `[]`, which a `*` in a pattern matches).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Cursor {
-    path: Path,
-    parts: Vec<String>,
+/// Where a transform is in the tree: a chain of steps up to the root, borrowed from the
+/// callers' stack frames, so that stepping down costs nothing. The path for error messages
+/// is spelled out only when asked for; rule patterns match the parts (keys, and `[]` for
+/// sequence items, which a `*` in a pattern matches).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cursor<'a> {
+    parent: Option<&'a Cursor<'a>>,
+    step: CursorStep<'a>,
+    /// Number of steps from the root.
+    depth: usize,
 }
 
-impl Cursor {
-    pub(crate) fn root() -> Self {
-        Cursor::default()
+#[derive(Debug, Clone, Copy)]
+enum CursorStep<'a> {
+    Root,
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Most parts a rule pattern has (the longest has five).
+const MAX_PATTERN_PARTS: usize = 16;
+
+/// The parts of a dotted pattern, and how many there are (`None` if there are too many).
+fn pattern_parts(pattern: &str) -> Option<([&str; MAX_PATTERN_PARTS], usize)> {
+    let mut parts = [""; MAX_PATTERN_PARTS];
+    let mut n = 0;
+    for part in pattern.split('.') {
+        *parts.get_mut(n)? = part;
+        n += 1;
+    }
+    Some((parts, n))
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn root() -> Cursor<'static> {
+        Cursor { parent: None, step: CursorStep::Root, depth: 0 }
     }
 
-    pub(crate) fn key(&self, k: &str) -> Self {
-        let mut parts = self.parts.clone();
-        parts.push(k.to_owned());
-        Cursor { path: self.path.key(k), parts }
+    pub(crate) fn key<'b>(&'b self, k: &'b str) -> Cursor<'b> {
+        Cursor { parent: Some(self), step: CursorStep::Key(k), depth: self.depth + 1 }
     }
 
-    pub(crate) fn index(&self, i: usize) -> Self {
-        let mut parts = self.parts.clone();
-        parts.push("[]".to_owned());
-        Cursor { path: self.path.index(i), parts }
+    pub(crate) fn index(&self, i: usize) -> Cursor<'_> {
+        Cursor { parent: Some(self), step: CursorStep::Index(i), depth: self.depth + 1 }
     }
 
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
+    /// The path from the root, for error messages (`services.web.ports[1]`).
+    pub(crate) fn path(&self) -> Path {
+        let mut steps = Vec::with_capacity(self.depth);
+        let mut cur = Some(self);
+        while let Some(c) = cur {
+            steps.push(c.step);
+            cur = c.parent;
+        }
+        steps.iter().rev().fold(Path::root(), |p, step| match step {
+            CursorStep::Root => p,
+            CursorStep::Key(k) => p.key(k),
+            CursorStep::Index(i) => p.index(*i),
+        })
+    }
+
+    /// This position's part as patterns see it; `None` at the root.
+    fn part(&self) -> Option<&'a str> {
+        match self.step {
+            CursorStep::Root => None,
+            CursorStep::Key(k) => Some(k),
+            CursorStep::Index(_) => Some("[]"),
+        }
+    }
+
+    /// Whether the parts from the root to here match `pats` (one pattern part per step).
+    fn parts_match(&self, pats: &[&str]) -> bool {
+        let mut cur = Some(self);
+        let mut level = self.depth;
+        while let Some(c) = cur {
+            if let Some(part) = c.part() {
+                let Some(pat) = level.checked_sub(1).and_then(|i| pats.get(i)) else {
+                    return false;
+                };
+                if *pat != "*" && *pat != part {
+                    return false;
+                }
+                level -= 1;
+            }
+            cur = c.parent;
+        }
+        true
     }
 
     /// Whether this position matches a dotted pattern such as `services.*.volumes.*`.
     pub(crate) fn matches(&self, pattern: &str) -> bool {
-        let mut count = 0usize;
-        for (i, pat) in pattern.split('.').enumerate() {
-            match self.parts.get(i) {
-                Some(part) if pat == "*" || pat == part => count += 1,
-                _ => return false,
-            }
+        match pattern_parts(pattern) {
+            Some((pats, n)) => n == self.depth && self.parts_match(pats.get(..n).unwrap_or_default()),
+            None => false,
         }
-        count == self.parts.len()
     }
 
     /// Whether `pattern` could match the child `part` of this position (a key, or `[]` for a
     /// sequence item) or anything below it. The walkers skip the subtrees no rule reaches:
-    /// visiting them changes nothing and costs a cursor per node.
+    /// visiting them changes nothing.
     pub(crate) fn leads_to(&self, part: &str, pattern: &str) -> bool {
-        let mut pats = pattern.split('.');
-        self.parts
-            .iter()
-            .map(String::as_str)
-            .chain(std::iter::once(part))
-            .all(|have| pats.next().is_some_and(|p| p == "*" || p == have))
+        let Some((pats, n)) = pattern_parts(pattern) else {
+            return false;
+        };
+        if n <= self.depth {
+            return false;
+        }
+        let child = pats.get(self.depth).copied().unwrap_or_default();
+        (child == "*" || child == part) && self.parts_match(pats.get(..self.depth).unwrap_or_default())
     }
 
     /// Whether any of `patterns` could match the child `part` or below (see [`Cursor::leads_to`]).
-    pub(crate) fn child_reaches<'a>(
+    pub(crate) fn child_reaches<'p>(
         &self,
         part: &str,
-        mut patterns: impl Iterator<Item = &'a str>,
+        mut patterns: impl Iterator<Item = &'p str>,
     ) -> bool {
         patterns.any(|p| self.leads_to(part, p))
     }
@@ -87,7 +145,7 @@ impl Cursor {
 
 /// An `Invalid` error pointing at `node` and at the cursor's path.
 pub(crate) fn invalid(message: impl Into<String>, node: &Node, cur: &Cursor) -> Error {
-    Error::invalid(message).at(node.span).with_path(cur.path())
+    Error::invalid(message).at(node.span).with_path(&cur.path())
 }
 
 /// A mapping node built from `(key, value)` pairs, every key carrying `span`.
@@ -263,26 +321,32 @@ mod tests {
 
     #[test]
     fn cursor_matching() {
-        let c = Cursor::root().key("services").key("web").key("volumes").index(0);
+        let root = Cursor::root();
+        let services = root.key("services");
+        let web = services.key("web");
+        let volumes = web.key("volumes");
+        let c = volumes.index(0);
         assert!(c.matches("services.*.volumes.*"));
         assert!(!c.matches("services.*.volumes"));
         assert!(!c.matches("services.*.volumes.*.x"));
         assert!(!c.matches("services.*.ports.*"));
         assert_eq!(c.path().to_string(), "services.web.volumes[0]");
         // A key with a dot is one part, as compose-go's ghost replacement makes it.
-        let d = Cursor::root().key("services").key("a.b");
-        assert!(d.matches("services.*"));
+        assert!(services.key("a.b").matches("services.*"));
     }
 
     #[test]
     fn cursor_leads_to_patterns_below() {
-        let s = Cursor::root().key("services").key("web");
+        let root = Cursor::root();
+        let services = root.key("services");
+        let s = services.key("web");
+        let volumes = s.key("volumes");
         assert!(s.leads_to("volumes", "services.*.volumes.*"));
-        assert!(s.key("volumes").leads_to("[]", "services.*.volumes.*"));
+        assert!(volumes.leads_to("[]", "services.*.volumes.*"));
         assert!(!s.leads_to("environment", "services.*.volumes.*"));
-        assert!(!s.key("volumes").index(0).leads_to("source", "services.*.volumes.*"));
-        assert!(Cursor::root().leads_to("services", "services.*.volumes.*"));
-        assert!(!Cursor::root().leads_to("x-web", "services.*"));
+        assert!(!volumes.index(0).leads_to("source", "services.*.volumes.*"));
+        assert!(root.leads_to("services", "services.*.volumes.*"));
+        assert!(!root.leads_to("x-web", "services.*"));
         assert!(s.child_reaches("ports", RULES.iter().map(|(p, _)| *p)));
         assert!(!s.child_reaches("labels", RULES.iter().map(|(p, _)| *p)));
     }

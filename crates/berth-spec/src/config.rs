@@ -1,9 +1,20 @@
 //! What `berth config` prints: the project as YAML or JSON, written the way Docker Compose
-//! writes it (two-space indentation, the same quoting, `$` escaped as `$$`).
+//! writes it (two-space indentation, the same quoting and key order, `$` escaped as `$$`).
+//!
+//! [`write_project`] streams the typed project to a writer: JSON through serde_json with Go's
+//! escaping applied on the way out, YAML through [`yaml_ser`], which knows Go maps (sorted
+//! in go-yaml's order) from structs (in field order). [`render`] lays out an untyped tree.
 
+mod yaml_ser;
+
+use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::io;
 
+use serde::Serialize;
 use serde_json::Value;
+
+use crate::model::{OutputFormat, Project};
 
 /// Output formats of `config`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +46,58 @@ pub fn render(value: &Value, format: Format) -> String {
     }
 }
 
+/// Writes `project` as `config` prints it, `$` escaped as `$$`. Nothing is built in memory
+/// for JSON; YAML is laid out in memory first and written in one go.
+pub fn write_project(project: &Project, format: Format, out: &mut dyn io::Write) -> io::Result<()> {
+    match format {
+        Format::Json => {
+            let mut out = GoEscape { inner: out, html: true };
+            let formatter = serde_json::ser::PrettyFormatter::with_indent(b"  ");
+            let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+            crate::model::with_format(OutputFormat::Json, || project.serialize(&mut ser))?;
+            Ok(())
+        }
+        Format::Yaml => {
+            let mut text = String::new();
+            crate::model::with_format(OutputFormat::Yaml, || yaml_ser::to_yaml_string(project, &mut text))
+                .map_err(io::Error::other)?;
+            let mut out = GoEscape { inner: out, html: false };
+            io::Write::write_all(&mut out, text.as_bytes())
+        }
+    }
+}
+
+/// Passes bytes through, doubling `$` (see [`escape_dollars`]) and, for JSON, escaping `<`,
+/// `>` and `&` as Go's encoder does (they only occur inside strings there).
+struct GoEscape<'a> {
+    inner: &'a mut dyn io::Write,
+    html: bool,
+}
+
+impl io::Write for GoEscape<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut start = 0;
+        for (i, b) in buf.iter().enumerate() {
+            let replacement: &[u8] = match b {
+                b'$' => b"$$",
+                b'<' if self.html => b"\\u003c",
+                b'>' if self.html => b"\\u003e",
+                b'&' if self.html => b"\\u0026",
+                _ => continue,
+            };
+            self.inner.write_all(buf.get(start..i).unwrap_or_default())?;
+            self.inner.write_all(replacement)?;
+            start = i + 1;
+        }
+        self.inner.write_all(buf.get(start..).unwrap_or_default())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Escapes every `$` as `$$`, so that the output is valid compose input that interpolates
 /// back to the same values.
 pub fn escape_dollars(s: &str) -> String {
@@ -63,7 +126,7 @@ pub fn to_yaml(value: &Value) -> String {
         Value::Object(m) if !m.is_empty() => write_map(&mut out, m, 0),
         Value::Array(a) if !a.is_empty() => write_seq(&mut out, a, 0),
         other => {
-            out.push_str(&scalar(other));
+            out.push_str(&scalar_text(other));
             out.push('\n');
         }
     }
@@ -79,7 +142,7 @@ fn indent(out: &mut String, n: usize) {
 fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, level: usize) {
     for (k, v) in m {
         indent(out, level);
-        out.push_str(&yaml_string(k, level));
+        out.push_str(&yaml_string(k));
         out.push(':');
         write_value_after_key(out, v, level);
     }
@@ -101,7 +164,7 @@ fn write_value_after_key(out: &mut String, v: &Value, level: usize) {
         }
         other => {
             out.push(' ');
-            out.push_str(&scalar_at(other, level));
+            out.push_str(&scalar_text(other));
             out.push('\n');
         }
     }
@@ -120,7 +183,7 @@ fn write_seq(out: &mut String, items: &[Value], level: usize) {
                         indent(out, level + 2);
                     }
                     first = false;
-                    out.push_str(&yaml_string(k, level + 2));
+                    out.push_str(&yaml_string(k));
                     out.push(':');
                     write_value_after_key(out, v, level + 2);
                 }
@@ -131,7 +194,7 @@ fn write_seq(out: &mut String, items: &[Value], level: usize) {
             }
             Value::String(s) if s.contains('\n') => write_literal(out, s, level + 2),
             other => {
-                out.push_str(&scalar_at(other, level));
+                out.push_str(&scalar_text(other));
                 out.push('\n');
             }
         }
@@ -162,11 +225,7 @@ fn write_literal(out: &mut String, s: &str, level: usize) {
     }
 }
 
-fn scalar(v: &Value) -> String {
-    scalar_at(v, 0)
-}
-
-fn scalar_at(v: &Value, level: usize) -> String {
+fn scalar_text(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
@@ -177,21 +236,17 @@ fn scalar_at(v: &Value, level: usize) -> String {
                 n.to_string()
             }
         }
-        Value::String(s) => yaml_string(s, level),
+        Value::String(s) => yaml_string(s).into_owned(),
         Value::Object(_) => "{}".into(),
         Value::Array(_) => "[]".into(),
     }
 }
 
-/// Whether a plain scalar with this text would be read back as something other than a string.
+/// Whether a plain scalar with this text must be quoted to read back as the same string:
+/// go-yaml's encoder quotes what its resolver reads as another type, and also YAML 1.1
+/// booleans and base-60 floats, which other parsers would misread.
 fn resolves_to_non_string(s: &str) -> bool {
-    matches!(
-        s,
-        "" | "~" | "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
-            | ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
-            | ".nan" | ".NaN" | ".NAN"
-    ) || looks_numeric(s)
-        || is_yaml11_bool(s)
+    !crate::yaml::plain_reads_as_string(s) || is_yaml11_bool(s) || is_base60_float(s)
 }
 
 fn is_yaml11_bool(s: &str) -> bool {
@@ -202,35 +257,37 @@ fn is_yaml11_bool(s: &str) -> bool {
     )
 }
 
-fn looks_numeric(s: &str) -> bool {
-    let t = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if t.is_empty() {
+/// go-yaml's `isBase60Float`: `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`.
+fn is_base60_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    if !b.get(i).is_some_and(u8::is_ascii_digit) {
         return false;
     }
-    if let Some(hex) = t.strip_prefix("0x") {
-        return !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit() || c == '_');
+    while b.get(i).is_some_and(|c| c.is_ascii_digit() || *c == b'_') {
+        i += 1;
     }
-    if let Some(oct) = t.strip_prefix("0o") {
-        return !oct.is_empty() && oct.chars().all(|c| ('0'..='7').contains(&c) || c == '_');
-    }
-    if let Some(bin) = t.strip_prefix("0b") {
-        return !bin.is_empty() && bin.chars().all(|c| c == '0' || c == '1' || c == '_');
-    }
-    // Decimal integers and floats, with optional exponent; also base-60 forms like 1:20.
-    let mut seen_digit = false;
-    let mut seen_e = false;
-    let mut prev = ' ';
-    for c in t.chars() {
-        match c {
-            '0'..='9' => seen_digit = true,
-            '_' | '.' => {}
-            'e' | 'E' if seen_digit && !seen_e => seen_e = true,
-            '+' | '-' if prev == 'e' || prev == 'E' => {}
+    let mut groups = 0;
+    while b.get(i) == Some(&b':') {
+        i += 1;
+        // `[0-5]?[0-9]`: one digit, or a digit up to 5 and another digit.
+        match (b.get(i), b.get(i + 1)) {
+            (Some(b'0'..=b'5'), Some(c)) if c.is_ascii_digit() => i += 2,
+            (Some(c), _) if c.is_ascii_digit() => i += 1,
             _ => return false,
         }
-        prev = c;
+        groups += 1;
     }
-    seen_digit
+    if groups == 0 {
+        return false;
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        while b.get(i).is_some_and(|c| c.is_ascii_digit() || *c == b'_') {
+            i += 1;
+        }
+    }
+    i == b.len()
 }
 
 /// Whether the emitter can write this string without quotes in block context.
@@ -259,17 +316,17 @@ fn plain_allowed(s: &str) -> bool {
 
 /// A string as go-yaml v3 writes it: plain when it reads back as the same string, double
 /// quotes when it would read back as another type, single quotes otherwise.
-fn yaml_string(s: &str, _level: usize) -> String {
+fn yaml_string(s: &str) -> Cow<'_, str> {
     if resolves_to_non_string(s) {
-        return double_quoted(s);
+        return Cow::Owned(double_quoted(s));
     }
     if plain_allowed(s) {
-        return s.to_owned();
+        return Cow::Borrowed(s);
     }
     if s.chars().any(char::is_control) {
-        return double_quoted(s);
+        return Cow::Owned(double_quoted(s));
     }
-    format!("'{}'", s.replace('\'', "''"))
+    Cow::Owned(format!("'{}'", s.replace('\'', "''")))
 }
 
 fn double_quoted(s: &str) -> String {

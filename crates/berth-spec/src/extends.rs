@@ -231,6 +231,7 @@ fn extends_base_from_file(
         tracker,
         empty,
         &[],
+        None,
     )?;
     match source.get("services") {
         None => {

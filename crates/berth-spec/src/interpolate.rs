@@ -130,10 +130,13 @@ pub fn interpolate_with(
     // An explicit stack (children pushed in reverse) keeps document order without recursion.
     let mut stack: Vec<(&mut Node, Option<usize>)> = vec![(root, None)];
     while let Some((node, at)) = stack.pop() {
-        if let Value::String(s) = &node.value {
+        if let Value::String(s) = &mut node.value {
             let place = Place { arena: &arena, at };
-            node.value = interpolate_string(s, &place, &patterns, lookup, warnings)
-                .map_err(|err| err.at(node.span).with_path(&place.path()))?;
+            if let Some(value) = interpolate_string(s, &place, &patterns, lookup, warnings)
+                .map_err(|err| err.at(node.span).with_path(&place.path()))?
+            {
+                node.value = value;
+            }
             continue;
         }
         let first = arena.len();
@@ -172,14 +175,25 @@ pub fn interpolate_with(
 }
 
 /// Substitutes one string and casts it when its path is in the cast table. Errors have
-/// compose's text; the caller adds span and path.
+/// compose's text; the caller adds span and path. A string without `$` is only cast, in
+/// place: `None` means the node keeps the (possibly updated) string.
 fn interpolate_string(
-    s: &str,
+    s: &mut String,
     place: &Place<'_, '_>,
     patterns: &[(Vec<&str>, Cast)],
     lookup: &dyn Fn(&str) -> Option<String>,
     warnings: &mut Vec<String>,
-) -> Result<Value> {
+) -> Result<Option<Value>> {
+    let cast = patterns
+        .iter()
+        .find(|(pattern, _)| place.matches(pattern))
+        .map(|(_, c)| *c);
+    if !s.contains('$') {
+        return match cast {
+            None => Ok(None),
+            Some(cast) => cast_at(cast, s, place, warnings).map(Some),
+        };
+    }
     let substituted = template::substitute_with_warnings(s, lookup, warnings).map_err(|e| {
         let path = place.compose_path();
         match e.kind {
@@ -195,19 +209,23 @@ fn interpolate_string(
             }
         }
     })?;
-    let cast = patterns
-        .iter()
-        .find(|(pattern, _)| place.matches(pattern))
-        .map(|(_, c)| *c);
     match cast {
-        None => Ok(Value::String(substituted)),
-        Some(cast) => apply_cast(cast, &substituted, warnings).map_err(|reason| {
-            Error::invalid(format!(
-                "error while interpolating {}: failed to cast to expected type: {reason}",
-                place.compose_path()
-            ))
-        }),
+        None => {
+            *s = substituted;
+            Ok(None)
+        }
+        Some(cast) => cast_at(cast, &substituted, place, warnings).map(Some),
     }
+}
+
+/// Casts an interpolated string; errors name the place.
+fn cast_at(cast: Cast, s: &str, place: &Place<'_, '_>, warnings: &mut Vec<String>) -> Result<Value> {
+    apply_cast(cast, s, warnings).map_err(|reason| {
+        Error::invalid(format!(
+            "error while interpolating {}: failed to cast to expected type: {reason}",
+            place.compose_path()
+        ))
+    })
 }
 
 /// Reverses the last `n` entries of the stack, so that the children just pushed are popped in
@@ -264,6 +282,8 @@ impl<'a> Place<'_, 'a> {
         parts
     }
 
+    /// Whether compose's path of this place matches `pattern`, compared from the leaf up so
+    /// that most patterns fail at the first part, without spelling the path out.
     fn matches(&self, pattern: &[&str]) -> bool {
         let depth = self
             .at
@@ -272,12 +292,27 @@ impl<'a> Place<'_, 'a> {
         if depth != pattern.len() {
             return false;
         }
-        let parts = self.compose_parts();
-        parts.len() == pattern.len()
-            && parts
-                .iter()
-                .zip(pattern)
-                .all(|(part, pat)| *pat == "*" || pat == part)
+        let mut rest = pattern;
+        let mut step = |part: &str| match rest.split_last() {
+            Some((pat, before)) if *pat == "*" || *pat == part => {
+                rest = before;
+                true
+            }
+            _ => false,
+        };
+        let mut cur = self.at;
+        while let Some(entry) = cur.and_then(|i| self.arena.get(i)) {
+            let ok = match entry.part {
+                Part::Key(k) if entry.parent.is_none() => k.rsplit('.').all(&mut step),
+                Part::Key(k) => step(k),
+                Part::Index(_) => step("[]"),
+            };
+            if !ok {
+                return false;
+            }
+            cur = entry.parent;
+        }
+        rest.is_empty()
     }
 
     /// The path as compose prints it (`services.web.ports.[].target`).

@@ -149,7 +149,7 @@ pub fn load_model_and_name(details: &ConfigDetails, opts: &LoadOptions) -> Resul
         return Err(Error::invalid("No files specified"));
     }
     let mut environment = details.environment.clone();
-    let name = project_name(details, opts, &mut environment);
+    let (name, parsed) = project_name_and_documents(details, opts, &mut environment);
     let name = name?;
     let environment = Rc::new(environment);
     let o = Opts {
@@ -168,7 +168,7 @@ pub fn load_model_and_name(details: &ConfigDetails, opts: &LoadOptions) -> Resul
         files: details.config_files.clone(),
         environment: Rc::clone(&environment),
     };
-    let mut dict = load_yaml_model(&model, &o, &[], &[])?;
+    let mut dict = load_yaml_model_parsed(&model, &o, &[], &[], parsed)?;
     if dict.as_map().is_none_or(Map::is_empty) {
         return Err(Error::invalid("empty compose file"));
     }
@@ -233,10 +233,24 @@ pub fn project_name(
     opts: &LoadOptions,
     environment: &mut Environment,
 ) -> Result<String> {
+    project_name_and_documents(details, opts, environment).0
+}
+
+/// The documents of each compose file, parsed while deciding the project name, for loading to
+/// use instead of parsing the files again; `None` for a file that was not parsed.
+type Parsed = Vec<Option<Result<Vec<Node>>>>;
+
+/// [`project_name`], also handing back the documents it parsed.
+fn project_name_and_documents(
+    details: &ConfigDetails,
+    opts: &LoadOptions,
+    environment: &mut Environment,
+) -> (Result<String>, Parsed) {
     let mut name = opts.project_name.clone();
-    let result = project_name_inner(details, opts, environment, &mut name);
+    let mut parsed = Vec::new();
+    let result = project_name_inner(details, opts, environment, &mut name, &mut parsed);
     environment.insert("COMPOSE_PROJECT_NAME", name.clone());
-    result.map(|()| name)
+    (result.map(|()| name), parsed)
 }
 
 fn project_name_inner(
@@ -244,6 +258,7 @@ fn project_name_inner(
     opts: &LoadOptions,
     environment: &Environment,
     name: &mut String,
+    parsed: &mut Parsed,
 ) -> Result<()> {
     if opts.project_name_imperatively_set {
         if normalize_project_name(name) != *name {
@@ -257,34 +272,37 @@ fn project_name_inner(
     let mut from_files = String::new();
     let mut named_in_yaml = false;
     for file in &details.config_files {
-        let content = match &file.content {
-            Some(c) => c.clone(),
-            None => std::fs::read_to_string(&file.name).map_err(|e| {
-                Error::io(format!(
-                    "failed to read file {}: {}",
-                    go_quote(&file.name),
-                    io_message(&file.name, &e)
-                ))
-            })?,
+        let id = match &file.content {
+            Some(c) => sources::register(file.name.clone(), c.as_str()),
+            None => {
+                let content = std::fs::read_to_string(&file.name).map_err(|e| {
+                    Error::io(format!(
+                        "failed to read file {}: {}",
+                        go_quote(&file.name),
+                        io_message(&file.name, &e)
+                    ))
+                })?;
+                sources::register(file.name.clone(), content)
+            }
         };
         // A parse error is ignored here: loading reports it.
-        let id = sources::register(file.name.clone(), content);
-        let Ok(docs) = crate::yaml::parse(id) else {
-            continue;
-        };
-        let named = |doc: &Node| {
-            doc.get("name")
-                .and_then(Node::scalar_to_string)
-                .is_some_and(|n| !n.is_empty())
-        };
-        named_in_yaml |= docs.first().is_some_and(named);
-        for doc in docs {
-            if let Some(n) = doc.get("name").and_then(Node::scalar_to_string) {
-                if !n.is_empty() {
-                    from_files = n;
+        let docs = crate::yaml::parse(id);
+        if let Ok(docs) = &docs {
+            let named = |doc: &Node| {
+                doc.get("name")
+                    .and_then(Node::scalar_to_string)
+                    .is_some_and(|n| !n.is_empty())
+            };
+            named_in_yaml |= docs.first().is_some_and(named);
+            for doc in docs {
+                if let Some(n) = doc.get("name").and_then(Node::scalar_to_string) {
+                    if !n.is_empty() {
+                        from_files = n;
+                    }
                 }
             }
         }
+        parsed.push(Some(docs));
     }
     if !opts.skip_interpolation {
         let mut map = Map::new();
@@ -326,8 +344,20 @@ pub(crate) fn load_yaml_model(
     tracker: &[ServiceRef],
     included: &[String],
 ) -> Result<Node> {
+    load_yaml_model_parsed(details, opts, tracker, included, Vec::new())
+}
+
+/// [`load_yaml_model`] with the documents of some files already parsed (by position).
+fn load_yaml_model_parsed(
+    details: &ModelDetails,
+    opts: &Opts<'_>,
+    tracker: &[ServiceRef],
+    included: &[String],
+    mut parsed: Parsed,
+) -> Result<Node> {
     let mut dict = Node::map(Map::new(), Span::SYNTHETIC);
-    for file in &details.files {
+    for (i, file) in details.files.iter().enumerate() {
+        let docs = parsed.get_mut(i).and_then(Option::take);
         dict = load_yaml_file(
             file,
             opts,
@@ -336,6 +366,7 @@ pub(crate) fn load_yaml_model(
             tracker,
             dict,
             included,
+            docs,
         )?
         .0;
     }
@@ -354,7 +385,9 @@ pub(crate) fn load_yaml_model(
 
 /// compose-go `loadYamlFile`: the documents of one file, each through the per-document
 /// pipeline and merged into `dict`. Also returns the last document's reset paths, which
-/// `extends` applies to the services it copies out of this file.
+/// `extends` applies to the services it copies out of this file. `parsed` is the file's
+/// documents when they have been parsed already.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn load_yaml_file(
     file: &ConfigFile,
     opts: &Opts<'_>,
@@ -363,13 +396,21 @@ pub(crate) fn load_yaml_file(
     tracker: &[ServiceRef],
     mut dict: Node,
     included: &[String],
+    parsed: Option<Result<Vec<Node>>>,
 ) -> Result<(Node, Option<ResetPaths>)> {
-    let content = match &file.content {
-        Some(c) => c.clone(),
-        None => std::fs::read_to_string(&file.name).map_err(|e| read_error(&file.name, &e))?,
+    let docs = match parsed {
+        Some(docs) => docs?,
+        None => {
+            let id = match &file.content {
+                Some(c) => sources::register(file.name.clone(), c.as_str()),
+                None => sources::register(
+                    file.name.clone(),
+                    std::fs::read_to_string(&file.name).map_err(|e| read_error(&file.name, &e))?,
+                ),
+            };
+            crate::yaml::parse(id)?
+        }
     };
-    let id = sources::register(file.name.clone(), content);
-    let docs = crate::yaml::parse(id)?;
     let mut included = included.to_vec();
     let mut last_resets = None;
     for mut doc in docs {

@@ -244,7 +244,7 @@ impl Resolver {
                 self.abs(node, cur)?;
                 if let Value::String(s) = &mut node.value {
                     let resolved = resolve_first_symlink(s)
-                        .map_err(|e| Error::io(format!("{s}: {e}")).at(node.span).with_path(cur.path()))?;
+                        .map_err(|e| Error::io(format!("{s}: {e}")).at(node.span).with_path(&cur.path()))?;
                     *s = resolved;
                 }
                 Ok(())
@@ -269,7 +269,7 @@ impl Resolver {
         match vol.get_mut("source") {
             None => Err(Error::invalid("invalid mount config for type \"bind\": field Source must not be empty")
                 .at(span)
-                .with_path(cur.path())),
+                .with_path(&cur.path())),
             Some(src) => {
                 if src.as_str().is_none() {
                     return Err(invalid(

@@ -629,6 +629,20 @@ fn cannot_decode(got: Kind, value: &str, wanted: Kind) -> String {
     )
 }
 
+/// Whether go-yaml reads `text`, written as a plain scalar, as a string (its encoder quotes
+/// strings for which this is false).
+pub(crate) fn plain_reads_as_string(text: &str) -> bool {
+    match text.bytes().next() {
+        // Only these first characters can start anything but a string (see `resolve_plain`).
+        None
+        | Some(
+            b'+' | b'-' | b'0'..=b'9' | b'.' | b'~' | b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F'
+            | b'o' | b'O',
+        ) => resolve_plain(text, None).0 == Kind::Str,
+        Some(_) => true,
+    }
+}
+
 /// go-yaml's `resolve` for an untagged (or `!!bool`/`!!int`/... tagged) plain scalar.
 fn resolve_plain(text: &str, wanted: Option<Kind>) -> (Kind, Scalar) {
     let first = text.bytes().next();
@@ -1197,8 +1211,6 @@ struct Entry {
     node: Node,
     /// Sort position: explicit keys at their own place, merged keys at the `<<` entry.
     pos: (usize, usize),
-    /// compose-go's prefix of the mapping, for the error a non-string key causes.
-    prefix: String,
 }
 
 #[derive(Default)]
@@ -1230,8 +1242,21 @@ fn dotted_prefixes(path: &str) -> impl Iterator<Item = &str> {
         .map(move |(i, _)| path.get(..i).unwrap_or_default())
 }
 
+/// One step down from the root during the reset pass.
+#[derive(Clone, Copy)]
+enum Step {
+    /// Into the value of the entry whose key is this raw node.
+    Key(usize),
+    /// Into a sequence item.
+    Index(usize),
+    /// From an alias to its anchored node (compose-go enters the path a second time).
+    Alias,
+}
+
 struct Decoder<'a> {
     arena: &'a mut Vec<Raw>,
+    /// Where the reset pass is (see [`Decoder::reset_path`]).
+    trail: Vec<Step>,
     text: &'a str,
     line_starts: Option<Vec<usize>>,
     /// Paths tagged `!reset` or `!override` (compose-go's `ResetProcessor.paths`).
@@ -1287,6 +1312,7 @@ impl<'a> Decoder<'a> {
     fn new(arena: &'a mut Vec<Raw>, text: &'a str) -> Self {
         Decoder {
             arena,
+            trail: Vec::new(),
             text,
             line_starts: None,
             paths: HashSet::new(),
@@ -1306,7 +1332,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn document(&mut self, root: usize) -> Result<Node> {
-        let keep = self.reset_pass(root, String::new(), 0, false)?;
+        let keep = self.reset_pass(root, 0, false)?;
         self.alias_nodes = 0;
         let tracking = if self.paths.is_empty() {
             None
@@ -1372,13 +1398,34 @@ impl<'a> Decoder<'a> {
     // ---- reset pass -------------------------------------------------------------------
 
     /// compose-go's `resolveReset`: returns whether the node stays in its parent.
-    fn reset_pass(
-        &mut self,
-        id: usize,
-        path: String,
-        depth: usize,
-        via_alias: bool,
-    ) -> Result<bool> {
+    /// The path the reset pass is at, spelled out as compose-go builds it step by step
+    /// (only aliases and tagged nodes need it, so it is not built for every node).
+    fn reset_path(&mut self) -> String {
+        let mut path = path_enter(String::new());
+        for i in 0..self.trail.len() {
+            path = match self.trail.get(i).copied() {
+                Some(Step::Key(k)) => {
+                    let key = self.raw_key_text(k);
+                    path_enter(path_next(&path, &key))
+                }
+                Some(Step::Index(idx)) => path_enter(path_next(&path, &idx.to_string())),
+                Some(Step::Alias) | None => path_enter(path),
+            };
+        }
+        path
+    }
+
+    /// Runs the reset pass on a child reached by `step`.
+    fn reset_child(&mut self, id: usize, step: Step, depth: usize, via_alias: bool) -> Result<bool> {
+        self.trail.push(step);
+        let result = self.reset_pass(id, depth, via_alias);
+        self.trail.pop();
+        result
+    }
+
+    /// compose-go's `resolveReset` on the node at the current trail: returns whether the node
+    /// stays in its parent.
+    fn reset_pass(&mut self, id: usize, depth: usize, via_alias: bool) -> Result<bool> {
         let span = self.raw(id)?.span;
         if depth > MAX_DEPTH {
             return Err(too_deep(span));
@@ -1389,17 +1436,19 @@ impl<'a> Decoder<'a> {
                 return Err(too_many_aliases(span));
             }
         }
-        let path = path_enter(path);
         if let RawKind::Alias(target) = self.raw(id)?.kind {
+            let path = self.reset_path();
             self.check_cycle(target, &path, span)?;
-            return self.reset_pass(target, path, depth + 1, true);
+            return self.reset_child(target, Step::Alias, depth + 1, true);
         }
         match self.raw(id)?.tag.as_deref() {
             Some("!reset") => {
+                let path = self.reset_path();
                 self.paths.insert(path);
                 return Ok(false);
             }
             Some("!override") => {
+                let path = self.reset_path();
                 self.paths.insert(path);
                 return Ok(true);
             }
@@ -1414,12 +1463,7 @@ impl<'a> Decoder<'a> {
                 let items = std::mem::take(items);
                 let mut kept = Vec::with_capacity(items.len());
                 for (idx, &item) in items.iter().enumerate() {
-                    if self.reset_pass(
-                        item,
-                        path_next(&path, &idx.to_string()),
-                        depth + 1,
-                        via_alias,
-                    )? {
+                    if self.reset_child(item, Step::Index(idx), depth + 1, via_alias)? {
                         kept.push(item);
                     }
                 }
@@ -1432,8 +1476,7 @@ impl<'a> Decoder<'a> {
                 let mut kept = Vec::with_capacity(pairs.len());
                 let mut dropped = Vec::new();
                 for &(k, v) in &pairs {
-                    let key = self.raw_key_text(k);
-                    if self.reset_pass(v, path_next(&path, &key), depth + 1, via_alias)? {
+                    if self.reset_child(v, Step::Key(k), depth + 1, via_alias)? {
                         kept.push((k, v));
                     } else {
                         dropped.push((k, v));
@@ -1582,10 +1625,12 @@ impl<'a> Decoder<'a> {
                 }
                 GoKey::Other(_, shown) => {
                     if self.non_string.is_none() {
-                        let location = if entry.prefix.is_empty() {
+                        // Every entry, merged ones included, shares the mapping's trail.
+                        let prefix = trail.render();
+                        let location = if prefix.is_empty() {
                             "at top level".to_owned()
                         } else {
-                            format!("in {}", entry.prefix)
+                            format!("in {prefix}")
                         };
                         self.non_string = Some(
                             Error::invalid(format!("Non-string key {location}: {shown}"))
@@ -1603,7 +1648,12 @@ impl<'a> Decoder<'a> {
     /// Records the first (by go-yaml's order) and reports whether there was one.
     fn check_duplicates(&mut self, id: usize) -> Result<bool> {
         let pairs = match &self.raw(id)?.kind {
-            RawKind::Map { pairs, .. } => pairs.clone(),
+            RawKind::Map { pairs, .. } => {
+                if self.distinct_scalar_keys(pairs) {
+                    return Ok(false);
+                }
+                pairs.clone()
+            }
             _ => return Ok(false),
         };
         let mut seen: HashMap<(u8, String), (usize, Option<usize>)> = HashMap::new();
@@ -1639,6 +1689,32 @@ impl<'a> Decoder<'a> {
             self.duplicate = Some(err);
         }
         Ok(true)
+    }
+
+    /// Whether every key is a scalar and no two have the same text: the usual case, told
+    /// without allocating.
+    fn distinct_scalar_keys(&self, pairs: &[(usize, usize)]) -> bool {
+        let text = |k: usize| match self.arena.get(k) {
+            Some(Raw {
+                kind: RawKind::Scalar { value, .. },
+                ..
+            }) => Some(value.as_str()),
+            _ => None,
+        };
+        if pairs.len() <= 16 {
+            for (i, &(k, _)) in pairs.iter().enumerate() {
+                let Some(key) = text(k) else { return false };
+                let earlier = pairs.get(..i).unwrap_or_default();
+                if earlier.iter().any(|&(e, _)| text(e) == Some(key)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        let mut seen = HashSet::with_capacity(pairs.len());
+        pairs
+            .iter()
+            .all(|&(k, _)| text(k).is_some_and(|key| seen.insert(key)))
     }
 
     fn is_merge_key(&self, id: usize) -> Result<bool> {
@@ -1682,16 +1758,39 @@ impl<'a> Decoder<'a> {
         trail: &Trail<'_>,
         depth: usize,
         out: &mut Out,
+        merged: Option<&mut HashSet<GoKey>>,
+        place: Place,
+    ) -> Result<()> {
+        // The entries are lent out rather than copied and put back afterwards, whatever the
+        // outcome. Nothing below can reach this mapping again: an alias never refers to a
+        // value that contains it, and a merged mapping is defined before the one it is
+        // merged into.
+        let (pairs, removed) = match self.arena.get_mut(id).map(|r| &mut r.kind) {
+            Some(RawKind::Map { pairs, removed }) => (std::mem::take(pairs), std::mem::take(removed)),
+            _ => return Ok(()),
+        };
+        let result = self.mapping_entries_into(id, &pairs, &removed, path, trail, depth, out, merged, place);
+        if let Some(RawKind::Map { pairs: p, removed: r }) = self.arena.get_mut(id).map(|r| &mut r.kind) {
+            *p = pairs;
+            *r = removed;
+        }
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn mapping_entries_into(
+        &mut self,
+        id: usize,
+        pairs: &[(usize, usize)],
+        removed: &[(usize, usize)],
+        path: Option<&str>,
+        trail: &Trail<'_>,
+        depth: usize,
+        out: &mut Out,
         mut merged: Option<&mut HashSet<GoKey>>,
         place: Place,
     ) -> Result<()> {
-        let (pairs, removed) = match &self.raw(id)?.kind {
-            RawKind::Map { pairs, removed } => (pairs.clone(), removed.clone()),
-            _ => return Ok(()),
-        };
         let mut merge_value = None;
-        // Rendered once per mapping, not per entry: every entry shares it.
-        let prefix = trail.render();
         for (idx, &(k, v)) in pairs.iter().enumerate() {
             if self.is_merge_key(k)? {
                 merge_value = Some((idx, k, v));
@@ -1724,12 +1823,11 @@ impl<'a> Decoder<'a> {
                 key_span,
                 node,
                 pos,
-                prefix: prefix.clone(),
             };
             out.entries.insert(key, entry);
         }
         if let Some(p) = path {
-            for &(k, v) in &removed {
+            for &(k, v) in removed {
                 let child = path_next(p, &self.raw_key_text(k));
                 if !self.paths.contains(&child) {
                     continue;
@@ -1745,7 +1843,7 @@ impl<'a> Decoder<'a> {
                 let mut node = self.decode_reset_value(v, trail, depth + 1)?;
                 node.tag = Tag::Reset;
                 let pos = match place {
-                    Place::Own => (2 * removed_pos(&pairs, k), 0),
+                    Place::Own => (2 * removed_pos(pairs, k), 0),
                     Place::Merged(at) => {
                         out.counter += 1;
                         (2 * at + 1, out.counter)
@@ -1757,7 +1855,6 @@ impl<'a> Decoder<'a> {
                         key_span,
                         node,
                         pos,
-                        prefix: prefix.clone(),
                     },
                 ));
             }
@@ -1788,7 +1885,7 @@ impl<'a> Decoder<'a> {
                 // Every key of the mapping itself wins over merged ones (go-yaml's
                 // `mergedFields`), the `<<` key included.
                 let mut set = HashSet::new();
-                for &(k, _) in &pairs {
+                for &(k, _) in pairs {
                     set.insert(self.decode_key(k, depth + 1)?.0);
                 }
                 self.merge(

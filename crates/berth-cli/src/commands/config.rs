@@ -119,16 +119,34 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> anyhow::Result<u8> {
         }
         out = config::render(&model, format);
     } else {
-        let loaded = project::load_project(&opts, &flags, &args.services)?;
+        let mut loaded = project::load_project(&opts, &flags, &args.services)?;
         print_warnings(&loaded.warnings);
-        let mut value = match format {
-            Format::Json => loaded.project.to_json_value()?,
-            Format::Yaml => loaded.project.to_yaml_value()?,
-        };
         if args.resolve_image_digests {
-            super::pull::resolve_image_digests(&mut value)?;
+            pin_images(&mut loaded.project)?;
         }
-        out = config::escape_dollars(&config::render(&value, format));
+        if args.quiet {
+            return Ok(0);
+        }
+        // Written as it is rendered: the output is never held whole next to the model.
+        let written = match &args.output {
+            Some(path) => {
+                let file = std::fs::File::create(path).with_context(|| format!("writing {path}"))?;
+                let mut file = std::io::BufWriter::new(file);
+                config::write_project(&loaded.project, format, &mut file)
+                    .and_then(|()| file.flush())
+                    .with_context(|| format!("writing {path}"))
+            }
+            None => {
+                let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+                config::write_project(&loaded.project, format, &mut stdout)
+                    .and_then(|()| stdout.flush())
+                    .map_err(anyhow::Error::from)
+            }
+        };
+        // The process ends here: freeing the project piece by piece would only cost time.
+        std::mem::forget(loaded);
+        written?;
+        return Ok(0);
     }
 
     if args.quiet {
@@ -143,6 +161,23 @@ pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> anyhow::Result<u8> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;
     Ok(0)
+}
+
+/// `--resolve-image-digests` on the typed project: each service's image pinned to its digest.
+fn pin_images(project: &mut berth_spec::model::Project) -> anyhow::Result<()> {
+    let services: serde_json::Map<String, serde_json::Value> = project
+        .services
+        .iter()
+        .map(|(name, s)| (name.clone(), serde_json::json!({ "image": s.image })))
+        .collect();
+    let mut model = serde_json::json!({ "services": services });
+    super::pull::resolve_image_digests(&mut model)?;
+    for (name, service) in &mut project.services {
+        if let Some(image) = model["services"][name.as_str()]["image"].as_str() {
+            image.clone_into(&mut service.image);
+        }
+    }
+    Ok(())
 }
 
 /// `--hash`: `service hash` lines, sorted by service name, for `*` or a comma list.

@@ -18,7 +18,7 @@ use berth_stack::StackEvent;
 use clap::{ArgAction, Args, Subcommand};
 use serde_json::{json, Value};
 
-use super::engine::{block_on, connect};
+use super::engine::block_on;
 use crate::cli::GlobalArgs;
 use crate::display::format::Format;
 use crate::exit::UsageError;
@@ -133,6 +133,19 @@ pub struct StackConfigArgs {
     /// Skip interpolation and output only merged config
     #[arg(long)]
     pub skip_interpolation: bool,
+}
+
+/// The engine, which must have Swarm mode: Podman has none, and its Docker API answers the
+/// Swarm endpoints with a bare "Not Found".
+async fn connect() -> anyhow::Result<std::sync::Arc<dyn Engine>> {
+    let engine = super::engine::connect().await?;
+    if engine.capabilities().is_podman {
+        anyhow::bail!(
+            "berth stack needs Docker Swarm, but the engine at {} is Podman, which has no Swarm mode; point DOCKER_HOST at a Docker Engine that is a swarm manager",
+            std::env::var("DOCKER_HOST").unwrap_or_else(|_| "the default socket".to_owned())
+        );
+    }
+    Ok(engine)
 }
 
 pub fn run(global: &GlobalArgs, args: &StackArgs) -> anyhow::Result<u8> {

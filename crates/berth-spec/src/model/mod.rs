@@ -21,7 +21,7 @@ pub use deploy::{
     DeployConfig, DeviceRequest, DiscreteGenericResource, GenericResource, Placement, PlacementPreferences, Resource,
     Resources, RestartPolicy, UpdateConfig,
 };
-pub use output::{json_difference, json_equivalent, render, OutputFormat};
+pub use output::{json_difference, json_equivalent, render, with_format, OutputFormat};
 pub use project::{
     ConfigObjConfig, FileObjectConfig, IncludeConfig, IpamConfig, IpamPool, NetworkConfig, Project, SecretConfig,
     Services, VolumeConfig, SECRET_VALUE_EXTENSION,

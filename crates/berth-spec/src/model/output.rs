@@ -44,6 +44,12 @@ impl Drop for FormatGuard {
     }
 }
 
+/// Runs `f` with the given rendering in force (for serialisers other than a JSON tree).
+pub fn with_format<R>(format: OutputFormat, f: impl FnOnce() -> R) -> R {
+    let _guard = FormatGuard(FORMAT.with(|c| c.replace(format)));
+    f()
+}
+
 /// Serialises `value` to a JSON tree in the given rendering. For YAML, the tree has the
 /// structure `config` prints (a YAML printer only has to lay it out).
 pub fn render<T: Serialize>(value: &T, format: OutputFormat) -> Result<serde_json::Value> {

@@ -7,12 +7,13 @@
 use std::collections::BTreeMap;
 
 use serde::de::Deserializer;
-use serde::ser::SerializeMap;
+use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::output::{self, yaml_mode, OutputFormat};
 use super::service::ServiceConfig;
 use super::values::{self, Extensions, Labels, Mapping, Options};
+use crate::de::EXTENSIONS;
 use crate::error::Result;
 
 /// Services by name.
@@ -95,29 +96,47 @@ impl Serialize for Project {
             })
             .collect();
 
-        let mut map = s.serialize_map(None)?;
         if yaml_mode() {
+            // A struct for yaml.v3, so that a YAML writer keeps this order (and sorts only
+            // what Go holds in maps); the extensions are inlined after the fields.
+            let mut st = s.serialize_struct("Project", 7)?;
             if !self.name.is_empty() {
-                map.serialize_entry("name", &self.name)?;
+                st.serialize_field("name", &self.name)?;
             }
-            map.serialize_entry("services", &self.services)?;
-            serialize_non_empty(&mut map, "networks", &self.networks)?;
-            serialize_non_empty(&mut map, "volumes", &self.volumes)?;
-            serialize_non_empty(&mut map, "secrets", &secrets)?;
-            serialize_non_empty(&mut map, "configs", &configs)?;
-        } else {
-            // Go marshals a map: keys sorted, and every `x-` key sorts after these.
-            serialize_non_empty(&mut map, "configs", &configs)?;
-            map.serialize_entry("name", &self.name)?;
-            serialize_non_empty(&mut map, "networks", &self.networks)?;
-            serialize_non_empty(&mut map, "secrets", &secrets)?;
-            map.serialize_entry("services", &self.services)?;
-            serialize_non_empty(&mut map, "volumes", &self.volumes)?;
+            st.serialize_field("services", &self.services)?;
+            field_non_empty(&mut st, "networks", &self.networks)?;
+            field_non_empty(&mut st, "volumes", &self.volumes)?;
+            field_non_empty(&mut st, "secrets", &secrets)?;
+            field_non_empty(&mut st, "configs", &configs)?;
+            if !self.extensions.is_empty() {
+                st.serialize_field(EXTENSIONS, &self.extensions)?;
+            }
+            return st.end();
         }
+        // Go marshals a map for JSON: keys sorted, and every `x-` key sorts after these.
+        let mut map = s.serialize_map(None)?;
+        serialize_non_empty(&mut map, "configs", &configs)?;
+        map.serialize_entry("name", &self.name)?;
+        serialize_non_empty(&mut map, "networks", &self.networks)?;
+        serialize_non_empty(&mut map, "secrets", &secrets)?;
+        map.serialize_entry("services", &self.services)?;
+        serialize_non_empty(&mut map, "volumes", &self.volumes)?;
         for (key, value) in &self.extensions {
             map.serialize_entry(key, value)?;
         }
         map.end()
+    }
+}
+
+fn field_non_empty<S: SerializeStruct, K: Serialize, V: Serialize>(
+    st: &mut S,
+    key: &'static str,
+    value: &BTreeMap<K, V>,
+) -> std::result::Result<(), S::Error> {
+    if value.is_empty() {
+        Ok(())
+    } else {
+        st.serialize_field(key, value)
     }
 }
 

@@ -18,6 +18,7 @@
 //! written for people, and resolves `oneOf` failures to the alternative the value was most
 //! likely meant to be.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::error::{did_you_mean, Error};
@@ -143,6 +144,8 @@ pub(crate) struct Mapping {
     /// Other kinds accepted as they are (`"type": ["object", "null"]`).
     pub(super) also: &'static [Kind],
     pub(super) known: Vec<(&'static str, Rule)>,
+    /// Position of each known key in `known` (a service has about a hundred).
+    index: HashMap<&'static str, usize>,
     pub(super) patterns: Vec<(KeyPattern, Rule)>,
     pub(super) required: &'static [&'static str],
     pub(super) others: Others,
@@ -204,6 +207,7 @@ pub(crate) fn mapping() -> Mapping {
     Mapping {
         also: &[],
         known: Vec::new(),
+        index: HashMap::new(),
         patterns: Vec::new(),
         required: &[],
         others: Others::Accepted,
@@ -213,6 +217,8 @@ pub(crate) fn mapping() -> Mapping {
 impl Mapping {
     /// A known key and the rule for its value.
     pub(crate) fn key(mut self, name: &'static str, rule: Rule) -> Self {
+        // The first rule for a name wins, as a search of `known` would find it.
+        self.index.entry(name).or_insert(self.known.len());
         self.known.push((name, rule));
         self
     }
@@ -302,6 +308,8 @@ pub(crate) fn check(rule: &Rule, node: &Node, errors: &mut Vec<Error>) {
     let mut walker = Walker {
         steps: Vec::new(),
         errors: Vec::new(),
+        quiet: false,
+        failed: false,
     };
     walker.check_finite(node);
     if walker.errors.is_empty() {
@@ -313,6 +321,10 @@ pub(crate) fn check(rule: &Rule, node: &Node, errors: &mut Vec<Error>) {
 struct Walker<'a> {
     steps: Vec<Step<'a>>,
     errors: Vec<Error>,
+    /// Only tells whether the value passes (`failed`), without building any message: how
+    /// the alternatives of a `oneOf` are tried first. `steps` are not kept then either.
+    quiet: bool,
+    failed: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -323,7 +335,19 @@ impl<'a> Walker<'a> {
         })
     }
 
+    /// In quiet mode, records a failure and returns true: the caller stops before it spends
+    /// anything on a message.
+    fn quiet_failure(&mut self) -> bool {
+        if self.quiet {
+            self.failed = true;
+        }
+        self.quiet
+    }
+
     fn report(&mut self, message: String, span: Span, hint: Option<String>) {
+        if self.quiet_failure() {
+            return;
+        }
         let mut err = Error::invalid(message).at(span).with_path(&self.path());
         if let Some(hint) = hint {
             err = err.with_hint(hint);
@@ -387,6 +411,9 @@ impl<'a> Walker<'a> {
     }
 
     fn type_mismatch(&mut self, rule: &Rule, node: &Node) {
+        if self.quiet_failure() {
+            return;
+        }
         let mut expected = Vec::new();
         rule.kinds(&mut expected);
         // "an integer or a number" says nothing more than "a number".
@@ -424,7 +451,7 @@ impl<'a> Walker<'a> {
             self.type_mismatch(rule, node);
             return;
         };
-        if values.contains(&s) {
+        if values.contains(&s) || self.quiet_failure() {
             return;
         }
         let allowed: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
@@ -454,7 +481,7 @@ impl<'a> Walker<'a> {
         let below = min.is_some_and(|m| value < m as f64);
         #[allow(clippy::cast_precision_loss)]
         let above = max.is_some_and(|m| value > m as f64);
-        if below || above {
+        if (below || above) && !self.quiet_failure() {
             let shown = node.scalar_to_string().unwrap_or_default();
             let range = match (min, max) {
                 (Some(lo), Some(hi)) => format!("between {lo} and {hi}"),
@@ -493,6 +520,9 @@ impl<'a> Walker<'a> {
                 .take(j)
                 .position(|earlier| earlier.tag != Tag::Reset && same_json(earlier, later))
             {
+                if self.quiet_failure() {
+                    return;
+                }
                 self.steps.push(Step::Index(j));
                 let shown = later
                     .scalar_to_string()
@@ -517,7 +547,7 @@ impl<'a> Walker<'a> {
             let name = key.name.as_str();
             self.steps.push(Step::Key(name));
             let mut matched = false;
-            if let Some((_, rule)) = m.known.iter().find(|(k, _)| *k == name) {
+            if let Some((_, rule)) = m.index.get(name).and_then(|&i| m.known.get(i)) {
                 matched = true;
                 self.check(rule, value);
             }
@@ -542,6 +572,9 @@ impl<'a> Walker<'a> {
         }
         for required in m.required {
             if !map.get(*required).is_some_and(|v| v.tag != Tag::Reset) {
+                if self.quiet_failure() {
+                    return;
+                }
                 let subject = self.describe_here();
                 self.report(
                     format!("missing required key `{required}` in {subject}"),
@@ -554,6 +587,9 @@ impl<'a> Walker<'a> {
 
     /// Reports a key of a closed mapping that no rule accepts. The current step is the key.
     fn unknown_key(&mut self, m: &Mapping, name: &str, span: Span) {
+        if self.quiet_failure() {
+            return;
+        }
         let subject = self.describe_parent();
         let name_patterns: Vec<KeyPattern> = m
             .patterns
@@ -600,12 +636,35 @@ impl<'a> Walker<'a> {
     }
 
     fn check_one_of(&mut self, rule: &Rule, alternatives: &[Rule], node: &'a Node) {
+        // Most values pass exactly one alternative: find that out without building the
+        // messages of the others, and build them only when they are reported.
+        let passed = alternatives
+            .iter()
+            .filter(|alternative| {
+                let mut sub = Walker {
+                    steps: Vec::new(),
+                    errors: Vec::new(),
+                    quiet: true,
+                    failed: false,
+                };
+                sub.check(alternative, node);
+                !sub.failed
+            })
+            .count();
+        if passed == 1 {
+            return;
+        }
+        if self.quiet_failure() {
+            return;
+        }
         let mut failures = Vec::new();
         let mut passed = 0usize;
         for alternative in alternatives {
             let mut sub = Walker {
                 steps: self.steps.clone(),
                 errors: Vec::new(),
+                quiet: false,
+                failed: false,
             };
             sub.check(alternative, node);
             if sub.errors.is_empty() {
