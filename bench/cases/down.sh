@@ -7,7 +7,8 @@ CASE_RUNS=5
 CASE_WARMUP=1
 # shellcheck source=bench/lib/engine_case.sh
 . "$BENCH_DIR/lib/engine_case.sh"
-PROJECT=bench-down
+# Not bench-down: see up-cold.sh (dockerd kept a network of that name with stale endpoints).
+PROJECT=bench-teardown
 
 case_setup() {
     write_sleepers "$CASE_DIR/compose.yaml" 50 "$TRAP_SLEEP"

@@ -216,9 +216,16 @@ fn ps_json_and_flags_match_the_reference() {
         &["ps", "--status", "running", "--status", "exited", "--format", "{{.Name}} {{.State}} {{.ExitCode}}"],
         &["ps", "--format", "{{.Name}}: {{range .Publishers}}{{.URL}}:{{.PublishedPort}}->{{.TargetPort}}/{{.Protocol}} {{end}}"],
         &["ps", "nosuch"],
+        &["ps", "-a", "--format", "{{.Name}} {{.Label \"com.example.role\"}}|{{\"com.docker.compose.service\" | .Label}}|{{.Label \"nope\"}}"],
     ] {
         let (r, b) = agree(args);
         assert_eq!(b, r, "berth {args:?}");
+    }
+    // Method calls with the wrong arguments fail as the docker CLI's template engine does.
+    for format in ["{{.Label}}", "{{.Label \"a\" \"b\"}}", "{{.Name \"x\"}}", "{{\"x\" \"y\"}}"] {
+        let (r, b) = both(&["ps", "--format", format]);
+        assert_eq!(b.status.code(), r.status.code(), "berth ps --format {format}");
+        assert_eq!(String::from_utf8_lossy(&b.stderr), String::from_utf8_lossy(&r.stderr), "berth ps --format {format}");
     }
 }
 

@@ -119,7 +119,17 @@ fn render(containers: &[ContainerEntry], args: &PsArgs) -> anyhow::Result<String
         // `&` (`->` in the ports becomes `-\u003e`).
         return Ok(items.iter().flat_map(|i| [listing::go_json(i, true), "\n".to_owned()]).collect());
     }
-    Ok(format.render(&items, TITLES)?)
+    // `{{.Label "key"}}` reads the labels themselves: the `Labels` string cannot be split back
+    // (values may hold commas).
+    let methods: Vec<Map<String, Value>> = containers
+        .iter()
+        .map(|c| {
+            let labels: Map<String, Value> =
+                c.labels.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+            Map::from_iter([("Label".to_owned(), Value::Object(labels))])
+        })
+        .collect();
+    Ok(format.render_with(&items, &methods, TITLES)?)
 }
 
 const DEFAULT_TABLE: &str =

@@ -207,6 +207,8 @@ pub fn run(global: &GlobalArgs, args: &RunArgs) -> anyhow::Result<u8> {
         run: engine::run_options(global),
         create: create_settings(global, &project),
         builder: Some(EngineBuilder::shared(BuildSettings::default())),
+        quiet_pull: args.quiet_pull,
+        credentials: super::pull::credentials(),
         ..UpOptions::default()
     };
     let request = RunRequest {

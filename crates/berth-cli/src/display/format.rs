@@ -16,7 +16,7 @@
 
 use std::fmt;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::table::{tabulate, Table};
 use super::template::{go_json, Template, TemplateError};
@@ -87,6 +87,18 @@ impl Format {
     /// (`("RunningFor", "CREATED")`); fields without a title show `<no value>` there, as in
     /// the docker CLI. A row the template cannot render is an error and nothing is printed.
     pub fn render(&self, rows: &[Value], titles: &[(&str, &str)]) -> Result<String, FormatError> {
+        self.render_with(rows, &[], titles)
+    }
+
+    /// [`Format::render`] for rows with methods: `methods[i]` are row `i`'s (see
+    /// [`Template::render_with`]).
+    pub fn render_with(
+        &self,
+        rows: &[Value],
+        methods: &[Map<String, Value>],
+        titles: &[(&str, &str)],
+    ) -> Result<String, FormatError> {
+        let render_row = |t: &Template, i: usize, r: &Value| t.render_with(r, methods.get(i));
         match self {
             Format::Json => {
                 let mut out = String::new();
@@ -98,8 +110,8 @@ impl Format {
             }
             Format::Template(t) => {
                 let mut out = String::new();
-                for r in rows {
-                    out.push_str(&t.render(r)?);
+                for (i, r) in rows.iter().enumerate() {
+                    out.push_str(&render_row(t, i, r)?);
                     out.push('\n');
                 }
                 Ok(out)
@@ -107,8 +119,8 @@ impl Format {
             Format::Table(t) => {
                 let mut text = t.render_header(titles.iter().copied());
                 text.push('\n');
-                for r in rows {
-                    text.push_str(&t.render(r)?);
+                for (i, r) in rows.iter().enumerate() {
+                    text.push_str(&render_row(t, i, r)?);
                     text.push('\n');
                 }
                 Ok(tabulate(&text, 10, 3))

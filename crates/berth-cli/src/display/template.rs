@@ -20,8 +20,9 @@
 //! unchanged, a field missing from the map prints `<no value>`, and an error ends the header
 //! where it happened (as the docker CLI ignores header errors after writing what it had).
 //!
-//! Not supported: variable declarations (`$x :=`), `template`/`define`/`block`, method calls,
-//! `break`/`continue`.
+//! Methods a row provides (`{{.Label "key"}}`, see [`Template::render_with`]) are called with
+//! one string argument. Not supported: variable declarations (`$x :=`),
+//! `template`/`define`/`block`, `break`/`continue`.
 
 use std::fmt::{self, Write as _};
 
@@ -481,9 +482,7 @@ impl Parser<'_> {
             if args.is_empty() {
                 return Err(parse_err(self.src, start, "missing value for command"));
             }
-            if args.len() > 1 && !matches!(args.first(), Some(Operand { kind: OpKind::Func(_), .. })) {
-                return Err(parse_err(self.src, start, "can't give argument to non-function"));
-            }
+            // Arguments after a field or a literal are an execution error, as in Go.
             cmds.push(Cmd { args });
             match toks.get(*i) {
                 Some((_, _, Tok::Pipe)) => *i += 1,
@@ -506,6 +505,8 @@ struct Ctx<'a> {
     src: &'a str,
     root: &'a Value,
     header: bool,
+    /// The row's one-argument methods (`.Label "key"`), each a lookup table.
+    methods: Option<&'a Map<String, Value>>,
 }
 
 /// A value during execution; `None` is Go's "invalid" value (a missing map key).
@@ -531,7 +532,14 @@ impl Template {
 
     /// Runs the template on one row.
     pub fn render(&self, row: &Value) -> Result<String, TemplateError> {
-        let ctx = Ctx { src: &self.source, root: row, header: false };
+        self.render_with(row, None)
+    }
+
+    /// Runs the template on one row that also has methods: `methods` maps a method name to
+    /// the table its single string argument is looked up in, as the docker CLI's
+    /// `{{.Label "key"}}` reads a container's labels (a missing key gives "").
+    pub fn render_with(&self, row: &Value, methods: Option<&Map<String, Value>>) -> Result<String, TemplateError> {
+        let ctx = Ctx { src: &self.source, root: row, header: false, methods };
         let mut out = String::new();
         ctx.nodes(&self.nodes, row, &mut out)?;
         Ok(out)
@@ -545,7 +553,7 @@ impl Template {
         let map: Map<String, Value> =
             titles.into_iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
         let root = Value::Object(map);
-        let ctx = Ctx { src: &self.source, root: &root, header: true };
+        let ctx = Ctx { src: &self.source, root: &root, header: true, methods: None };
         let mut out = String::new();
         let _ = ctx.nodes(&self.nodes, &root, &mut out);
         out
@@ -659,6 +667,16 @@ impl Ctx<'_> {
 
     fn cmd(&self, c: &Cmd, dot: &Value, piped: Option<Val>) -> Result<Val, TemplateError> {
         let Some(first) = c.args.first() else { return Ok(None) };
+        if let Some((name, table)) = self.method(first) {
+            let mut args = Vec::with_capacity(c.args.len());
+            for a in c.args.get(1..).unwrap_or(&[]) {
+                args.push(self.operand(a, dot)?);
+            }
+            if let Some(v) = piped {
+                args.push(v);
+            }
+            return self.call_method(first, name, table, &args);
+        }
         if let OpKind::Func(name) = &first.kind {
             let mut args = Vec::with_capacity(c.args.len());
             for a in c.args.get(1..).unwrap_or(&[]) {
@@ -669,13 +687,47 @@ impl Ctx<'_> {
             }
             return self.call(first, name, &args);
         }
-        if piped.is_some() {
-            return Err(self.exec_err(first, "can't give argument to non-function"));
+        let given = c.args.len().saturating_sub(1) + usize::from(piped.is_some());
+        if given > 0 {
+            // Every field of a docker CLI row is a method without arguments.
+            return Err(match &first.kind {
+                OpKind::Field(path) | OpKind::Var(path) if !path.is_empty() => {
+                    let name = path.last().map_or("", String::as_str);
+                    self.exec_err(first, &format!("wrong number of args for {name}: want 0 got {given}"))
+                }
+                _ => self.exec_err(first, &format!("can't give argument to non-function {}", first.text)),
+            });
         }
         self.operand(first, dot)
     }
 
+    /// The method `op` names (`.Label`), when the row has one by that name.
+    fn method<'o>(&'o self, op: &'o Operand) -> Option<(&'o str, &'o Value)> {
+        let OpKind::Field(path) = &op.kind else { return None };
+        let [name] = path.as_slice() else { return None };
+        self.methods?.get(name).map(|table| (name.as_str(), table))
+    }
+
+    fn call_method(&self, op: &Operand, name: &str, table: &Value, args: &[Val]) -> Result<Val, TemplateError> {
+        let [arg] = args else {
+            return Err(self.exec_err(op, &format!("wrong number of args for {name}: want 1 got {}", args.len())));
+        };
+        match arg {
+            Some(Value::String(key)) => {
+                Ok(Some(table.get(key).cloned().unwrap_or_else(|| Value::String(String::new()))))
+            }
+            Some(other) => Err(self.exec_err(
+                op,
+                &format!("wrong type for value; expected string; got {}", go_type(other)),
+            )),
+            None => Err(self.exec_err(op, "invalid value; expected string")),
+        }
+    }
+
     fn operand(&self, op: &Operand, dot: &Value) -> Result<Val, TemplateError> {
+        if let Some((name, table)) = self.method(op) {
+            return self.call_method(op, name, table, &[]);
+        }
         match &op.kind {
             OpKind::Dot => Ok(Some(dot.clone())),
             OpKind::Field(path) => self.field(op, dot, path),
@@ -1212,6 +1264,24 @@ mod tests {
         assert_eq!(h("{{.Name}}\t{{.Publishers}}"), "NAME\t<no value>");
         // An error stops the header where it happened.
         assert_eq!(h("{{.Name}}\t{{json .Publishers}}\t{{.Image}}"), "NAME\t");
+    }
+
+    #[test]
+    fn label_method_reads_its_table() {
+        let row = serde_json::json!({"Name": "web-1", "Labels": "a=1"});
+        let mut methods = Map::new();
+        methods.insert("Label".into(), serde_json::json!({"a": "1,2", "b": "x"}));
+        let r = |src: &str| Template::parse(src).unwrap().render_with(&row, Some(&methods));
+        assert_eq!(r("{{.Label \"a\"}}|{{.Label \"nope\"}}|{{\"b\" | .Label}}").unwrap(), "1,2||x");
+        assert_eq!(
+            r("{{.Label}}").unwrap_err().to_string(),
+            "template: :1:2: executing \"\" at <.Label>: wrong number of args for Label: want 1 got 0"
+        );
+        assert_eq!(
+            r("{{.Label \"a\" \"b\"}}").unwrap_err().to_string(),
+            "template: :1:2: executing \"\" at <.Label>: wrong number of args for Label: want 1 got 2"
+        );
+        assert_eq!(r("{{.Name}}").unwrap(), "web-1");
     }
 
     #[test]
