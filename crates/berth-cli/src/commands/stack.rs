@@ -611,7 +611,10 @@ fn config_cmd(global: &GlobalArgs, args: &StackConfigArgs) -> anyhow::Result<u8>
     } else {
         let loaded = project::load_project(&opts, &LoadFlags::default(), &[])?;
         super::config::print_warnings(&loaded.warnings);
-        config::escape_dollars(&config::render(&loaded.project.to_yaml_value()?, ConfigFormat::Yaml))
+        // The same writer as `berth config`: go-yaml's key order and quoting, `$` doubled.
+        let mut text = Vec::new();
+        config::write_project(&loaded.project, ConfigFormat::Yaml, &mut text)?;
+        String::from_utf8(text)?
     };
     print(&out)
 }
