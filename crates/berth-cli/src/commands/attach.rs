@@ -44,7 +44,7 @@ pub struct AttachArgs {
 }
 
 /// The signals `--sig-proxy` forwards (those a terminal user sends; SIGWINCH resizes instead).
-const PROXIED: [(SignalKind, &str); 6] = [
+pub(crate) const PROXIED: [(SignalKind, &str); 6] = [
     (SignalKind::interrupt(), "SIGINT"),
     (SignalKind::terminate(), "SIGTERM"),
     (SignalKind::hangup(), "SIGHUP"),

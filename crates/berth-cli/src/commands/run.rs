@@ -19,7 +19,7 @@ use berth_core::ops::run::{
 use berth_core::ops::up::UpOptions;
 use berth_engine::Engine;
 use clap::Args;
-use tokio::signal::unix::{signal, SignalKind};
+use tokio::signal::unix::signal;
 
 use super::create::{apply_create_flags, create_settings};
 use super::engine::{self, InterruptWatch};
@@ -288,16 +288,8 @@ impl berth_core::events::EventSink for QuietPulls<'_> {
 /// `ForwardAllSignals` does, until dropped.
 fn forward_signals(engine: Arc<dyn Engine>, id: String) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let kinds = [
-            (SignalKind::interrupt(), "SIGINT"),
-            (SignalKind::terminate(), "SIGTERM"),
-            (SignalKind::hangup(), "SIGHUP"),
-            (SignalKind::quit(), "SIGQUIT"),
-            (SignalKind::user_defined1(), "SIGUSR1"),
-            (SignalKind::user_defined2(), "SIGUSR2"),
-        ];
         let mut streams = Vec::new();
-        for (kind, name) in kinds {
+        for (kind, name) in super::attach::PROXIED {
             if let Ok(s) = signal(kind) {
                 streams.push((s, name));
             }
