@@ -267,6 +267,16 @@ fn frame_from(o: bollard::container::LogOutput) -> LogFrame {
     }
 }
 
+/// How long the first `/_ping` may take before `/version` is asked instead (which reports a
+/// hung engine with bollard's timeout and message).
+const PING_TIMEOUT_SECS: u64 = 10;
+
+/// An engine's `ApiVersion` (`1.41`) as bollard's client version.
+fn parse_api_version(text: &str) -> Option<bollard::ClientVersion> {
+    let (major, minor) = text.trim().split_once('.')?;
+    Some(bollard::ClientVersion { major_version: major.parse().ok()?, minor_version: minor.parse().ok()? })
+}
+
 impl DockerEngine {
     /// Connects to the engine chosen by `options` and the environment (`DOCKER_HOST`,
     /// `DOCKER_CONTEXT`, `~/.docker/config.json`), negotiating the API version.
@@ -278,17 +288,9 @@ impl DockerEngine {
     /// Connects to `host`, negotiating the API version.
     pub async fn connect_host(host: EngineHost) -> EngineResult<Self> {
         let host_text: Arc<str> = Arc::from(host.to_string());
-        let connected = match &host {
-            EngineHost::Unix(path) => Docker::connect_with_unix(
-                &path.to_string_lossy(),
-                REQUEST_TIMEOUT_SECS,
-                bollard::API_DEFAULT_VERSION,
-            ),
-            EngineHost::Tcp(addr) => Docker::connect_with_http(
-                &format!("tcp://{addr}"),
-                REQUEST_TIMEOUT_SECS,
-                bollard::API_DEFAULT_VERSION,
-            ),
+        let client = |version: &bollard::ClientVersion| match &host {
+            EngineHost::Unix(path) => Docker::connect_with_unix(&path.to_string_lossy(), REQUEST_TIMEOUT_SECS, version),
+            EngineHost::Tcp(addr) => Docker::connect_with_http(&format!("tcp://{addr}"), REQUEST_TIMEOUT_SECS, version),
         };
         let unreachable = |e: BollardError| match map_err(&host_text, ObjectKind::Other, "", e) {
             e @ EngineError::Unreachable { .. } => e,
@@ -298,15 +300,42 @@ impl DockerEngine {
                 hint: Some("Is the docker daemon running?".to_owned()),
             },
         };
-        let docker = connected.map_err(unreachable)?;
-        let docker = docker.negotiate_version().await.map_err(unreachable)?;
-        let cv = docker.client_version();
+        // The API version and whether the engine is Podman come from `/_ping`'s headers, as the
+        // docker CLI negotiates: Podman 4.3 takes seconds to answer `/version` (it asks its
+        // runtimes for their versions), and every command starts here. An engine whose ping
+        // does not say is asked `/version`.
+        let ping = raw::RawClient::new(host.clone(), ApiVersion::new(1, 0));
+        let ping = tokio::time::timeout(std::time::Duration::from_secs(PING_TIMEOUT_SECS), ping.ping()).await;
+        let pinged = ping.ok().and_then(Result::ok).and_then(|r| {
+            let api = r.header("Api-Version").and_then(parse_api_version)?;
+            Some((api, r.header("Libpod-Api-Version").is_some()))
+        });
+        let (server, is_podman) = match pinged {
+            Some(found) => found,
+            None => {
+                let probe = client(bollard::API_DEFAULT_VERSION).map_err(unreachable)?;
+                let version = probe.version().await.map_err(unreachable)?;
+                let api = version.api_version.as_deref().and_then(parse_api_version).ok_or_else(|| {
+                    EngineError::Unreachable {
+                        host: host_text.to_string(),
+                        reason: format!("the engine reported no usable API version ({:?})", version.api_version),
+                        hint: None,
+                    }
+                })?;
+                (api, convert::version_from(version).is_podman())
+            }
+        };
+        let default = bollard::API_DEFAULT_VERSION;
+        let negotiated = if server < *default {
+            server
+        } else {
+            bollard::ClientVersion { major_version: default.major_version, minor_version: default.minor_version }
+        };
+        let docker = client(&negotiated).map_err(unreachable)?;
         let api = ApiVersion::new(
-            u32::try_from(cv.major_version).unwrap_or(1),
-            u32::try_from(cv.minor_version).unwrap_or(0),
+            u32::try_from(negotiated.major_version).unwrap_or(1),
+            u32::try_from(negotiated.minor_version).unwrap_or(0),
         );
-        let version = docker.version().await.map_err(unreachable)?;
-        let is_podman = convert::version_from(version).is_podman();
         Ok(Self {
             raw: raw::RawClient::new(host.clone(), api),
             docker,
@@ -466,10 +495,15 @@ impl Engine for DockerEngine {
             until: options.until.map(|s| s.to_string()),
             filters: filters_opt(&options.filters),
         };
+        // The label filters are checked here too: Podman 4.3 keeps an event that matches any
+        // one of several `label` filters, where Docker requires all of them, so `logs -f` of
+        // one project followed the same service's containers in other projects.
+        let filters = options.filters.clone();
         self.docker
             .events(Some(opts))
             .map_ok(convert::event_from)
             .map_err(self.err(ObjectKind::Other, ""))
+            .try_filter(move |event| std::future::ready(filters.match_labels(&event.attributes)))
             .boxed()
     }
 
@@ -1078,6 +1112,15 @@ impl Engine for DockerEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_versions() {
+        let v = parse_api_version("1.41").unwrap();
+        assert_eq!((v.major_version, v.minor_version), (1, 41));
+        assert!(parse_api_version("1").is_none());
+        assert!(parse_api_version("x.41").is_none());
+        assert!(parse_api_version("").is_none());
+    }
 
     #[test]
     fn references() {
