@@ -271,12 +271,6 @@ fn frame_from(o: bollard::container::LogOutput) -> LogFrame {
 /// hung engine with bollard's timeout and message).
 const PING_TIMEOUT_SECS: u64 = 10;
 
-/// An engine's `ApiVersion` (`1.41`) as bollard's client version.
-fn parse_api_version(text: &str) -> Option<bollard::ClientVersion> {
-    let (major, minor) = text.trim().split_once('.')?;
-    Some(bollard::ClientVersion { major_version: major.parse().ok()?, minor_version: minor.parse().ok()? })
-}
-
 impl DockerEngine {
     /// Connects to the engine chosen by `options` and the environment (`DOCKER_HOST`,
     /// `DOCKER_CONTEXT`, `~/.docker/config.json`), negotiating the API version.
@@ -287,18 +281,12 @@ impl DockerEngine {
 
     /// Connects to `host`, negotiating the API version.
     ///
-    /// One `/version` request does both jobs: it gives the engine's API version (the client
-    /// then speaks the older of that and bollard's) and tells Podman from Docker. bollard's own
-    /// `negotiate_version` would ask a second time.
+    /// The engine's API version (the client then speaks the older of that and bollard's) and
+    /// whether it is Podman come from `GET /_ping`'s headers, as the docker CLI negotiates:
+    /// Podman 4.3 takes seconds to answer `/version` (it asks its runtimes for their versions),
+    /// and every command starts here. An engine whose ping does not say is asked `/version`.
     pub async fn connect_host(host: EngineHost) -> EngineResult<Self> {
         let host_text: Arc<str> = Arc::from(host.to_string());
-<<<<<<< HEAD
-        let client = |version: &bollard::ClientVersion| match &host {
-            EngineHost::Unix(path) => Docker::connect_with_unix(&path.to_string_lossy(), REQUEST_TIMEOUT_SECS, version),
-            EngineHost::Tcp(addr) => Docker::connect_with_http(&format!("tcp://{addr}"), REQUEST_TIMEOUT_SECS, version),
-        };
-=======
->>>>>>> main
         let unreachable = |e: BollardError| match map_err(&host_text, ObjectKind::Other, "", e) {
             e @ EngineError::Unreachable { .. } => e,
             other => EngineError::Unreachable {
@@ -307,44 +295,6 @@ impl DockerEngine {
                 hint: Some("Is the docker daemon running?".to_owned()),
             },
         };
-<<<<<<< HEAD
-        // The API version and whether the engine is Podman come from `/_ping`'s headers, as the
-        // docker CLI negotiates: Podman 4.3 takes seconds to answer `/version` (it asks its
-        // runtimes for their versions), and every command starts here. An engine whose ping
-        // does not say is asked `/version`.
-        let ping = raw::RawClient::new(host.clone(), ApiVersion::new(1, 0));
-        let ping = tokio::time::timeout(std::time::Duration::from_secs(PING_TIMEOUT_SECS), ping.ping()).await;
-        let pinged = ping.ok().and_then(Result::ok).and_then(|r| {
-            let api = r.header("Api-Version").and_then(parse_api_version)?;
-            Some((api, r.header("Libpod-Api-Version").is_some()))
-        });
-        let (server, is_podman) = match pinged {
-            Some(found) => found,
-            None => {
-                let probe = client(bollard::API_DEFAULT_VERSION).map_err(unreachable)?;
-                let version = probe.version().await.map_err(unreachable)?;
-                let api = version.api_version.as_deref().and_then(parse_api_version).ok_or_else(|| {
-                    EngineError::Unreachable {
-                        host: host_text.to_string(),
-                        reason: format!("the engine reported no usable API version ({:?})", version.api_version),
-                        hint: None,
-                    }
-                })?;
-                (api, convert::version_from(version).is_podman())
-            }
-        };
-        let default = bollard::API_DEFAULT_VERSION;
-        let negotiated = if server < *default {
-            server
-        } else {
-            bollard::ClientVersion { major_version: default.major_version, minor_version: default.minor_version }
-        };
-        let docker = client(&negotiated).map_err(unreachable)?;
-        let api = ApiVersion::new(
-            u32::try_from(negotiated.major_version).unwrap_or(1),
-            u32::try_from(negotiated.minor_version).unwrap_or(0),
-        );
-=======
         let client = |api: ApiVersion| {
             let version = bollard::ClientVersion {
                 major_version: usize::try_from(api.major).unwrap_or(1),
@@ -359,22 +309,33 @@ impl DockerEngine {
                 }
             }
         };
-        let docker = client(ApiVersion::CLIENT_MAX).map_err(unreachable)?;
-        let version = convert::version_from(docker.version().await.map_err(unreachable)?);
-        let server: ApiVersion = version.api_version.parse().map_err(|reason: String| EngineError::Unreachable {
-            host: host_text.to_string(),
-            reason: format!("the engine's /version answer has no usable API version: {reason}"),
-            hint: None,
-        })?;
+        let ping = raw::RawClient::new(host.clone(), ApiVersion::CLIENT_MAX);
+        let ping = tokio::time::timeout(std::time::Duration::from_secs(PING_TIMEOUT_SECS), ping.ping()).await;
+        let pinged = ping.ok().and_then(Result::ok).and_then(|r| {
+            let api: ApiVersion = r.header("Api-Version")?.parse().ok()?;
+            Some((api, r.header("Libpod-Api-Version").is_some()))
+        });
+        let (server, is_podman) = match pinged {
+            Some(found) => found,
+            None => {
+                let docker = client(ApiVersion::CLIENT_MAX).map_err(unreachable)?;
+                let version = convert::version_from(docker.version().await.map_err(unreachable)?);
+                let server: ApiVersion = version.api_version.parse().map_err(|reason: String| EngineError::Unreachable {
+                    host: host_text.to_string(),
+                    reason: format!("the engine's /version answer has no usable API version: {reason}"),
+                    hint: None,
+                })?;
+                (server, version.is_podman())
+            }
+        };
         let api = server.min(ApiVersion::CLIENT_MAX);
-        let docker = if api == ApiVersion::CLIENT_MAX { docker } else { client(api).map_err(unreachable)? };
->>>>>>> main
+        let docker = client(api).map_err(unreachable)?;
         Ok(Self {
             raw: raw::RawClient::new(host.clone(), api),
             docker,
             host,
             host_text,
-            caps: Capabilities::new(api, version.is_podman()),
+            caps: Capabilities::new(api, is_podman),
         })
     }
 
@@ -1146,14 +1107,6 @@ impl Engine for DockerEngine {
 mod tests {
     use super::*;
 
-    #[test]
-    fn api_versions() {
-        let v = parse_api_version("1.41").unwrap();
-        assert_eq!((v.major_version, v.minor_version), (1, 41));
-        assert!(parse_api_version("1").is_none());
-        assert!(parse_api_version("x.41").is_none());
-        assert!(parse_api_version("").is_none());
-    }
 
     #[test]
     fn references() {
