@@ -66,7 +66,7 @@ impl ProjectOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiscoveredFile {
     pub name: String,
-    pub content: String,
+    pub content: std::sync::Arc<str>,
 }
 
 /// Everything decided before loading.
@@ -383,7 +383,7 @@ fn read_compose_file(path: &str, opts: &ProjectOptions) -> Result<DiscoveredFile
         String::from_utf8(bytes)
             .map_err(|_| Error::invalid(format!("{path}: the file is not valid UTF-8")))?
     };
-    Ok(DiscoveredFile { name: path.to_owned(), content })
+    Ok(DiscoveredFile { name: path.to_owned(), content: content.into() })
 }
 
 /// The reason part of an I/O error, worded like Go's (`no such file or directory`).
@@ -489,7 +489,7 @@ mod tests {
         o.stdin = Some("services: {}\n".into());
         let d = discover(&o).unwrap();
         assert_eq!(d.working_dir, dir.path());
-        assert_eq!(d.files[0].content, "services: {}\n");
+        assert_eq!(&*d.files[0].content, "services: {}\n");
     }
 
     #[test]

@@ -267,6 +267,10 @@ fn frame_from(o: bollard::container::LogOutput) -> LogFrame {
     }
 }
 
+/// How long the first `/_ping` may take before `/version` is asked instead (which reports a
+/// hung engine with bollard's timeout and message).
+const PING_TIMEOUT_SECS: u64 = 10;
+
 impl DockerEngine {
     /// Connects to the engine chosen by `options` and the environment (`DOCKER_HOST`,
     /// `DOCKER_CONTEXT`, `~/.docker/config.json`), negotiating the API version.
@@ -276,20 +280,13 @@ impl DockerEngine {
     }
 
     /// Connects to `host`, negotiating the API version.
+    ///
+    /// The engine's API version (the client then speaks the older of that and bollard's) and
+    /// whether it is Podman come from `GET /_ping`'s headers, as the docker CLI negotiates:
+    /// Podman 4.3 takes seconds to answer `/version` (it asks its runtimes for their versions),
+    /// and every command starts here. An engine whose ping does not say is asked `/version`.
     pub async fn connect_host(host: EngineHost) -> EngineResult<Self> {
         let host_text: Arc<str> = Arc::from(host.to_string());
-        let connected = match &host {
-            EngineHost::Unix(path) => Docker::connect_with_unix(
-                &path.to_string_lossy(),
-                REQUEST_TIMEOUT_SECS,
-                bollard::API_DEFAULT_VERSION,
-            ),
-            EngineHost::Tcp(addr) => Docker::connect_with_http(
-                &format!("tcp://{addr}"),
-                REQUEST_TIMEOUT_SECS,
-                bollard::API_DEFAULT_VERSION,
-            ),
-        };
         let unreachable = |e: BollardError| match map_err(&host_text, ObjectKind::Other, "", e) {
             e @ EngineError::Unreachable { .. } => e,
             other => EngineError::Unreachable {
@@ -298,15 +295,41 @@ impl DockerEngine {
                 hint: Some("Is the docker daemon running?".to_owned()),
             },
         };
-        let docker = connected.map_err(unreachable)?;
-        let docker = docker.negotiate_version().await.map_err(unreachable)?;
-        let cv = docker.client_version();
-        let api = ApiVersion::new(
-            u32::try_from(cv.major_version).unwrap_or(1),
-            u32::try_from(cv.minor_version).unwrap_or(0),
-        );
-        let version = docker.version().await.map_err(unreachable)?;
-        let is_podman = convert::version_from(version).is_podman();
+        let client = |api: ApiVersion| {
+            let version = bollard::ClientVersion {
+                major_version: usize::try_from(api.major).unwrap_or(1),
+                minor_version: usize::try_from(api.minor).unwrap_or(0),
+            };
+            match &host {
+                EngineHost::Unix(path) => {
+                    Docker::connect_with_unix(&path.to_string_lossy(), REQUEST_TIMEOUT_SECS, &version)
+                }
+                EngineHost::Tcp(addr) => {
+                    Docker::connect_with_http(&format!("tcp://{addr}"), REQUEST_TIMEOUT_SECS, &version)
+                }
+            }
+        };
+        let ping = raw::RawClient::new(host.clone(), ApiVersion::CLIENT_MAX);
+        let ping = tokio::time::timeout(std::time::Duration::from_secs(PING_TIMEOUT_SECS), ping.ping()).await;
+        let pinged = ping.ok().and_then(Result::ok).and_then(|r| {
+            let api: ApiVersion = r.header("Api-Version")?.parse().ok()?;
+            Some((api, r.header("Libpod-Api-Version").is_some()))
+        });
+        let (server, is_podman) = match pinged {
+            Some(found) => found,
+            None => {
+                let docker = client(ApiVersion::CLIENT_MAX).map_err(unreachable)?;
+                let version = convert::version_from(docker.version().await.map_err(unreachable)?);
+                let server: ApiVersion = version.api_version.parse().map_err(|reason: String| EngineError::Unreachable {
+                    host: host_text.to_string(),
+                    reason: format!("the engine's /version answer has no usable API version: {reason}"),
+                    hint: None,
+                })?;
+                (server, version.is_podman())
+            }
+        };
+        let api = server.min(ApiVersion::CLIENT_MAX);
+        let docker = client(api).map_err(unreachable)?;
         Ok(Self {
             raw: raw::RawClient::new(host.clone(), api),
             docker,
@@ -466,10 +489,15 @@ impl Engine for DockerEngine {
             until: options.until.map(|s| s.to_string()),
             filters: filters_opt(&options.filters),
         };
+        // The label filters are checked here too: Podman 4.3 keeps an event that matches any
+        // one of several `label` filters, where Docker requires all of them, so `logs -f` of
+        // one project followed the same service's containers in other projects.
+        let filters = options.filters.clone();
         self.docker
             .events(Some(opts))
             .map_ok(convert::event_from)
             .map_err(self.err(ObjectKind::Other, ""))
+            .try_filter(move |event| std::future::ready(filters.match_labels(&event.attributes)))
             .boxed()
     }
 
@@ -1078,6 +1106,7 @@ impl Engine for DockerEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
 
     #[test]
     fn references() {
