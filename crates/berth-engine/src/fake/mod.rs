@@ -1561,6 +1561,7 @@ impl Engine for FakeEngine {
                 variant: None,
                 size: img.size,
                 config: img.config.clone(),
+                last_tag_time: img.last_tag.map(rfc3339),
             })
         })
     }
@@ -1612,6 +1613,7 @@ impl Engine for FakeEngine {
                 img.tags.retain(|t| *t != norm);
             }
             s.images[i].tags.push(norm.clone());
+            s.images[i].last_tag = Some(s.clock.now());
             let id = s.images[i].id.clone();
             let mut a = BTreeMap::new();
             a.insert("name".to_owned(), norm);
@@ -1760,7 +1762,7 @@ impl Engine for FakeEngine {
                 } else {
                     let id = format!("sha256:{}", s.new_id("image"));
                     let created = s.clock.now();
-                    s.images.push(state::FakeImage { id: id.clone(), tags: Vec::new(), created, config: cfg, size: 1_024 });
+                    s.images.push(state::FakeImage { id: id.clone(), tags: Vec::new(), created, config: cfg, size: 1_024, last_tag: None });
                     id
                 };
                 for t in options.tags.iter().skip(1) {
