@@ -38,13 +38,6 @@ for arg in "$@"; do
     esac
 done
 
-# A pidfile whose process is gone would make the daemon refuse to start.
-pid_alive() {
-    local pid
-    pid="$(cat "$1" 2>/dev/null)" || return 1
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
-}
-
 ping_socket() {
     [ -S "$1" ] && curl -fsS --max-time 5 --unix-socket "$1" http://localhost/_ping 2>/dev/null \
         | grep -q OK

@@ -67,3 +67,11 @@ wait_for() {
         sleep 0.5
     done
 }
+
+# Whether the process named in pidfile $1 still runs (a stale pidfile makes daemons refuse
+# to start, so callers clear it when this fails).
+pid_alive() {
+    local pid
+    pid="$(cat "$1" 2>/dev/null)" || return 1
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}

@@ -29,12 +29,6 @@ case "${1:-}" in
     *) die "unknown argument: $1" ;;
 esac
 
-pid_alive() {
-    local pid
-    pid="$(cat "$1" 2>/dev/null)" || return 1
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
-}
-
 # The API root answers 200 (open) or 401 (auth required) once the registry serves.
 answers() {
     local code

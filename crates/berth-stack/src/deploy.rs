@@ -109,8 +109,8 @@ pub async fn deploy(
             update_service(engine, current, &mut spec, options, report).await?
         } else {
             report(StackEvent::Creating { kind: ObjectKind::Service, name: spec.name.clone() });
-            spec.container.image = resolve(engine, &spec.container.image, options.resolve_image, report).await;
             let auth = options.registry_auth.get(&spec.container.image);
+            spec.container.image = resolve(engine, &spec.container.image, options.resolve_image, auth, report).await;
             engine
                 .create_service(&spec, auth)
                 .await
@@ -150,7 +150,7 @@ async fn update_service(
     let image = spec.labels.get(LABEL_IMAGE).cloned().unwrap_or_default();
     let unchanged = current.spec.labels.get(LABEL_IMAGE) == Some(&image);
     if options.resolve_image == ResolveImage::Always || !unchanged {
-        spec.container.image = resolve(engine, &spec.container.image, options.resolve_image, report).await;
+        spec.container.image = resolve(engine, &spec.container.image, options.resolve_image, auth, report).await;
     } else {
         // Keep the digest the last deploy pinned, or the update would restart every task
         // for nothing.
@@ -324,47 +324,26 @@ fn unpinned_warning(image: &str) -> String {
     )
 }
 
-/// The repository part of a reference (`reg:5000/a/b:tag@sha…` → `reg:5000/a/b`), with
-/// Docker Hub's implicit prefixes spelled out, for comparing with `RepoDigests`.
-fn repository(reference: &str) -> String {
-    let no_digest = reference.split('@').next().unwrap_or(reference);
-    let last_slash = no_digest.rfind('/').map_or(0, |i| i + 1);
-    let repo = match no_digest.get(last_slash..).and_then(|tail| tail.rfind(':')) {
-        Some(colon) => no_digest.get(..last_slash + colon).unwrap_or(no_digest),
-        None => no_digest,
-    };
-    let first = repo.split('/').next().unwrap_or(repo);
-    let has_registry = repo.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
-    if has_registry {
-        repo.to_owned()
-    } else if repo.contains('/') {
-        format!("docker.io/{repo}")
-    } else {
-        format!("docker.io/library/{repo}")
-    }
-}
-
-/// Pins `image` to the digest its registry gave it, as `image@sha256:…`. berth asks the
-/// engine's image store (the `RepoDigests` of the local image) rather than the registry:
-/// an image that never came from a registry has none, and is deployed as it is, with the
-/// docker CLI's warning.
-async fn resolve(engine: &dyn Engine, image: &str, mode: ResolveImage, report: Reporter<'_>) -> String {
+/// Pins `image` to the digest its registry gives it now, as `image@sha256:…`: what the
+/// daemon does for the docker CLI (`QueryRegistry`), with the same credentials the service
+/// is created with. An image the registry cannot show (never pushed, registry unreachable)
+/// is deployed as it is, with the docker CLI's warning.
+async fn resolve(
+    engine: &dyn Engine,
+    image: &str,
+    mode: ResolveImage,
+    auth: Option<&RegistryAuth>,
+    report: Reporter<'_>,
+) -> String {
     if mode == ResolveImage::Never || image.contains('@') {
         return image.to_owned();
     }
-    let repo = repository(image);
-    let digest = match engine.inspect_image(image).await {
-        Ok(details) => details
-            .repo_digests
-            .iter()
-            .find_map(|d| d.split_once('@').filter(|(r, _)| repository(r) == repo).map(|(_, dg)| dg.to_owned())),
-        Err(_) => None,
-    };
-    if let Some(d) = digest {
-        format!("{image}@{d}")
-    } else {
-        report(StackEvent::Warning(unpinned_warning(image)));
-        image.to_owned()
+    match engine.registry_digest(image, auth).await {
+        Ok(digest) => format!("{image}@{digest}"),
+        Err(_) => {
+            report(StackEvent::Warning(unpinned_warning(image)));
+            image.to_owned()
+        }
     }
 }
 
@@ -372,14 +351,23 @@ async fn resolve(engine: &dyn Engine, image: &str, mode: ResolveImage, report: R
 mod tests {
     use super::*;
 
-    #[test]
-    fn repositories() {
-        assert_eq!(repository("nginx"), "docker.io/library/nginx");
-        assert_eq!(repository("nginx:1.25"), "docker.io/library/nginx");
-        assert_eq!(repository("berth-test/debian:bookworm"), "docker.io/berth-test/debian");
-        assert_eq!(repository("localhost:5000/a/b:t"), "localhost:5000/a/b");
-        assert_eq!(repository("reg.io/x@sha256:abc"), "reg.io/x");
-        assert_eq!(repository("docker.io/library/nginx@sha256:1"), "docker.io/library/nginx");
+    #[tokio::test]
+    async fn resolve_pins_what_the_registry_has_and_warns_otherwise() {
+        let engine = berth_engine::FakeEngine::new();
+        engine.add_registry_image("reg.test:5000/app:1", berth_engine::ImageConfig::default());
+        let warnings = std::sync::Mutex::new(Vec::new());
+        let report = |e: StackEvent| {
+            if let StackEvent::Warning(w) = e {
+                warnings.lock().unwrap().push(w);
+            }
+        };
+        let pinned = resolve(&engine, "reg.test:5000/app:1", ResolveImage::Always, None, &report).await;
+        assert!(pinned.starts_with("reg.test:5000/app:1@sha256:"), "{pinned}");
+        assert_eq!(resolve(&engine, "local/only:1", ResolveImage::Changed, None, &report).await, "local/only:1");
+        assert_eq!(resolve(&engine, "reg.test:5000/app:1", ResolveImage::Never, None, &report).await, "reg.test:5000/app:1");
+        let warnings = warnings.into_inner().unwrap();
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].starts_with("image local/only:1 could not be accessed"), "{warnings:?}");
     }
 
     #[test]

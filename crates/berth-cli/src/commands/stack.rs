@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use berth_engine::{Engine, Filters, RegistryAuth, ServiceDetails, ServiceMode};
+use berth_engine::{Engine, Filters, ServiceDetails, ServiceMode};
 use berth_spec::config::{self, Format as ConfigFormat};
 use berth_spec::project::{self, LoadFlags};
 use berth_stack::deploy::{DeployOptions, ResolveImage};
@@ -208,7 +208,13 @@ async fn deploy(global: &GlobalArgs, args: &DeployArgs) -> anyhow::Result<u8> {
         );
     }
     let registry_auth = if args.with_registry_auth {
-        stack.services.iter().filter_map(|s| auth_for(&s.spec.container.image).map(|a| (s.spec.container.image.clone(), a))).collect()
+        // The same lookup as `pull`: config.json's auths, credsStore and credHelpers.
+        let credentials = super::pull::credentials();
+        stack
+            .services
+            .iter()
+            .filter_map(|s| credentials.for_image(&s.spec.container.image).map(|a| (s.spec.container.image.clone(), a)))
+            .collect()
     } else {
         BTreeMap::new()
     };
@@ -325,34 +331,6 @@ fn progress_lines(p: &ServiceProgress) -> Vec<String> {
         Phase::Converging => {}
     }
     lines
-}
-
-/// Credentials for `image`'s registry from the docker CLI's config file (`auths`).
-fn auth_for(image: &str) -> Option<RegistryAuth> {
-    let dir = std::env::var_os("DOCKER_CONFIG")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".docker")))?;
-    let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
-    let config: Value = serde_json::from_str(&text).ok()?;
-    let first = image.split('/').next().unwrap_or(image);
-    let registry = if image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost") {
-        first.to_owned()
-    } else {
-        "https://index.docker.io/v1/".to_owned()
-    };
-    let auths = config.get("auths")?.as_object()?;
-    let entry = auths.iter().find_map(|(k, v)| {
-        let host = k.trim_start_matches("https://").trim_start_matches("http://").split('/').next().unwrap_or(k);
-        (k == &registry || host == registry).then_some(v)
-    })?;
-    Some(RegistryAuth {
-        auth: entry.get("auth").and_then(Value::as_str).map(str::to_owned),
-        username: entry.get("username").and_then(Value::as_str).map(str::to_owned),
-        password: entry.get("password").and_then(Value::as_str).map(str::to_owned),
-        identity_token: entry.get("identitytoken").and_then(Value::as_str).map(str::to_owned),
-        server_address: Some(registry),
-        ..RegistryAuth::default()
-    })
 }
 
 // ---------------------------------------------------------------- ls, services, ps

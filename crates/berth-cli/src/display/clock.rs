@@ -2,6 +2,7 @@
 //! clock for timestamps. Both come through [`Clock`] so tests can fix them and get byte-exact
 //! output.
 
+#[cfg(test)]
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -48,12 +49,14 @@ impl Clock for SystemClock {
 }
 
 /// A clock that moves only when told to, for tests.
+#[cfg(test)]
 #[derive(Debug, Default)]
 pub struct ManualClock {
     millis: AtomicU64,
     wall_start_secs: u64,
 }
 
+#[cfg(test)]
 impl ManualClock {
     /// A clock at zero whose wall time starts at `wall_start_secs` seconds after the Unix epoch.
     pub fn new(wall_start_secs: u64) -> Self {
@@ -70,6 +73,7 @@ impl ManualClock {
     }
 }
 
+#[cfg(test)]
 impl Clock for ManualClock {
     fn elapsed(&self) -> Duration {
         Duration::from_millis(self.millis.load(Ordering::SeqCst))

@@ -75,14 +75,6 @@ impl Format {
         Ok(Format::Template(Template::parse(&clean(spec))?))
     }
 
-    /// The top-level fields the format reads (all of them for `json`: `None`).
-    pub fn fields(&self) -> Option<Vec<String>> {
-        match self {
-            Format::Table(t) | Format::Template(t) => Some(t.fields()),
-            Format::Json => None,
-        }
-    }
-
     /// Renders the rows. `titles` maps field names to column titles for the header row
     /// (`("RunningFor", "CREATED")`); fields without a title show `<no value>` there, as in
     /// the docker CLI. A row the template cannot render is an error and nothing is printed.
@@ -263,12 +255,6 @@ displab-longservicename-1   berth-test/busybox:latest   \"sh -c 'echo x'\"      
             "template parsing error: template: :1:12: executing \"\" at <.Foo>: can't evaluate field Foo"
         );
         assert!(Format::parse("{{.Name", PS_TABLE).unwrap_err().to_string().starts_with("template parsing error: "));
-    }
-
-    #[test]
-    fn fields_for_optional_columns() {
-        assert_eq!(Format::parse("table {{.Name}}\\t{{.Size}}", PS_TABLE).unwrap().fields(), Some(vec!["Name".into(), "Size".into()]));
-        assert_eq!(Format::parse("json", PS_TABLE).unwrap().fields(), None);
     }
 
     #[test]

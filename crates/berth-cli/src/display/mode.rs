@@ -17,7 +17,6 @@
 use std::fmt;
 use std::io::IsTerminal;
 
-use super::logs::LogOptions;
 use super::progress::{ProgressOptions, ProgressRenderer};
 use super::style::Paint;
 
@@ -219,18 +218,6 @@ impl Settings {
         Paint { enabled: ansi && !self.no_color && !no_color_flag }
     }
 
-    /// Log printer options for a command: colours unless `--no-color` (or the ANSI settings say
-    /// otherwise), prefixes on, no timestamps; the command sets `prefix`/`timestamps` from its
-    /// `--no-log-prefix`/`--timestamps`.
-    pub fn log_options(&self, no_color_flag: bool, project: Option<&str>) -> LogOptions {
-        LogOptions {
-            paint: self.log_paint(no_color_flag),
-            prefix: true,
-            timestamps: false,
-            project: project.map(str::to_string),
-        }
-    }
-
     /// A progress renderer on the status stream, titled `title` ("Running", "Stopping", ...),
     /// with its redraw timer running when it draws on a terminal.
     pub fn progress(&self, title: &str, dry_run: bool) -> Result<ProgressRenderer, DisplayError> {
@@ -326,9 +313,6 @@ mod tests {
         assert!(!s(None, PIPED).log_paint(false).enabled);
         assert!(s(Some("always"), PIPED).log_paint(false).enabled);
         assert!(!s(Some("never"), TTY).log_paint(false).enabled);
-        let o = s(Some("always"), PIPED).log_options(false, Some("lab"));
-        assert!(o.paint.enabled && o.prefix && !o.timestamps);
-        assert_eq!(o.project.as_deref(), Some("lab"));
         // An unknown word disables log colours and leaves progress alone.
         let odd = s(Some("bogus"), TTY);
         assert!(!odd.log_paint(false).enabled);

@@ -66,6 +66,7 @@ pub struct ProgressOptions {
 
 impl ProgressOptions {
     /// Options with colours on, not a dry run, for a terminal.
+    #[cfg(test)]
     pub fn titled(title: &str) -> Self {
         ProgressOptions { title: title.to_string(), dry_run: false, paint: Paint::ON, terminal: true }
     }
@@ -165,18 +166,12 @@ impl ProgressRenderer {
     }
 
     /// Draws the terminal block now (other shapes write as events arrive).
+    #[cfg(test)]
     pub fn tick(&self) {
         let mut st = self.shared.lock();
         if !st.finished {
             self.shared.draw(&mut st);
         }
-    }
-
-    /// Tells the renderer that another phase follows (Compose's `HasMore`): while set, lines
-    /// that finish stay "working" in the terminal block, so `up` shows one continuous block
-    /// from "Creating" to "Started".
-    pub fn set_has_more(&self, more: bool) {
-        self.shared.lock().frame.has_more = more;
     }
 
     /// A message printed after the block once it is finished (plain: right away).
@@ -396,7 +391,6 @@ pub struct Frame {
     num_lines: usize,
     /// A frame is on screen.
     repeated: bool,
-    has_more: bool,
     tails: Vec<String>,
 }
 
@@ -408,11 +402,7 @@ impl Frame {
         let Slots { id, text, status: status_text } = Slots::of(p);
         if let Some(&i) = self.index.get(&id) {
             let Some(e) = self.entries.get_mut(i) else { return };
-            let mut status = p.status;
-            if status == Status::Done && self.has_more {
-                status = Status::Working;
-            }
-            match status {
+            match p.status {
                 Status::Done | Status::Error | Status::Warning => {
                     if e.end.is_none() {
                         e.end = Some(now);
@@ -424,7 +414,7 @@ impl Frame {
                     }
                 }
             }
-            e.status = status;
+            e.status = p.status;
             e.text = text;
             e.status_text = status_text;
             if let Some(part) = &p.part {
@@ -786,18 +776,6 @@ mod tests {
         let out = f.render("Running", false, Paint::OFF, Duration::from_secs(9), 80, 24);
         assert!(out.contains("✔ Container x  Started"), "{out:?}");
         assert!(out.contains("1.3s \n"), "{out:?}");
-    }
-
-    #[test]
-    fn tty_has_more_keeps_lines_working() {
-        let mut f = Frame { has_more: true, ..Frame::default() };
-        let p = |s, t: &str| Progress::new(ResourceKind::Container, "x", s, t);
-        f.update(&p(Status::Working, "Creating"), Duration::ZERO);
-        f.update(&p(Status::Done, "Created"), Duration::from_millis(300));
-        let out = f.render("Running", false, Paint::OFF, Duration::from_millis(500), 80, 24);
-        assert!(out.contains("[+] Running 0/1"), "{out:?}");
-        assert!(out.contains("Created"), "{out:?}");
-        assert!(out.contains("0.5s "), "{out:?}");
     }
 
     #[test]

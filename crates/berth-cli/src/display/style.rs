@@ -2,6 +2,7 @@
 //! Compose writes, so a terminal shows berth and Compose alike (progress colours from its
 //! `pkg/progress/colors.go`, log prefix colours from `cmd/formatter/colors.go`).
 
+#[cfg(test)]
 use std::io::{self, Write};
 
 /// Ends any colour.
@@ -49,6 +50,7 @@ pub struct Paint {
 
 impl Paint {
     /// Colours on.
+    #[cfg(test)]
     pub const ON: Paint = Paint { enabled: true };
     /// Colours off (`NO_COLOR`, `--ansi never`, `--no-color`).
     pub const OFF: Paint = Paint { enabled: false };
@@ -115,9 +117,11 @@ pub fn push_spaces(out: &mut String, n: usize) {
 
 /// A writer that several owners share, so tests can read what a renderer wrote while it is
 /// still alive, and commands can hand the same stream to two renderers.
+#[cfg(test)]
 #[derive(Debug, Clone, Default)]
 pub struct SharedBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
 
+#[cfg(test)]
 impl SharedBuffer {
     /// An empty buffer.
     pub fn new() -> Self {
@@ -136,6 +140,7 @@ impl SharedBuffer {
     }
 }
 
+#[cfg(test)]
 impl Write for SharedBuffer {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut b = self.0.lock().map_err(|_| io::Error::other("buffer poisoned"))?;

@@ -85,11 +85,6 @@ pub struct Table {
 }
 
 impl Table {
-    /// The docker CLI formatter's table (minimum column width 10, padding 3), used by `ps`.
-    pub fn docker() -> Table {
-        Table { minwidth: 10, padding: 3, text: String::new() }
-    }
-
     /// Compose's "pretty section" (minimum column width 20, padding 3), used by `ls`, `images`.
     pub fn compose() -> Table {
         Table { minwidth: 20, padding: 3, text: String::new() }
@@ -108,12 +103,6 @@ impl Table {
             self.text.push_str(c.as_ref());
         }
         self.text.push('\n');
-        self
-    }
-
-    /// Adds already tab-separated text (one or more lines, each ending with `\n`).
-    pub fn raw(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
         self
     }
 
@@ -141,13 +130,13 @@ mod tests {
 
     #[test]
     fn docker_ps_layout() {
-        let mut t = Table::docker();
-        t.row(["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"]);
-        assert_eq!(t.render(), "NAME      IMAGE     COMMAND   SERVICE   CREATED   STATUS    PORTS\n");
-        let mut t = Table::docker();
-        t.row(["NAME", "IMAGE"]);
-        t.row(["displab-longservicename-1", "berth-test/busybox:latest"]);
-        assert_eq!(t.render(), "NAME                        IMAGE\ndisplab-longservicename-1   berth-test/busybox:latest\n");
+        // `ps` aligns with the docker CLI formatter's tabwriter: minimum width 10, padding 3.
+        let header = "NAME\tIMAGE\tCOMMAND\tSERVICE\tCREATED\tSTATUS\tPORTS\n";
+        assert_eq!(tabulate(header, 10, 3), "NAME      IMAGE     COMMAND   SERVICE   CREATED   STATUS    PORTS\n");
+        assert_eq!(
+            tabulate("NAME\tIMAGE\ndisplab-longservicename-1\tberth-test/busybox:latest\n", 10, 3),
+            "NAME                        IMAGE\ndisplab-longservicename-1   berth-test/busybox:latest\n"
+        );
     }
 
     #[test]

@@ -525,12 +525,8 @@ impl Template {
         }
     }
 
-    /// The template's source.
-    pub fn source(&self) -> &str {
-        &self.source
-    }
-
     /// Runs the template on one row.
+    #[cfg(test)]
     pub fn render(&self, row: &Value) -> Result<String, TemplateError> {
         self.render_with(row, None)
     }
@@ -557,45 +553,6 @@ impl Template {
         let mut out = String::new();
         let _ = ctx.nodes(&self.nodes, &root, &mut out);
         out
-    }
-
-    /// The top-level field names the template reads (`.Size` in `{{.Size}}`), so a command can
-    /// skip expensive columns nobody asked for.
-    pub fn fields(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        collect_fields(&self.nodes, &mut out);
-        out
-    }
-}
-
-fn collect_fields(nodes: &[Node], out: &mut Vec<String>) {
-    fn pipe(p: &Pipe, out: &mut Vec<String>) {
-        for c in &p.cmds {
-            for a in &c.args {
-                match &a.kind {
-                    OpKind::Field(f) | OpKind::Var(f) => {
-                        if let Some(first) = f.first() {
-                            if !out.contains(first) {
-                                out.push(first.clone());
-                            }
-                        }
-                    }
-                    OpKind::Sub(s) => pipe(s, out),
-                    _ => {}
-                }
-            }
-        }
-    }
-    for n in nodes {
-        match n {
-            Node::Text(_) => {}
-            Node::Action(p) => pipe(p, out),
-            Node::If(p, a, b) | Node::Range(p, a, b) | Node::With(p, a, b) => {
-                pipe(p, out);
-                collect_fields(a, out);
-                collect_fields(b, out);
-            }
-        }
     }
 }
 
@@ -1282,11 +1239,5 @@ mod tests {
             "template: :1:2: executing \"\" at <.Label>: wrong number of args for Label: want 1 got 2"
         );
         assert_eq!(r("{{.Name}}").unwrap(), "web-1");
-    }
-
-    #[test]
-    fn fields_used() {
-        let t = Template::parse("{{.Name}} {{if .Size}}{{json .Labels.x}}{{end}} {{$.Name}}").unwrap();
-        assert_eq!(t.fields(), vec!["Name", "Size", "Labels"]);
     }
 }
