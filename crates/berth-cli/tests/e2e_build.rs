@@ -264,3 +264,84 @@ fn down_rmi_local_removes_the_images_the_project_built() {
     assert!(!image_exists(&built), "the built image is gone");
     assert!(image_exists("berth-test/busybox:latest"), "a pulled image stays");
 }
+
+/// Which of `images` still exist.
+fn existing(images: &[String]) -> Vec<String> {
+    images.iter().filter(|i| image_exists(i)).cloned().collect()
+}
+
+/// The lines of a plain progress output, sorted (resources go concurrently).
+fn sorted_lines(out: &Output) -> Vec<String> {
+    let mut lines: Vec<String> = text(&out.stderr).lines().map(str::trim).map(str::to_owned).collect();
+    lines.sort();
+    lines
+}
+
+/// Removes a container when dropped.
+struct Container(String);
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("docker").args(["rm", "-f", &self.0]).output();
+    }
+}
+
+#[test]
+fn down_rmi_all_removes_what_the_reference_removes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(project) = project_in("down_rmi_all", dir.path(), &[("compose.yaml", "services: {}\n")]) else { return };
+    let _images = ImageCleanup(&project);
+    let name = project.name.clone();
+    let image = |suffix: &str| format!("{name}-{suffix}");
+    let built = |v: &str| format!("    build:\n      context: .\n      args: {{V: {v}}}\n");
+    let run = "    command: [sleep, infinity]\n    init: true\n";
+    // app: built under the default name; tagged: built under its `image`; plain: a tag of a
+    // test image, not built; absent: never created; inuse: an image only a container outside
+    // the project uses; old: built, then dropped from the file (an orphan).
+    let services = format!(
+        "services:\n  app:\n{}{run}  tagged:\n    image: {}\n{}{run}  plain:\n    image: {}\n{run}  absent:\n    image: {}\n    pull_policy: never\n{run}  inuse:\n    image: {}\n    pull_policy: never\n{run}",
+        built("app"),
+        image("tagged:1"),
+        built("tagged"),
+        image("plain:1"),
+        image("absent:1"),
+        image("inuse:1"),
+    );
+    let with_old = format!("{services}  old:\n{}{run}", built("old"));
+    write(dir.path(), &[("Dockerfile", "FROM berth-test/busybox:latest\nARG V\nLABEL berth-e2e-v=$V\n")]);
+    let candidates =
+        [image("app:latest"), image("tagged:1"), image("plain:1"), image("absent:1"), image("inuse:1"), image("old:latest")];
+    let outsider = Container(format!("{name}-outsider"));
+    let mut build = std::process::Command::new("docker");
+    build.args(["build", "-q", "-t", &image("inuse:1"), "--build-arg", "V=inuse", "."]).current_dir(dir.path());
+    let out = build.output().expect("docker build");
+    assert!(out.status.success(), "{}", describe(&out));
+    docker(&["create", "--name", &outsider.0, &image("inuse:1")]);
+
+    // The same project state before each `down`: every image but `absent`, no container of
+    // `inuse`, and `old` left out of the file.
+    let setup = || {
+        docker(&["tag", "berth-test/busybox:latest", &image("plain:1")]);
+        write(dir.path(), &[("compose.yaml", &with_old)]);
+        project.berth_ok(&["up", "-d", "app", "tagged", "plain", "old"]);
+        write(dir.path(), &[("compose.yaml", &services)]);
+    };
+    // What is left: the image in use, and without --remove-orphans the orphan's (its
+    // container stays).
+    let expected = [vec![image("inuse:1"), image("old:latest")], vec![image("inuse:1")]];
+    for (flags, left) in [&["--rmi", "all"][..], &["--rmi", "all", "--remove-orphans"]].into_iter().zip(expected) {
+        let args: Vec<&str> = ["--progress", "plain", "down", "-t", "0"].iter().chain(flags).copied().collect();
+        setup();
+        let theirs = project.reference_cmd().args(&args).output().expect("reference");
+        let theirs_left = existing(&candidates);
+        setup();
+        let ours = project.berth(&args);
+        let ours_left = existing(&candidates);
+        let both = format!("berth\n{}\nreference\n{}", describe(&ours), describe(&theirs));
+        assert_eq!(ours.status.code(), theirs.status.code(), "{flags:?}: {both}");
+        assert_eq!(theirs_left, left, "{flags:?}: images the reference left\n{both}");
+        assert_eq!(ours_left, theirs_left, "{flags:?}: images left\n{both}");
+        assert_eq!(sorted_lines(&ours), sorted_lines(&theirs), "{flags:?}: {both}");
+        assert!(image_exists("berth-test/busybox:latest"), "a tag of a shared image is removed, not the image");
+    }
+}
