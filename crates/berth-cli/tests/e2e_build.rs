@@ -277,12 +277,18 @@ fn sorted_lines(out: &Output) -> Vec<String> {
     lines
 }
 
-/// Removes a container when dropped.
-struct Container(String);
+/// Removes a container (or an image) when dropped.
+struct Container(String, &'static str);
+
+impl Container {
+    fn image(reference: &str) -> Self {
+        Container(reference.to_owned(), "rmi")
+    }
+}
 
 impl Drop for Container {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("docker").args(["rm", "-f", &self.0]).output();
+        let _ = std::process::Command::new("docker").args([self.1, "-f", &self.0]).output();
     }
 }
 
@@ -311,7 +317,7 @@ fn down_rmi_all_removes_what_the_reference_removes() {
     write(dir.path(), &[("Dockerfile", "FROM berth-test/busybox:latest\nARG V\nLABEL berth-e2e-v=$V\n")]);
     let candidates =
         [image("app:latest"), image("tagged:1"), image("plain:1"), image("absent:1"), image("inuse:1"), image("old:latest")];
-    let outsider = Container(format!("{name}-outsider"));
+    let outsider = Container(format!("{name}-outsider"), "rm");
     let mut build = std::process::Command::new("docker");
     build.args(["build", "-q", "-t", &image("inuse:1"), "--build-arg", "V=inuse", "."]).current_dir(dir.path());
     let out = build.output().expect("docker build");
@@ -344,4 +350,58 @@ fn down_rmi_all_removes_what_the_reference_removes() {
         assert_eq!(sorted_lines(&ours), sorted_lines(&theirs), "{flags:?}: {both}");
         assert!(image_exists("berth-test/busybox:latest"), "a tag of a shared image is removed, not the image");
     }
+}
+
+/// The authenticated registry of `scripts/registry.sh` and its user, as `config.json` holds it.
+const AUTH_REGISTRY: &str = "127.0.0.1:5001";
+const AUTH_CONFIG: &str = r#"{"auths":{"127.0.0.1:5001":{"auth":"YmVydGh0ZXN0OmJlcnRodGVzdC1zZWNyZXQ="}}}"#;
+
+#[test]
+fn base_images_come_from_an_authenticated_registry_with_the_docker_config() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = format!("{AUTH_REGISTRY}/berth-e2e/build-base-{}:1", std::process::id());
+    let compose = "services:\n  app:\n    build:\n      context: .\n      pull: true\n";
+    let Some(project) = project_in(
+        "base_images_with_credentials",
+        dir.path(),
+        &[("compose.yaml", compose), ("Dockerfile", &format!("FROM {base}\nRUN cat /base\n"))],
+    ) else {
+        return;
+    };
+    if std::net::TcpStream::connect(AUTH_REGISTRY).is_err() {
+        let required = std::env::var("BERTH_REQUIRE_ENGINE").is_ok_and(|v| v == "1");
+        assert!(!required, "the registry {AUTH_REGISTRY} does not answer; run scripts/registry.sh");
+        eprintln!("SKIPPED base_images_with_credentials: {AUTH_REGISTRY} does not answer (scripts/registry.sh)");
+        return;
+    }
+    let _images = ImageCleanup(&project);
+    let _base = Container::image(&base);
+    let creds = tempfile::tempdir().expect("tempdir");
+    write(creds.path(), &[("config.json", AUTH_CONFIG)]);
+    let empty = tempfile::tempdir().expect("tempdir");
+    // The base: a marker file on the test image, pushed with the credentials, then only in
+    // the registry.
+    let mut build = std::process::Command::new("docker");
+    build.args(["build", "-q", "-t", &base, "-"]).stdin(std::process::Stdio::piped());
+    let mut child = build.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("docker build");
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(b"FROM berth-test/busybox:latest\nRUN echo from-the-registry > /base\n").expect("write Dockerfile");
+    }
+    let out = child.wait_with_output().expect("docker build");
+    assert!(out.status.success(), "{}", describe(&out));
+    let out = std::process::Command::new("docker").env("DOCKER_CONFIG", creds.path()).args(["push", "-q", &base]).output().expect("push");
+    assert!(out.status.success(), "{}", describe(&out));
+    docker(&["rmi", &base]);
+
+    // Without credentials the builder cannot pull the base.
+    let out = project.berth_cmd().env("DOCKER_CONFIG", empty.path()).arg("build").output().expect("berth");
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(text(&out.stderr).contains("no basic auth credentials"), "{}", describe(&out));
+
+    // With them (config.json `auths`), it pulls the base and builds on it.
+    let out = project.berth_cmd().env("DOCKER_CONFIG", creds.path()).arg("build").output().expect("berth");
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(run_in(&format!("{}-app", project.name), "cat /base"), "from-the-registry\n");
 }
