@@ -60,16 +60,27 @@ fn exec_runs_commands_in_the_service_container() {
     assert_eq!(text(&out.stdout), "out\n");
     assert_eq!(text(&out.stderr), "err\n", "stderr stays separate without a TTY");
 
-    // -e (a bare key takes berth's environment), -u, -w; the service's environment is there.
+    // -e, -u, -w; the service's environment is there. A bare key takes its value from berth's
+    // environment, else from the project's .env (which the shell overrides).
     let out = project
         .berth_cmd()
         .env("FROM_BERTH", "berth")
-        .args(["exec", "-T", "-e", "GIVEN=given", "-e", "FROM_BERTH", "-u", "nobody", "-w", "/tmp", "app"])
-        .args(["sh", "-c", "echo $GIVEN $FROM_BERTH $FROM_SERVICE; id -u; pwd"])
+        .args(["exec", "-T", "-e", "GIVEN=given", "-e", "FROM_BERTH", "-e", "FROM_DOTENV", "-u", "nobody", "-w", "/tmp", "app"])
+        .args(["sh", "-c", "echo $GIVEN $FROM_BERTH $FROM_DOTENV $FROM_SERVICE; id -u; pwd"])
         .output()
         .expect("run berth");
     assert!(out.status.success(), "{}", describe(&out));
-    assert_eq!(text(&out.stdout), "given berth service\n65534\n/tmp\n");
+    assert_eq!(text(&out.stdout), "given berth dotenv service\n65534\n/tmp\n");
+
+    // A bare key with no value anywhere goes to the engine bare, as the reference sends it:
+    // Docker then removes the variable from the command's environment, Podman refuses it.
+    let args = ["exec", "-T", "-e", "FROM_SERVICE", "app", "sh", "-c", "echo ${FROM_SERVICE-unset}"];
+    let ours = project.berth(&args);
+    let reference = project.reference_cmd().args(args).output().expect("run the reference");
+    assert_eq!(ours.status.code(), reference.status.code(), "{}\n{}", describe(&ours), describe(&reference));
+    assert_eq!((text(&ours.stdout), text(&ours.stderr)), (text(&reference.stdout), text(&reference.stderr)));
+    let expected = if e2e_support::is_podman() { "" } else { "unset\n" };
+    assert_eq!(text(&ours.stdout), expected, "{}", describe(&ours));
 
     // Piped stdin reaches the command and its end ends the command.
     let out = berth_with_input(&project, &["exec", "-T", "app", "cat"], b"hi\n");
@@ -80,13 +91,16 @@ fn exec_runs_commands_in_the_service_container() {
     assert!(out.status.success(), "{}", describe(&out));
     assert_eq!(text(&out.stdout).trim(), "3000000", "every byte of a large input arrives");
 
-    // A command that cannot run: the engine's code and message, as `docker exec` gives them.
+    // A command that cannot run: the engine's code and message, as `docker exec` gives them
+    // (Docker: 126 with the runtime's message on stdout; Podman: 127, on stderr).
     let container = format!("{}-app-1", project.name);
     let docker = Command::new("docker").args(["exec", &container, "no-such-command"]).output().expect("docker exec");
     let out = project.berth(&["exec", "-T", "app", "no-such-command"]);
     assert_eq!(out.status.code(), docker.status.code(), "{}", describe(&out));
     assert!(matches!(out.status.code(), Some(126 | 127)), "{}", describe(&out));
-    assert!(text(&out.stdout).contains("no-such-command"), "{}", describe(&out));
+    let mentions = |o: &Output| [&o.stdout, &o.stderr].map(|s| text(s).contains("no-such-command"));
+    assert_eq!(mentions(&out), mentions(&docker), "the message on the stream docker exec uses\n{}\n{}", describe(&out), describe(&docker));
+    assert!(mentions(&out).contains(&true), "{}", describe(&out));
 
     // --index picks the replica; -d returns at once and leaves the command running.
     let out = project.berth_ok(&["exec", "-T", "--index", "2", "app", "hostname"]);

@@ -32,8 +32,13 @@ fn run_waits_for_a_healthy_dependency_and_passes_the_exit_code() {
     let out = project.berth(&["run", "--rm", "-T", "-e", "GIVEN=given", "-w", "/tmp", "-u", "nobody", "app", "sh", "-c", "echo $GIVEN $(pwd) $(id -u); exit 7"]);
     assert_eq!(out.status.code(), Some(7), "{}", describe(&out));
     assert_eq!(text(&out.stdout), "given /tmp 65534\n");
-    let db = project.container("db");
-    assert_eq!(db["State"]["Health"]["Status"], "healthy", "the dependency was healthy before the run");
+    assert!(text(&out.stderr).contains(&format!("Container {}-db-1  Healthy", project.name)), "{}", describe(&out));
+    // Podman 4.3 without systemd never runs health checks, so its own status stays `starting`:
+    // berth ran the check itself (docs/engines.md).
+    if !e2e_support::is_podman() {
+        let db = project.container("db");
+        assert_eq!(db["State"]["Health"]["Status"], "healthy", "the dependency was healthy before the run");
+    }
     assert!(one_offs(&project).is_empty(), "--rm removed the run container");
     assert_eq!(project.states(), ["db-1=running"], "only the dependency is left");
     assert!(project.resources("volume").is_empty(), "--rm removed the anonymous volume too");
@@ -54,9 +59,13 @@ fn run_waits_for_a_healthy_dependency_and_passes_the_exit_code() {
 #[test]
 fn run_containers_are_named_and_labelled_like_the_reference() {
     let Some((project, _)) = run_project() else { return };
-    let ours = project.berth_ok(&["run", "-d", "app", "sleep", "60"]);
+    // On Podman the reference would wait for `db` to be healthy forever: Podman 4.3 without
+    // systemd runs no health checks, and the reference does not run them itself (berth does).
+    // There both run without dependencies (which the depends_on label then says).
+    let run: &[&str] = if e2e_support::is_podman() { &["run", "-d", "--no-deps", "app", "sleep", "60"] } else { &["run", "-d", "app", "sleep", "60"] };
+    let ours = project.berth_ok(run);
     let id = text(&ours.stdout).trim().to_owned();
-    let reference = project.reference_ok(&["run", "-d", "app", "sleep", "60"]);
+    let reference = project.reference_ok(run);
     let theirs = inspect(text(&reference.stdout).trim());
     let ours = inspect(&id);
 

@@ -20,7 +20,7 @@ use crate::labels;
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
     /// An engine call failed; the engine's message is shown as is, like Docker Compose does.
-    #[error("{0}")]
+    #[error(transparent)]
     Engine(#[from] EngineError),
     /// The request cannot be answered (no running container, no such port...). The message is
     /// Docker Compose's.

@@ -130,8 +130,8 @@ struct Subscription {
 
 /// What woke a waiter.
 enum Wake {
-    /// An event about this container id, or `None` when events may have been missed.
-    Event(Option<String>),
+    /// An event, or `None` when events may have been missed.
+    Event(Option<EngineEvent>),
     Closed(String),
 }
 
@@ -141,7 +141,7 @@ impl Subscription {
             return Wake::Closed(reason.clone());
         }
         match self.rx.recv().await {
-            Ok(HubMessage::Event(e)) => Wake::Event(Some(e.actor_id)),
+            Ok(HubMessage::Event(e)) => Wake::Event(Some(e)),
             Ok(HubMessage::Closed(reason)) => {
                 self.closed = Some(reason.clone());
                 Wake::Closed(reason)
@@ -365,8 +365,9 @@ pub async fn wait_for(
     let podman = engine.capabilities().is_podman;
     let mut sub = hub.subscribe();
     let mut probes: BTreeMap<String, Probe> = BTreeMap::new();
+    let mut started: BTreeMap<String, i128> = BTreeMap::new();
+    let mut verdict = evaluate(engine, spec, podman, &mut probes, &mut started).await?;
     loop {
-        let verdict = evaluate(engine, spec, podman, &mut probes).await?;
         match verdict {
             Verdict::Met => {
                 let text = if spec.condition == Condition::CompletedSuccessfully { "Exited" } else { "Healthy" };
@@ -385,23 +386,66 @@ pub async fn wait_for(
                 None => std::future::pending().await,
             }
         };
-        tokio::select! {
+        verdict = tokio::select! {
             () = cancel.cancelled() => return Err(WaitFailure::Cancelled),
-            () = sleep => run_due_probes(engine, &mut probes).await?,
+            () = sleep => {
+                run_due_probes(engine, &mut probes).await?;
+                evaluate(engine, spec, podman, &mut probes, &mut started).await?
+            }
             wake = sub.next() => match wake {
-                Wake::Event(Some(id)) if !spec.containers.iter().any(|c| c.id == id) => {}
-                Wake::Event(_) => {}
+                Wake::Event(Some(event)) => match react(spec, podman, &started, &event) {
+                    Reaction::Ignore => Verdict::Pending,
+                    Reaction::Met => Verdict::Met,
+                    Reaction::Inspect => evaluate(engine, spec, podman, &mut probes, &mut started).await?,
+                },
+                Wake::Event(None) => evaluate(engine, spec, podman, &mut probes, &mut started).await?,
                 Wake::Closed(reason) => {
                     // One last look: the condition may have been decided meanwhile.
-                    return match evaluate(engine, spec, podman, &mut probes).await? {
+                    return match evaluate(engine, spec, podman, &mut probes, &mut started).await? {
                         Verdict::Met => Ok(WaitOutcome::Met),
                         Verdict::Failed(message, output) => fail(spec, sink, &message, output),
                         Verdict::Pending => Err(WaitFailure::EventsClosed(reason)),
                     };
                 }
             },
-        }
+        };
     }
+}
+
+/// What an engine event means to a waiter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reaction {
+    /// Nothing that could change the verdict.
+    Ignore,
+    /// The condition holds without looking further.
+    Met,
+    /// Inspect the containers again.
+    Inspect,
+}
+
+/// Decides what `event` is worth. Events about other containers, and the `exec_create`,
+/// `exec_start` and `exec_die` events every health probe raises, change nothing: ignoring them
+/// leaves about one inspect per probe instead of four. A `health_status: healthy` event about
+/// the only container of a service waited on for health meets the condition by itself, as an
+/// inspect that reads `healthy` would, provided it was raised after the container's current
+/// start (`started`, by id, from the last inspect): the engine resets health at each start,
+/// so an older event, replayed by the stream's `since`, is about a previous run. On Podman
+/// berth runs the probes itself and the engine's events do not decide health.
+fn react(spec: &WaitSpec, podman: bool, started: &BTreeMap<String, i128>, event: &EngineEvent) -> Reaction {
+    if !spec.containers.iter().any(|c| c.id == event.actor_id) || event.action_name().starts_with("exec_") {
+        return Reaction::Ignore;
+    }
+    let health_condition = matches!(spec.condition, Condition::Healthy | Condition::RunningOrHealthy);
+    let after_start = started.get(&event.actor_id).is_some_and(|at| i128::from(event.time_nano) >= *at);
+    if health_condition
+        && !podman
+        && spec.containers.len() == 1
+        && after_start
+        && event.health_status() == Some(HealthStatus::Healthy)
+    {
+        return Reaction::Met;
+    }
+    Reaction::Inspect
 }
 
 async fn run_due_probes(engine: &dyn Engine, probes: &mut BTreeMap<String, Probe>) -> Result<(), WaitFailure> {
@@ -472,11 +516,16 @@ async fn evaluate(
     spec: &WaitSpec,
     podman: bool,
     probes: &mut BTreeMap<String, Probe>,
+    started: &mut BTreeMap<String, i128>,
 ) -> Result<Verdict, WaitFailure> {
     for c in &spec.containers {
         let details = match engine.inspect_container(&c.id).await {
             Ok(d) => d,
             Err(source) => return Err(WaitFailure::Engine { container: c.name.clone(), source }),
+        };
+        match parse_rfc3339(&details.state.started_at) {
+            Some(at) => started.insert(c.id.clone(), at),
+            None => started.remove(&c.id),
         };
         let verdict = match spec.condition {
             Condition::CompletedSuccessfully => {
@@ -709,6 +758,56 @@ mod tests {
         assert_eq!(probe.last_output.as_deref(), Some("still no"));
         probe.record(0, "ok".into());
         assert_eq!(probe.status, HealthStatus::Healthy);
+    }
+
+    fn spec(condition: Condition, ids: &[&str]) -> WaitSpec {
+        WaitSpec {
+            service: "db".into(),
+            containers: ids.iter().map(|id| WaitContainer { id: (*id).into(), name: format!("lab-{id}") }).collect(),
+            condition,
+            required: true,
+            dependant: Some("web".into()),
+            chain: vec!["web".into(), "db".into()],
+        }
+    }
+
+    fn event(id: &str, action: &str, time_nano: i64) -> EngineEvent {
+        EngineEvent {
+            kind: berth_engine::EventKind::Container,
+            action: action.into(),
+            actor_id: id.into(),
+            attributes: BTreeMap::new(),
+            time_nano,
+        }
+    }
+
+    #[test]
+    fn events_that_cannot_change_the_verdict_are_ignored() {
+        let one = spec(Condition::Healthy, &["a"]);
+        let started = BTreeMap::from([("a".to_owned(), 100i128)]);
+        for action in ["exec_create: true", "exec_start: true", "exec_die"] {
+            assert_eq!(react(&one, false, &started, &event("a", action, 200)), Reaction::Ignore, "{action}");
+        }
+        assert_eq!(react(&one, false, &started, &event("other", "die", 200)), Reaction::Ignore);
+        assert_eq!(react(&one, false, &started, &event("a", "die", 200)), Reaction::Inspect);
+        assert_eq!(react(&one, false, &started, &event("a", "health_status: unhealthy", 200)), Reaction::Inspect);
+    }
+
+    #[test]
+    fn a_healthy_event_after_the_start_decides_a_single_container() {
+        let started = BTreeMap::from([("a".to_owned(), 100i128), ("b".to_owned(), 100i128)]);
+        let healthy = |id: &str, at: i64| event(id, "health_status: healthy", at);
+        assert_eq!(react(&spec(Condition::Healthy, &["a"]), false, &started, &healthy("a", 200)), Reaction::Met);
+        assert_eq!(react(&spec(Condition::RunningOrHealthy, &["a"]), false, &started, &healthy("a", 200)), Reaction::Met);
+        // Raised before the current start: about a previous run.
+        assert_eq!(react(&spec(Condition::Healthy, &["a"]), false, &started, &healthy("a", 50)), Reaction::Inspect);
+        // Start time unknown.
+        assert_eq!(react(&spec(Condition::Healthy, &["a"]), false, &BTreeMap::new(), &healthy("a", 200)), Reaction::Inspect);
+        // Several containers: the others must be looked at.
+        assert_eq!(react(&spec(Condition::Healthy, &["a", "b"]), false, &started, &healthy("a", 200)), Reaction::Inspect);
+        // Completion is decided by exit codes; on Podman berth's own probes decide health.
+        assert_eq!(react(&spec(Condition::CompletedSuccessfully, &["a"]), false, &started, &healthy("a", 200)), Reaction::Inspect);
+        assert_eq!(react(&spec(Condition::Healthy, &["a"]), true, &started, &healthy("a", 200)), Reaction::Inspect);
     }
 
     #[test]

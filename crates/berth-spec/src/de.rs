@@ -1,7 +1,7 @@
 //! Decoding a `Node` tree into typed values with serde, keeping file, line and YAML path in every error.
 //!
 //! This is berth's counterpart of compose-go's final `mapstructure` pass: the loader hands over the
-//! canonical tree and [`from_node`] binds it to the typed model. Beyond a plain serde bridge it
+//! canonical tree and [`from_node_owned`] binds it to the typed model. Beyond a plain serde bridge it
 //!
 //! * attaches the YAML path and source position of the innermost failing node to every error;
 //! * rejects keys a struct does not declare (with a "did you mean" hint), because by the time the
@@ -13,6 +13,10 @@
 //!   mapstructure leaves the target untouched when the input is nil;
 //! * accepts the scalar conversions compose-go's `cast` hook performs (integer → string,
 //!   `"true"`/`"1.5"`/`"42"` → bool/float/integer).
+//!
+//! The tree is consumed as it is decoded: strings move into the typed values and every subtree
+//! is freed once decoded, so the tree and the typed project are never both whole in memory.
+//! The path of a node is a chain borrowed from its callers, spelled out only for an error.
 
 use std::fmt;
 
@@ -26,13 +30,41 @@ use crate::node::{Key, Map, Node, Path, Span, Value};
 pub const EXTENSIONS: &str = "#extensions";
 
 /// Decodes a tree into `T`, reporting errors with the path and span of the offending node.
+/// The tree is copied first; [`from_node_owned`] decodes without the copy.
 pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T> {
-    from_node_at(node, &Path::root())
+    from_node_owned(node.clone())
 }
 
 /// Like [`from_node`] for a subtree found at `path`, so errors name the full YAML path.
 pub fn from_node_at<T: DeserializeOwned>(node: &Node, path: &Path) -> Result<T> {
-    T::deserialize(NodeDeserializer { node, path: path.clone() }).map_err(|e| e.0)
+    decode(node.clone(), &Trail::Root(path))
+}
+
+/// Decodes a tree into `T`, consuming it: each subtree is freed as soon as it is decoded.
+pub fn from_node_owned<T: DeserializeOwned>(node: Node) -> Result<T> {
+    decode(node, &Trail::Root(&Path::root()))
+}
+
+fn decode<T: DeserializeOwned>(node: Node, trail: &Trail<'_>) -> Result<T> {
+    T::deserialize(NodeDeserializer { node, trail }).map_err(|e| e.0)
+}
+
+/// Where a node sits below the root, as a chain of borrowed steps.
+#[derive(Clone, Copy)]
+enum Trail<'a> {
+    Root(&'a Path),
+    Key(&'a Trail<'a>, &'a str),
+    Index(&'a Trail<'a>, usize),
+}
+
+impl Trail<'_> {
+    fn to_path(self) -> Path {
+        match self {
+            Trail::Root(path) => path.clone(),
+            Trail::Key(parent, key) => parent.to_path().key(key),
+            Trail::Index(parent, index) => parent.to_path().index(index),
+        }
+    }
 }
 
 /// The serde error type of the node deserializer: a loader [`Error`] in serde's clothing.
@@ -61,73 +93,72 @@ impl de::Error for DeError {
 }
 
 impl DeError {
-    fn locate(self, path: &Path, span: Span) -> Self {
-        DeError(self.0.with_path(path).at(span))
+    fn locate(self, trail: &Trail<'_>, span: Span) -> Self {
+        let err = if self.0.path.is_none() { self.0.with_path(&trail.to_path()) } else { self.0 };
+        DeError(err.at(span))
     }
 }
 
 type DeResult<T> = std::result::Result<T, DeError>;
 
-/// A serde deserializer over one node of the tree.
+fn fail(trail: &Trail<'_>, span: Span, message: String) -> DeError {
+    DeError(Error::invalid(message).with_path(&trail.to_path()).at(span))
+}
+
+/// A serde deserializer over one node of the tree, which it consumes.
 struct NodeDeserializer<'a> {
-    node: &'a Node,
-    path: Path,
+    node: Node,
+    trail: &'a Trail<'a>,
 }
 
 impl NodeDeserializer<'_> {
-    fn fail(&self, message: String) -> DeError {
-        DeError(Error::invalid(message).with_path(&self.path).at(self.node.span))
-    }
-
     fn mismatch(&self, expected: &str) -> DeError {
-        self.fail(format!("expected {expected}, found {}", self.node.kind_name()))
+        fail(self.trail, self.node.span, format!("expected {expected}, found {}", self.node.kind_name()))
     }
 
-    fn locate<T>(&self, result: DeResult<T>) -> DeResult<T> {
-        result.map_err(|e| e.locate(&self.path, self.node.span))
-    }
-
-    fn visit_integer<'de, V: Visitor<'de>>(&self, visitor: V) -> DeResult<V::Value> {
-        let result = match &self.node.value {
-            Value::Int(i) => visitor.visit_i64(*i),
+    fn visit_integer<'de, V: Visitor<'de>>(self, visitor: V) -> DeResult<V::Value> {
+        let (span, trail) = (self.node.span, self.trail);
+        let result = match self.node.value {
+            Value::Int(i) => visitor.visit_i64(i),
             Value::Null => visitor.visit_i64(0),
-            Value::Float(f) => match float_to_integer(*f) {
+            Value::Float(f) => match float_to_integer(f) {
                 Some(i) => visitor.visit_i64(i),
-                None => return Err(self.fail(format!("expected an integer, found {f}"))),
+                None => return Err(fail(trail, span, format!("expected an integer, found {f}"))),
             },
             Value::String(s) => match s.parse::<i64>() {
                 Ok(i) => visitor.visit_i64(i),
-                Err(_) => return Err(self.fail(format!("expected an integer, found {s:?}"))),
+                Err(_) => return Err(fail(trail, span, format!("expected an integer, found {s:?}"))),
             },
             Value::Bool(_) | Value::Seq(_) | Value::Map(_) => return Err(self.mismatch("an integer")),
         };
-        self.locate(result)
+        result.map_err(|e: DeError| e.locate(trail, span))
     }
 
-    fn visit_float<'de, V: Visitor<'de>>(&self, visitor: V) -> DeResult<V::Value> {
-        let result = match &self.node.value {
-            Value::Float(f) => visitor.visit_f64(*f),
+    fn visit_float<'de, V: Visitor<'de>>(self, visitor: V) -> DeResult<V::Value> {
+        let (span, trail) = (self.node.span, self.trail);
+        let result = match self.node.value {
+            Value::Float(f) => visitor.visit_f64(f),
             #[allow(clippy::cast_precision_loss)] // YAML integers used as floats, as Go converts them
-            Value::Int(i) => visitor.visit_f64(*i as f64),
+            Value::Int(i) => visitor.visit_f64(i as f64),
             Value::Null => visitor.visit_f64(0.0),
             Value::String(s) => match s.parse::<f64>() {
                 Ok(f) => visitor.visit_f64(f),
-                Err(_) => return Err(self.fail(format!("expected a number, found {s:?}"))),
+                Err(_) => return Err(fail(trail, span, format!("expected a number, found {s:?}"))),
             },
             Value::Bool(_) | Value::Seq(_) | Value::Map(_) => return Err(self.mismatch("a number")),
         };
-        self.locate(result)
+        result.map_err(|e: DeError| e.locate(trail, span))
     }
+}
 
-    fn visit_seq_of<'de, V: Visitor<'de>>(&self, items: &[Node], visitor: V) -> DeResult<V::Value> {
-        let access = NodeSeqAccess { items: items.iter().enumerate(), path: &self.path };
-        self.locate(visitor.visit_seq(access))
-    }
+fn visit_seq_of<'de, V: Visitor<'de>>(items: Vec<Node>, trail: &Trail<'_>, span: Span, visitor: V) -> DeResult<V::Value> {
+    let access = NodeSeqAccess { items: items.into_iter().enumerate(), trail };
+    visitor.visit_seq(access).map_err(|e: DeError| e.locate(trail, span))
+}
 
-    fn visit_plain_map<'de, V: Visitor<'de>>(&self, map: &Map, visitor: V) -> DeResult<V::Value> {
-        let access = NodeMapAccess { entries: map.iter(), pending: None, path: &self.path };
-        self.locate(visitor.visit_map(access))
-    }
+fn visit_plain_map<'de, V: Visitor<'de>>(map: Map, trail: &Trail<'_>, span: Span, visitor: V) -> DeResult<V::Value> {
+    let access = NodeMapAccess { entries: map.into_iter(), pending: None, trail };
+    visitor.visit_map(access).map_err(|e: DeError| e.locate(trail, span))
 }
 
 /// An integral float as an integer; fractional or out-of-range values are refused rather than truncated.
@@ -172,29 +203,31 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
     );
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> DeResult<V::Value> {
-        let result = match &self.node.value {
+        let (span, trail) = (self.node.span, self.trail);
+        let result = match self.node.value {
             Value::Null => visitor.visit_unit(),
-            Value::Bool(b) => visitor.visit_bool(*b),
-            Value::Int(i) => visitor.visit_i64(*i),
-            Value::Float(f) => visitor.visit_f64(*f),
-            Value::String(s) => visitor.visit_str(s),
-            Value::Seq(items) => return self.visit_seq_of(items, visitor),
-            Value::Map(map) => return self.visit_plain_map(map, visitor),
+            Value::Bool(b) => visitor.visit_bool(b),
+            Value::Int(i) => visitor.visit_i64(i),
+            Value::Float(f) => visitor.visit_f64(f),
+            Value::String(s) => visitor.visit_string(s),
+            Value::Seq(items) => return visit_seq_of(items, trail, span, visitor),
+            Value::Map(map) => return visit_plain_map(map, trail, span, visitor),
         };
-        self.locate(result)
+        result.map_err(|e: DeError| e.locate(trail, span))
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> DeResult<V::Value> {
+        let (span, trail) = (self.node.span, self.trail);
         let result = match &self.node.value {
             Value::Bool(b) => visitor.visit_bool(*b),
             Value::Null => visitor.visit_bool(false),
             Value::String(s) => match parse_bool(s) {
                 Some(b) => visitor.visit_bool(b),
-                None => return Err(self.fail(format!("expected a boolean, found {s:?}"))),
+                None => return Err(fail(trail, span, format!("expected a boolean, found {s:?}"))),
             },
             _ => return Err(self.mismatch("a boolean")),
         };
-        self.locate(result)
+        result.map_err(|e: DeError| e.locate(trail, span))
     }
 
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> DeResult<V::Value> {
@@ -210,14 +243,15 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> DeResult<V::Value> {
-        let result = match &self.node.value {
-            Value::String(s) => visitor.visit_str(s),
+        let (span, trail) = (self.node.span, self.trail);
+        let result = match self.node.value {
+            Value::String(s) => visitor.visit_string(s),
             Value::Null => visitor.visit_str(""),
             // compose-go's `cast` hook turns integers into strings; other scalars are refused.
             Value::Int(i) => visitor.visit_string(i.to_string()),
             _ => return Err(self.mismatch("a string")),
         };
-        self.locate(result)
+        result.map_err(|e: DeError| e.locate(trail, span))
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> DeResult<V::Value> {
@@ -233,17 +267,16 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> DeResult<V::Value> {
+        let (span, trail) = (self.node.span, self.trail);
         if self.node.is_null() {
-            return self.locate(visitor.visit_none());
+            return visitor.visit_none().map_err(|e: DeError| e.locate(trail, span));
         }
-        let path = self.path.clone();
-        let span = self.node.span;
-        visitor.visit_some(self).map_err(|e| e.locate(&path, span))
+        visitor.visit_some(self).map_err(|e: DeError| e.locate(trail, span))
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> DeResult<V::Value> {
         if self.node.is_null() {
-            self.locate(visitor.visit_unit())
+            visitor.visit_unit().map_err(|e: DeError| e.locate(self.trail, self.node.span))
         } else {
             Err(self.mismatch("null"))
         }
@@ -254,15 +287,15 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> DeResult<V::Value> {
-        let path = self.path.clone();
-        let span = self.node.span;
-        visitor.visit_newtype_struct(self).map_err(|e| e.locate(&path, span))
+        let (span, trail) = (self.node.span, self.trail);
+        visitor.visit_newtype_struct(self).map_err(|e: DeError| e.locate(trail, span))
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> DeResult<V::Value> {
-        match &self.node.value {
-            Value::Seq(items) => self.visit_seq_of(items, visitor),
-            Value::Null => self.visit_seq_of(&[], visitor),
+        let (span, trail) = (self.node.span, self.trail);
+        match self.node.value {
+            Value::Seq(items) => visit_seq_of(items, trail, span, visitor),
+            Value::Null => visit_seq_of(Vec::new(), trail, span, visitor),
             _ => Err(self.mismatch("a sequence")),
         }
     }
@@ -281,9 +314,10 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> DeResult<V::Value> {
-        match &self.node.value {
-            Value::Map(map) => self.visit_plain_map(map, visitor),
-            Value::Null => self.visit_plain_map(&Map::new(), visitor),
+        let (span, trail) = (self.node.span, self.trail);
+        match self.node.value {
+            Value::Map(map) => visit_plain_map(map, trail, span, visitor),
+            Value::Null => visit_plain_map(Map::new(), trail, span, visitor),
             _ => Err(self.mismatch("a mapping")),
         }
     }
@@ -294,17 +328,19 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> DeResult<V::Value> {
-        let map = match &self.node.value {
-            Value::Map(map) => map,
+        let (span, trail) = (self.node.span, self.trail);
+        match self.node.value {
+            Value::Map(map) => {
+                let access = StructAccess::new(map, fields, trail, span)?;
+                visitor.visit_map(access).map_err(|e: DeError| e.locate(trail, span))
+            }
             // nil decodes to the zero value in mapstructure.
-            Value::Null => return self.locate(visitor.visit_map(StructAccess::empty(&self.path))),
+            Value::Null => visitor.visit_map(StructAccess::empty(trail)).map_err(|e: DeError| e.locate(trail, span)),
             // Derived visitors would read a sequence positionally; Compose never writes structs so.
-            Value::Seq(_) => return Err(self.mismatch("a mapping")),
+            Value::Seq(_) => Err(self.mismatch("a mapping")),
             // Types with a scalar short form (ulimits, env_file) take scalars through this path.
-            _ => return self.deserialize_any(visitor),
-        };
-        let access = StructAccess::new(map, fields, &self.path, self.node.span)?;
-        self.locate(visitor.visit_map(access))
+            _ => self.deserialize_any(visitor),
+        }
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -313,10 +349,11 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> DeResult<V::Value> {
-        match &self.node.value {
+        let (span, trail) = (self.node.span, self.trail);
+        match self.node.value {
             Value::String(s) => {
-                let access: de::value::StrDeserializer<'_, DeError> = s.as_str().into_deserializer();
-                self.locate(visitor.visit_enum(access))
+                let access: de::value::StringDeserializer<DeError> = s.into_deserializer();
+                visitor.visit_enum(access).map_err(|e: DeError| e.locate(trail, span))
             }
             _ => Err(self.mismatch("a string")),
         }
@@ -332,17 +369,20 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
 }
 
 /// Elements of a sequence, each with its index in the path.
-struct NodeSeqAccess<'a, 'p> {
-    items: std::iter::Enumerate<std::slice::Iter<'a, Node>>,
-    path: &'p Path,
+struct NodeSeqAccess<'t> {
+    items: std::iter::Enumerate<std::vec::IntoIter<Node>>,
+    trail: &'t Trail<'t>,
 }
 
-impl<'de> SeqAccess<'de> for NodeSeqAccess<'_, '_> {
+impl<'de> SeqAccess<'de> for NodeSeqAccess<'_> {
     type Error = DeError;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> DeResult<Option<T::Value>> {
         match self.items.next() {
-            Some((index, node)) => seed.deserialize(NodeDeserializer { node, path: self.path.index(index) }).map(Some),
+            Some((index, node)) => {
+                let trail = Trail::Index(self.trail, index);
+                seed.deserialize(NodeDeserializer { node, trail: &trail }).map(Some)
+            }
             None => Ok(None),
         }
     }
@@ -353,25 +393,29 @@ impl<'de> SeqAccess<'de> for NodeSeqAccess<'_, '_> {
 }
 
 /// Entries of a mapping whose keys are data (labels, services, networks...), not attributes.
-struct NodeMapAccess<'a, 'p> {
-    entries: indexmap::map::Iter<'a, Key, Node>,
-    pending: Option<(&'a Key, &'a Node)>,
-    path: &'p Path,
+struct NodeMapAccess<'t> {
+    entries: indexmap::map::IntoIter<Key, Node>,
+    pending: Option<(Key, Node)>,
+    trail: &'t Trail<'t>,
 }
 
-impl<'de> MapAccess<'de> for NodeMapAccess<'_, '_> {
+impl<'de> MapAccess<'de> for NodeMapAccess<'_> {
     type Error = DeError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> DeResult<Option<K::Value>> {
         let Some((key, node)) = self.entries.next() else { return Ok(None) };
-        self.pending = Some((key, node));
         let name: de::value::StrDeserializer<'_, DeError> = key.name.as_str().into_deserializer();
-        seed.deserialize(name).map(Some).map_err(|e| e.locate(&self.path.key(&key.name), key.span))
+        let result = seed.deserialize(name).map(Some).map_err(|e: DeError| e.locate(&Trail::Key(self.trail, &key.name), key.span));
+        self.pending = Some((key, node));
+        result
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> DeResult<V::Value> {
         match self.pending.take() {
-            Some((key, node)) => seed.deserialize(NodeDeserializer { node, path: self.path.key(&key.name) }),
+            Some((key, node)) => {
+                let trail = Trail::Key(self.trail, &key.name);
+                seed.deserialize(NodeDeserializer { node, trail: &trail })
+            }
             None => Err(DeError(Error::invalid("mapping value requested before its key"))),
         }
     }
@@ -382,36 +426,36 @@ impl<'de> MapAccess<'de> for NodeMapAccess<'_, '_> {
 }
 
 /// The attributes of a struct: declared keys only, `x-*` keys gathered into [`EXTENSIONS`].
-struct StructAccess<'a, 'p> {
-    entries: std::vec::IntoIter<(&'a Key, &'a Node)>,
+struct StructAccess<'t> {
+    entries: std::vec::IntoIter<(Key, Node)>,
     extensions: Option<Node>,
-    pending: Option<Pending<'a>>,
-    path: &'p Path,
+    pending: Option<Pending>,
+    trail: &'t Trail<'t>,
 }
 
-enum Pending<'a> {
-    Entry(&'a Key, &'a Node),
+enum Pending {
+    Entry(Key, Node),
     Extensions(Node),
 }
 
-impl<'a, 'p> StructAccess<'a, 'p> {
-    fn empty(path: &'p Path) -> Self {
-        StructAccess { entries: Vec::new().into_iter(), extensions: None, pending: None, path }
+impl<'t> StructAccess<'t> {
+    fn empty(trail: &'t Trail<'t>) -> Self {
+        StructAccess { entries: Vec::new().into_iter(), extensions: None, pending: None, trail }
     }
 
-    fn new(map: &'a Map, fields: &'static [&'static str], path: &'p Path, span: Span) -> DeResult<Self> {
+    fn new(map: Map, fields: &'static [&'static str], trail: &'t Trail<'t>, span: Span) -> DeResult<Self> {
         let wants_extensions = fields.contains(&EXTENSIONS);
         let mut entries = Vec::with_capacity(map.len());
         let mut extensions = Map::new();
         for (key, node) in map {
             if key.name.starts_with("x-") {
                 if wants_extensions {
-                    extensions.insert(key.clone(), node.clone());
+                    extensions.insert(key, node);
                 }
                 continue;
             }
             if key.name == EXTENSIONS || !fields.contains(&key.name.as_str()) {
-                return Err(unknown_key(key, fields, path));
+                return Err(unknown_key(&key, fields, trail));
             }
             // mapstructure leaves a field alone when its input is nil: same as absent.
             if !node.is_null() {
@@ -419,31 +463,34 @@ impl<'a, 'p> StructAccess<'a, 'p> {
             }
         }
         let extensions = (!extensions.is_empty()).then(|| Node::map(extensions, span));
-        Ok(StructAccess { entries: entries.into_iter(), extensions, pending: None, path })
+        Ok(StructAccess { entries: entries.into_iter(), extensions, pending: None, trail })
     }
 }
 
-fn unknown_key(key: &Key, fields: &[&str], path: &Path) -> DeError {
+fn unknown_key(key: &Key, fields: &[&str], trail: &Trail<'_>) -> DeError {
     let candidates = fields.iter().copied().filter(|f| *f != EXTENSIONS);
-    let mut err = Error::invalid(format!("unknown key `{}`", key.name)).with_path(path).at(key.span);
+    let mut err = Error::invalid(format!("unknown key `{}`", key.name)).with_path(&trail.to_path()).at(key.span);
     if let Some(best) = did_you_mean(&key.name, candidates) {
         err = err.with_hint(format!("did you mean `{best}`?"));
     }
     DeError(err)
 }
 
-impl<'de> MapAccess<'de> for StructAccess<'_, '_> {
+impl<'de> MapAccess<'de> for StructAccess<'_> {
     type Error = DeError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> DeResult<Option<K::Value>> {
-        let name = if let Some((key, node)) = self.entries.next() {
-            self.pending = Some(Pending::Entry(key, node));
-            key.name.as_str()
+        let pending = if let Some((key, node)) = self.entries.next() {
+            Pending::Entry(key, node)
         } else if let Some(extensions) = self.extensions.take() {
-            self.pending = Some(Pending::Extensions(extensions));
-            EXTENSIONS
+            Pending::Extensions(extensions)
         } else {
             return Ok(None);
+        };
+        let pending = self.pending.insert(pending);
+        let name = match pending {
+            Pending::Entry(key, _) => key.name.as_str(),
+            Pending::Extensions(_) => EXTENSIONS,
         };
         let name: de::value::StrDeserializer<'_, DeError> = name.into_deserializer();
         seed.deserialize(name).map(Some)
@@ -452,11 +499,10 @@ impl<'de> MapAccess<'de> for StructAccess<'_, '_> {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> DeResult<V::Value> {
         match self.pending.take() {
             Some(Pending::Entry(key, node)) => {
-                seed.deserialize(NodeDeserializer { node, path: self.path.key(&key.name) })
+                let trail = Trail::Key(self.trail, &key.name);
+                seed.deserialize(NodeDeserializer { node, trail: &trail })
             }
-            Some(Pending::Extensions(node)) => {
-                seed.deserialize(NodeDeserializer { node: &node, path: self.path.clone() })
-            }
+            Some(Pending::Extensions(node)) => seed.deserialize(NodeDeserializer { node, trail: self.trail }),
             None => Err(DeError(Error::invalid("mapping value requested before its key"))),
         }
     }

@@ -66,7 +66,7 @@ impl ProjectOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiscoveredFile {
     pub name: String,
-    pub content: String,
+    pub content: std::sync::Arc<str>,
 }
 
 /// Everything decided before loading.
@@ -104,6 +104,19 @@ pub fn invalid_project_name(name: &str) -> Error {
 /// parse. Compose reports these as plain failures (exit code 1), not as loading errors.
 pub fn check_global_options(opts: &ProjectOptions) -> Result<()> {
     check_imperative_name(opts)?;
+    let environment = command_environment(opts)?;
+    if opts.files.is_empty() && environment.get("COMPOSE_FILE").is_some_and(|f| !f.is_empty()) {
+        locate_files(opts, &environment, &mut Vec::new())?;
+    }
+    Ok(())
+}
+
+/// The environment a command sees without loading the project (Docker Compose's
+/// `ProjectOptions.Environment`): the shell's, then what the `.env` files (`--env-file`,
+/// `COMPOSE_ENV_FILES`, else the project directory's `.env`) add. No compose file is needed;
+/// without one the `.env` is looked for in the current directory. `exec -e KEY` takes its
+/// values from here.
+pub fn command_environment(opts: &ProjectOptions) -> Result<Environment> {
     let env_files_arg = env_files_argument(opts);
     // A missing compose file is the command's business (exit 14 when it loads the project).
     let files = locate_files(opts, &opts.env, &mut Vec::new()).unwrap_or_default();
@@ -113,10 +126,7 @@ pub fn check_global_options(opts: &ProjectOptions) -> Result<()> {
     for (k, v) in read_env_files(&env_files, &opts.env)?.iter() {
         environment.insert_if_absent(k.clone(), v.clone());
     }
-    if opts.files.is_empty() && environment.get("COMPOSE_FILE").is_some_and(|f| !f.is_empty()) {
-        locate_files(opts, &environment, &mut Vec::new())?;
-    }
-    Ok(())
+    Ok(environment)
 }
 
 /// `-p` must already be a normalised name.
@@ -373,7 +383,7 @@ fn read_compose_file(path: &str, opts: &ProjectOptions) -> Result<DiscoveredFile
         String::from_utf8(bytes)
             .map_err(|_| Error::invalid(format!("{path}: the file is not valid UTF-8")))?
     };
-    Ok(DiscoveredFile { name: path.to_owned(), content })
+    Ok(DiscoveredFile { name: path.to_owned(), content: content.into() })
 }
 
 /// The reason part of an I/O error, worded like Go's (`no such file or directory`).
@@ -479,7 +489,7 @@ mod tests {
         o.stdin = Some("services: {}\n".into());
         let d = discover(&o).unwrap();
         assert_eq!(d.working_dir, dir.path());
-        assert_eq!(d.files[0].content, "services: {}\n");
+        assert_eq!(&*d.files[0].content, "services: {}\n");
     }
 
     #[test]
@@ -498,6 +508,20 @@ mod tests {
         assert_eq!(d.imperative_name.as_deref(), Some("fromdotenv"));
         assert_eq!(d.profiles, vec!["a", "b"]);
         assert_eq!(d.environment.get("X"), Some("shell"));
+    }
+
+    #[test]
+    fn command_environment_reads_dotenv_without_a_compose_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".env"), "X=dotenv\nY=dotenv\n").unwrap();
+        std::fs::write(dir.path().join("other.env"), "Z=other\n").unwrap();
+        let mut o = opts(dir.path());
+        o.env.insert("X", "shell");
+        let env = command_environment(&o).unwrap();
+        assert_eq!((env.get("X"), env.get("Y"), env.get("Z")), (Some("shell"), Some("dotenv"), None));
+        o.env_files = vec!["other.env".into()];
+        let env = command_environment(&o).unwrap();
+        assert_eq!((env.get("Y"), env.get("Z")), (None, Some("other")));
     }
 
     #[test]

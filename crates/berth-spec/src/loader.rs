@@ -18,6 +18,7 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::path::{Path as FsPath, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::environment::Environment;
 use crate::error::Error;
@@ -33,8 +34,9 @@ use crate::Result;
 pub struct ConfigFile {
     /// The absolute path of the file, or `-` for standard input.
     pub name: String,
-    /// The text of the file; read from `name` when `None`.
-    pub content: Option<String>,
+    /// The text of the file; read from `name` when `None`. Shared with the source registry,
+    /// so a project's text is held once.
+    pub content: Option<Arc<str>>,
 }
 
 /// What to load: the files in merge order, the project directory and the environment
@@ -199,7 +201,7 @@ pub fn load_from_str(
         working_dir: working_dir.to_path_buf(),
         config_files: vec![ConfigFile {
             name: name.to_owned(),
-            content: Some(yaml.to_owned()),
+            content: Some(yaml.into()),
         }],
         environment: env,
     };
@@ -273,7 +275,7 @@ fn project_name_inner(
     let mut named_in_yaml = false;
     for file in &details.config_files {
         let id = match &file.content {
-            Some(c) => sources::register(file.name.clone(), c.as_str()),
+            Some(c) => sources::register(file.name.clone(), Arc::clone(c)),
             None => {
                 let content = std::fs::read_to_string(&file.name).map_err(|e| {
                     Error::io(format!(
@@ -402,7 +404,7 @@ pub(crate) fn load_yaml_file(
         Some(docs) => docs?,
         None => {
             let id = match &file.content {
-                Some(c) => sources::register(file.name.clone(), c.as_str()),
+                Some(c) => sources::register(file.name.clone(), Arc::clone(c)),
                 None => sources::register(
                     file.name.clone(),
                     std::fs::read_to_string(&file.name).map_err(|e| read_error(&file.name, &e))?,
@@ -821,7 +823,7 @@ mod tests {
     fn file(name: &str, content: &str) -> ConfigFile {
         ConfigFile {
             name: name.to_owned(),
-            content: Some(content.to_owned()),
+            content: Some(content.into()),
         }
     }
 

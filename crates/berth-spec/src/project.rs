@@ -64,7 +64,7 @@ fn load_model_from(discovery: &Discovery, flags: LoadFlags) -> Result<(Node, Str
         config_files: discovery
             .files
             .iter()
-            .map(|f| ConfigFile { name: f.name.clone(), content: Some(f.content.clone()) })
+            .map(|f| ConfigFile { name: f.name.clone(), content: Some(std::sync::Arc::clone(&f.content)) })
             .collect(),
         environment: discovery.environment.clone(),
     };
@@ -91,7 +91,8 @@ pub fn load_project(opts: &ProjectOptions, flags: &LoadFlags, services: &[String
     if let Some(m) = model.as_map_mut() {
         m.shift_remove("name");
     }
-    let mut project: Project = crate::de::from_node(&model)?;
+    // The tree is consumed while the project is built: the two are never both whole.
+    let mut project: Project = crate::de::from_node_owned(model)?;
     project.name.clone_from(&name);
     project.working_dir = discovery.working_dir.to_string_lossy().into_owned();
     project.compose_files = discovery.files.iter().map(|f| f.name.clone()).collect();
@@ -102,7 +103,7 @@ pub fn load_project(opts: &ProjectOptions, flags: &LoadFlags, services: &[String
     // compose-go's modelToProject, then Docker Compose's ToProject.
     let mut project = profiles::with_profiles(project, &discovery.profiles)?;
     if flags.consistency {
-        crate::consistency::check(&project).map_err(|e| locate(e, &model))?;
+        crate::consistency::check(&project).map_err(|e| locate_in_files(e, &discovery, *flags))?;
     }
     if flags.resolve_environment {
         profiles::resolve_service_environment(&mut project, &environment, true)?;
@@ -119,12 +120,17 @@ pub fn load_project(opts: &ProjectOptions, flags: &LoadFlags, services: &[String
 }
 
 /// Points an error found on the typed project at the place in the files its YAML path names.
-fn locate(err: crate::Error, model: &Node) -> crate::Error {
+/// The tree was consumed by decoding, so it is loaded again: this costs time only when the
+/// project is rejected, where keeping the tree would cost memory on every load.
+fn locate_in_files(err: crate::Error, discovery: &Discovery, flags: LoadFlags) -> crate::Error {
     match (&err.span, &err.path) {
-        (None, Some(path)) => {
-            let span = model.closest(&crate::node::Path::parse(path)).span;
-            err.at(span)
-        }
+        (None, Some(path)) => match load_model_from(discovery, flags) {
+            Ok((model, _, _)) => {
+                let span = model.closest(&crate::node::Path::parse(path)).span;
+                err.at(span)
+            }
+            Err(_) => err,
+        },
         _ => err,
     }
 }

@@ -16,7 +16,7 @@ fn load(files: &[&str]) -> berth_spec::Result<Value> {
             .enumerate()
             .map(|(i, text)| ConfigFile {
                 name: format!("/proj/compose{i}.yaml"),
-                content: Some((*text).to_owned()),
+                content: Some((*text).into()),
             })
             .collect(),
         environment: Environment::new(),

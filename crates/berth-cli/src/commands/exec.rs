@@ -57,7 +57,10 @@ pub fn run(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<u8> {
     let name = listing::project_name(global)?.to_lowercase();
     let tty = !args.no_tty.unwrap_or_else(|| !terminal::stdout_is_terminal());
     let interactive = args.interactive.unwrap_or(true);
-    let env = resolve_env(&args.env, |key| std::env::var(key).ok());
+    // A bare `-e KEY` takes the value the shell or the project's `.env` gives it, as Compose's.
+    let environment = berth_spec::discovery::command_environment(&super::project_options(global)?)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let env = resolve_env(&args.env, |key| environment.lookup(key));
     let request = ExecRequest {
         service: args.service.clone(),
         // A negative index picks no particular replica, as 0 does.

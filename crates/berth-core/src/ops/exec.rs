@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use berth_engine::{AttachedIo, ContainerSummary, Engine, ExecConfig, ExecStartOptions, ExecStarted};
+use berth_engine::{AttachedIo, ContainerSummary, Engine, EngineError, ExecConfig, ExecStartOptions, ExecStarted};
 
 use crate::query::{specified_container, QueryError};
 
@@ -96,15 +96,26 @@ pub async fn exec_target(engine: &dyn Engine, project_name: &str, service: &str,
 
 /// Creates the exec in `container` and starts it.
 pub async fn start_exec(engine: &dyn Engine, container: &str, request: &ExecRequest) -> Result<ExecSession, QueryError> {
-    let exec_id = engine.create_exec(container, &exec_config(request)).await?;
+    let exec_id = engine.create_exec(container, &exec_config(request)).await.map_err(daemon_error)?;
     let options = ExecStartOptions {
         detach: request.detach,
         tty: request.tty,
         console_size: request.console_size.filter(|_| request.tty),
     };
-    match engine.start_exec(&exec_id, &options).await? {
+    match engine.start_exec(&exec_id, &options).await.map_err(daemon_error)? {
         ExecStarted::Detached => Ok(ExecSession::Detached),
         ExecStarted::Attached(io) => Ok(ExecSession::Attached { exec_id, io }),
+    }
+}
+
+/// An engine's refusal worded as the docker CLI words it ("Error response from daemon: ...",
+/// e.g. Podman's refusal of a bare `-e KEY`); other failures as they are.
+fn daemon_error(error: EngineError) -> QueryError {
+    match error {
+        EngineError::NotFound { message, .. } | EngineError::Conflict { message } | EngineError::Api { message, .. } => {
+            QueryError::Failed(format!("Error response from daemon: {message}"))
+        }
+        other => QueryError::Engine(other),
     }
 }
 

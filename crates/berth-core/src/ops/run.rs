@@ -352,18 +352,34 @@ pub async fn attach_and_start(
         .attach_container(id, &attach)
         .await
         .map_err(|source| OpsError::Engine { context: context("attaching to"), source })?;
-    let condition = if auto_remove { WaitCondition::Removed } else { WaitCondition::NextExit };
-    let waiter = Arc::clone(&engine);
-    let owned = id.to_owned();
-    let handle = tokio::spawn(async move { waiter.wait_container(&owned, condition).await });
-    // The wait request must reach the engine before the container can exit.
+    let spawn_wait = |condition: WaitCondition| {
+        let waiter = Arc::clone(&engine);
+        let owned = id.to_owned();
+        tokio::spawn(async move { waiter.wait_container(&owned, condition).await })
+    };
+    // Podman 4.3 answers a `removed` wait with status 0 whatever the exit code (the docker CLI
+    // and the reference then report 0 too): there the code comes from a `next-exit` wait, and
+    // the `removed` one only tells when the engine is done with the container.
+    let split = auto_remove && engine.capabilities().is_podman;
+    let (exit_handle, removal) = match (auto_remove, split) {
+        (true, true) => (spawn_wait(WaitCondition::NextExit), Some(spawn_wait(WaitCondition::Removed))),
+        (true, false) => (spawn_wait(WaitCondition::Removed), None),
+        (false, _) => (spawn_wait(WaitCondition::NextExit), None),
+    };
+    // The wait requests must reach the engine before the container can exit.
     tokio::task::yield_now().await;
     engine.start_container(id).await.map_err(|source| OpsError::Engine { context: context("starting"), source })?;
     let exit: ExitWait = Box::pin(async move {
-        handle.await.map_err(|e| berth_engine::EngineError::Io {
+        let joined = |e: tokio::task::JoinError| berth_engine::EngineError::Io {
             context: "waiting for the container".to_owned(),
             source: std::io::Error::other(e.to_string()),
-        })?
+        };
+        let result = exit_handle.await.map_err(joined)?;
+        if let Some(removal) = removal {
+            // A container removed before this wait was registered answers 404: removed all the same.
+            drop(removal.await);
+        }
+        result
     });
     Ok((io, exit))
 }

@@ -276,20 +276,12 @@ impl DockerEngine {
     }
 
     /// Connects to `host`, negotiating the API version.
+    ///
+    /// One `/version` request does both jobs: it gives the engine's API version (the client
+    /// then speaks the older of that and bollard's) and tells Podman from Docker. bollard's own
+    /// `negotiate_version` would ask a second time.
     pub async fn connect_host(host: EngineHost) -> EngineResult<Self> {
         let host_text: Arc<str> = Arc::from(host.to_string());
-        let connected = match &host {
-            EngineHost::Unix(path) => Docker::connect_with_unix(
-                &path.to_string_lossy(),
-                REQUEST_TIMEOUT_SECS,
-                bollard::API_DEFAULT_VERSION,
-            ),
-            EngineHost::Tcp(addr) => Docker::connect_with_http(
-                &format!("tcp://{addr}"),
-                REQUEST_TIMEOUT_SECS,
-                bollard::API_DEFAULT_VERSION,
-            ),
-        };
         let unreachable = |e: BollardError| match map_err(&host_text, ObjectKind::Other, "", e) {
             e @ EngineError::Unreachable { .. } => e,
             other => EngineError::Unreachable {
@@ -298,21 +290,35 @@ impl DockerEngine {
                 hint: Some("Is the docker daemon running?".to_owned()),
             },
         };
-        let docker = connected.map_err(unreachable)?;
-        let docker = docker.negotiate_version().await.map_err(unreachable)?;
-        let cv = docker.client_version();
-        let api = ApiVersion::new(
-            u32::try_from(cv.major_version).unwrap_or(1),
-            u32::try_from(cv.minor_version).unwrap_or(0),
-        );
-        let version = docker.version().await.map_err(unreachable)?;
-        let is_podman = convert::version_from(version).is_podman();
+        let client = |api: ApiVersion| {
+            let version = bollard::ClientVersion {
+                major_version: usize::try_from(api.major).unwrap_or(1),
+                minor_version: usize::try_from(api.minor).unwrap_or(0),
+            };
+            match &host {
+                EngineHost::Unix(path) => {
+                    Docker::connect_with_unix(&path.to_string_lossy(), REQUEST_TIMEOUT_SECS, &version)
+                }
+                EngineHost::Tcp(addr) => {
+                    Docker::connect_with_http(&format!("tcp://{addr}"), REQUEST_TIMEOUT_SECS, &version)
+                }
+            }
+        };
+        let docker = client(ApiVersion::CLIENT_MAX).map_err(unreachable)?;
+        let version = convert::version_from(docker.version().await.map_err(unreachable)?);
+        let server: ApiVersion = version.api_version.parse().map_err(|reason: String| EngineError::Unreachable {
+            host: host_text.to_string(),
+            reason: format!("the engine's /version answer has no usable API version: {reason}"),
+            hint: None,
+        })?;
+        let api = server.min(ApiVersion::CLIENT_MAX);
+        let docker = if api == ApiVersion::CLIENT_MAX { docker } else { client(api).map_err(unreachable)? };
         Ok(Self {
             raw: raw::RawClient::new(host.clone(), api),
             docker,
             host,
             host_text,
-            caps: Capabilities::new(api, is_podman),
+            caps: Capabilities::new(api, version.is_podman()),
         })
     }
 
