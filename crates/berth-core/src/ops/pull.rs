@@ -418,8 +418,8 @@ pub(crate) async fn due_refreshes(
         if !local.contains_key(&service.image) || due.contains(&service.image) {
             continue;
         }
-        let last = match engine.inspect_image(&service.image).await {
-            Ok(details) => details.last_tag_time.as_deref().and_then(crate::wait::parse_rfc3339),
+        let last = match engine.image_last_tag_time(&service.image).await {
+            Ok(time) => time.as_deref().and_then(crate::wait::parse_rfc3339),
             Err(e) if e.is_not_found() => None,
             Err(source) => {
                 return Err(OpsError::Engine { context: format!("inspecting image {}", service.image), source })
@@ -648,8 +648,8 @@ mod tests {
         assert_eq!(pulled, 2);
         // The refresh service's image was tagged onto itself: its last pull is known, and a
         // week has not passed.
-        assert!(engine.inspect_image("r:1").await.unwrap().last_tag_time.is_some());
-        assert!(engine.inspect_image("plain:1").await.unwrap().last_tag_time.is_none());
+        assert!(engine.image_last_tag_time("r:1").await.unwrap().is_some());
+        assert!(engine.image_last_tag_time("plain:1").await.unwrap().is_none());
         let local = local_image_digests(&engine, &p).await.unwrap();
         assert!(due_refreshes(&engine, &p, &local).await.unwrap().is_empty());
         let names: Vec<&str> = services_to_pull(&p, &local, &BTreeSet::new()).iter().map(|s| s.name.as_str()).collect();

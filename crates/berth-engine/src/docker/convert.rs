@@ -808,8 +808,6 @@ pub(crate) fn image_details_from(i: m::ImageInspect) -> ImageDetails {
         variant: i.variant.filter(|s| !s.is_empty()),
         size: i.size.unwrap_or_default(),
         config: config.unwrap_or_default(),
-        // Engines that do not know say "0001-01-01T00:00:00Z" (Go's zero time).
-        last_tag_time: i.metadata.and_then(|m| m.last_tag_time).filter(|t| !t.is_empty() && !t.starts_with("0001-")),
     }
 }
 

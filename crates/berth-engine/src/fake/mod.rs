@@ -1561,8 +1561,14 @@ impl Engine for FakeEngine {
                 variant: None,
                 size: img.size,
                 config: img.config.clone(),
-                last_tag_time: img.last_tag.map(rfc3339),
             })
+        })
+    }
+
+    async fn image_last_tag_time(&self, reference: &str) -> EngineResult<Option<String>> {
+        self.read(|s| {
+            let i = s.image_index(reference).ok_or_else(|| EngineError::not_found(ObjectKind::Image, reference))?;
+            Ok(s.images[i].last_tag.map(rfc3339))
         })
     }
 

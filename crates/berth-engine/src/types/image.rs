@@ -60,9 +60,6 @@ pub struct ImageDetails {
     pub size: i64,
     /// Default process configuration.
     pub config: ImageConfig,
-    /// When the image was last tagged on this engine (RFC 3339), if the engine knows: Docker
-    /// records tags (`docker tag`, builds) but not pulls; Podman records neither.
-    pub last_tag_time: Option<String>,
 }
 
 impl ImageDetails {
