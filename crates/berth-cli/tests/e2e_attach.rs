@@ -4,7 +4,8 @@
 
 mod e2e_support;
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -17,9 +18,10 @@ fn running(project: &Project) {
     });
 }
 
-/// Runs `berth -p NAME ARGS` under `script`, so its stdin and stdout are a terminal; `input`
-/// is typed in chunks, a moment apart.
-fn in_terminal(project: &Project, args: &str, input: &[&[u8]]) -> std::process::Output {
+/// Runs `berth -p NAME ARGS` under `script`, so its stdin and stdout are a terminal. Each
+/// step types its bytes, then waits until the output shows its text: keys typed before berth
+/// has attached reach a terminal still in cooked mode, whose flow control would eat ctrl-q.
+fn in_terminal(project: &Project, args: &str, steps: &[(&[u8], &str)]) -> std::process::Output {
     let line = format!("{} -p {} {args}", berth_bin().display(), project.name);
     let mut child = Command::new("script")
         .args(["-qfec", &line, "/dev/null"])
@@ -29,10 +31,28 @@ fn in_terminal(project: &Project, args: &str, input: &[&[u8]]) -> std::process::
         .spawn()
         .expect("run script");
     let mut stdin = child.stdin.take().expect("stdin");
-    for chunk in input {
-        std::thread::sleep(Duration::from_millis(1500));
-        stdin.write_all(chunk).expect("type");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let reader = {
+        let seen = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.lock().expect("output lock").extend_from_slice(buf.get(..n).unwrap_or_default());
+            }
+        })
+    };
+    for (input, want) in steps {
+        std::thread::sleep(Duration::from_millis(500));
+        stdin.write_all(input).expect("type");
         stdin.flush().expect("flush");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !text(&seen.lock().expect("output lock")).contains(want) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
     let deadline = Instant::now() + Duration::from_secs(60);
     while child.try_wait().expect("wait").is_none() {
@@ -43,14 +63,19 @@ fn in_terminal(project: &Project, args: &str, input: &[&[u8]]) -> std::process::
         std::thread::sleep(Duration::from_millis(100));
     }
     drop(stdin);
-    child.wait_with_output().expect("collect output")
+    let mut out = child.wait_with_output().expect("collect output");
+    let _ = reader.join();
+    out.stdout = seen.lock().expect("output lock").clone();
+    out
 }
 
 #[test]
 fn attach_through_a_terminal_and_detach() {
     let Some(project) = Project::new("attach") else { return };
     running(&project);
-    let out = in_terminal(&project, "attach shell", &[b"echo hel''lo\r", b"\x10\x11"]);
+    // `hel''lo` echoed by the terminal is not `hello`: that comes from the shell, once berth
+    // forwards what was typed.
+    let out = in_terminal(&project, "attach shell", &[(b"echo hel''lo\r", "hello"), (b"\x10\x11", "")]);
     let all = text(&out.stdout);
     assert!(all.contains("hello"), "the shell ran the command\n{}", describe(&out));
     assert!(all.contains("read escape sequence"), "{}", describe(&out));

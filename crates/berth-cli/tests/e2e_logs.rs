@@ -160,7 +160,10 @@ fn follow_picks_up_restarts_recreations_and_scale_ups() {
     project.reference_ok(&["up", "-d", "--scale", "long=2", "long"]);
     expect_line(&rx, &mut seen, "the second replica", |l| l.starts_with("long-2  | up "));
 
-    project.reference_ok(&["stop"]);
+    // berth stops them: the reference's `stop` without `-t` kills them at once on Podman 4.3,
+    // which records no stop timeout for the containers the reference created (docs/engines.md),
+    // and their `bye` trap would never run.
+    project.berth_ok(&["stop"]);
     let deadline = Instant::now() + Duration::from_secs(90);
     let code = loop {
         if let Some(status) = child.try_wait().expect("wait for berth") {

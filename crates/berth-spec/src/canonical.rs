@@ -41,20 +41,6 @@ enum CursorStep<'a> {
     Index(usize),
 }
 
-/// Most parts a rule pattern has (the longest has five).
-const MAX_PATTERN_PARTS: usize = 16;
-
-/// The parts of a dotted pattern, and how many there are (`None` if there are too many).
-fn pattern_parts(pattern: &str) -> Option<([&str; MAX_PATTERN_PARTS], usize)> {
-    let mut parts = [""; MAX_PATTERN_PARTS];
-    let mut n = 0;
-    for part in pattern.split('.') {
-        *parts.get_mut(n)? = part;
-        n += 1;
-    }
-    Some((parts, n))
-}
-
 impl<'a> Cursor<'a> {
     pub(crate) fn root() -> Cursor<'static> {
         Cursor { parent: None, step: CursorStep::Root, depth: 0 }
@@ -83,6 +69,23 @@ impl<'a> Cursor<'a> {
         })
     }
 
+    /// The path as compose-go's `tree.Path` prints it: every part joined by dots, sequence
+    /// items as `[i]` (`services.web.ports.[1]`).
+    pub(crate) fn dotted(&self) -> String {
+        let mut parts = Vec::with_capacity(self.depth);
+        let mut cur = Some(self);
+        while let Some(c) = cur {
+            match c.step {
+                CursorStep::Root => {}
+                CursorStep::Key(k) => parts.push(k.to_owned()),
+                CursorStep::Index(i) => parts.push(format!("[{i}]")),
+            }
+            cur = c.parent;
+        }
+        parts.reverse();
+        parts.join(".")
+    }
+
     /// This position's part as patterns see it; `None` at the root.
     fn part(&self) -> Option<&'a str> {
         match self.step {
@@ -92,45 +95,50 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Whether the parts from the root to here match `pats` (one pattern part per step).
-    fn parts_match(&self, pats: &[&str]) -> bool {
+    /// Whether this position matches a dotted pattern such as `services.*.volumes.*`. The
+    /// pattern is read from its end as the cursor is walked up from here, so most positions
+    /// are told apart at their own part, without splitting the pattern.
+    pub(crate) fn matches(&self, pattern: &str) -> bool {
+        let mut rest = Some(pattern);
         let mut cur = Some(self);
-        let mut level = self.depth;
         while let Some(c) = cur {
             if let Some(part) = c.part() {
-                let Some(pat) = level.checked_sub(1).and_then(|i| pats.get(i)) else {
-                    return false;
+                let Some(r) = rest else { return false };
+                let (head, pat) = match r.rfind('.') {
+                    Some(i) => (r.get(..i), r.get(i + 1..).unwrap_or_default()),
+                    None => (None, r),
                 };
-                if *pat != "*" && *pat != part {
+                if pat != "*" && pat != part {
                     return false;
                 }
-                level -= 1;
+                rest = head;
             }
             cur = c.parent;
         }
-        true
-    }
-
-    /// Whether this position matches a dotted pattern such as `services.*.volumes.*`.
-    pub(crate) fn matches(&self, pattern: &str) -> bool {
-        match pattern_parts(pattern) {
-            Some((pats, n)) => n == self.depth && self.parts_match(pats.get(..n).unwrap_or_default()),
-            None => false,
-        }
+        rest.is_none()
     }
 
     /// Whether `pattern` could match the child `part` of this position (a key, or `[]` for a
     /// sequence item) or anything below it. The walkers skip the subtrees no rule reaches:
     /// visiting them changes nothing.
     pub(crate) fn leads_to(&self, part: &str, pattern: &str) -> bool {
-        let Some((pats, n)) = pattern_parts(pattern) else {
-            return false;
-        };
-        if n <= self.depth {
+        // The pattern's first `depth + 1` parts must match the child's position.
+        let mut dots = 0;
+        let mut end = pattern.len();
+        for (i, b) in pattern.bytes().enumerate() {
+            if b == b'.' {
+                dots += 1;
+                if dots > self.depth {
+                    end = i;
+                    break;
+                }
+            }
+        }
+        if dots < self.depth {
             return false;
         }
-        let child = pats.get(self.depth).copied().unwrap_or_default();
-        (child == "*" || child == part) && self.parts_match(pats.get(..self.depth).unwrap_or_default())
+        let child = Cursor { parent: Some(self), step: CursorStep::Key(part), depth: self.depth + 1 };
+        pattern.get(..end).is_some_and(|prefix| child.matches(prefix))
     }
 
     /// Whether any of `patterns` could match the child `part` or below (see [`Cursor::leads_to`]).

@@ -17,9 +17,12 @@
 //!   at those paths is deleted ([`ResetPaths::apply`]). A `!reset` value itself is dropped, an
 //!   `!override` value is kept and therefore replaces instead of merging.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::error::Error;
+use crate::canonical::Cursor;
 use crate::node::{Key, Map, Node, Span, Tag, Value};
 use crate::Result;
 
@@ -638,139 +641,145 @@ enum Indexer {
 
 /// compose-go's `unique` table. It lists `services.*.devices` twice; the device-mapping
 /// indexer is the one that wins there.
-const UNIQUE: &[(&[&str], Indexer)] = &[
-    (&["networks", "*", "labels"], Indexer::KeyValue),
-    (&["networks", "*", "ipam", "options"], Indexer::KeyValue),
-    (&["services", "*", "annotations"], Indexer::KeyValue),
-    (&["services", "*", "build", "args"], Indexer::KeyValue),
-    (
-        &["services", "*", "build", "additional_contexts"],
-        Indexer::KeyValue,
-    ),
-    (&["services", "*", "build", "platform"], Indexer::KeyValue),
-    (&["services", "*", "build", "tags"], Indexer::KeyValue),
-    (&["services", "*", "build", "labels"], Indexer::KeyValue),
-    (&["services", "*", "cap_add"], Indexer::KeyValue),
-    (&["services", "*", "cap_drop"], Indexer::KeyValue),
-    (&["services", "*", "devices"], Indexer::Device),
-    (&["services", "*", "configs"], Indexer::Mount("")),
-    (&["services", "*", "deploy", "labels"], Indexer::KeyValue),
-    (&["services", "*", "dns"], Indexer::KeyValue),
-    (&["services", "*", "dns_opt"], Indexer::KeyValue),
-    (&["services", "*", "dns_search"], Indexer::KeyValue),
-    (&["services", "*", "environment"], Indexer::KeyValue),
-    (&["services", "*", "env_file"], Indexer::EnvFile),
-    (&["services", "*", "expose"], Indexer::Expose),
-    (&["services", "*", "labels"], Indexer::KeyValue),
-    (&["services", "*", "links"], Indexer::KeyValue),
-    (
-        &["services", "*", "networks", "*", "aliases"],
-        Indexer::KeyValue,
-    ),
-    (
-        &["services", "*", "networks", "*", "link_local_ips"],
-        Indexer::KeyValue,
-    ),
-    (&["services", "*", "ports"], Indexer::Port),
-    (&["services", "*", "profiles"], Indexer::KeyValue),
-    (
-        &["services", "*", "secrets"],
-        Indexer::Mount("/run/secrets"),
-    ),
-    (&["services", "*", "sysctls"], Indexer::KeyValue),
-    (&["services", "*", "tmpfs"], Indexer::KeyValue),
-    (&["services", "*", "volumes"], Indexer::Volume),
+const UNIQUE: &[(&str, Indexer)] = &[
+    ("networks.*.labels", Indexer::KeyValue),
+    ("networks.*.ipam.options", Indexer::KeyValue),
+    ("services.*.annotations", Indexer::KeyValue),
+    ("services.*.build.args", Indexer::KeyValue),
+    ("services.*.build.additional_contexts", Indexer::KeyValue),
+    ("services.*.build.platform", Indexer::KeyValue),
+    ("services.*.build.tags", Indexer::KeyValue),
+    ("services.*.build.labels", Indexer::KeyValue),
+    ("services.*.cap_add", Indexer::KeyValue),
+    ("services.*.cap_drop", Indexer::KeyValue),
+    ("services.*.devices", Indexer::Device),
+    ("services.*.configs", Indexer::Mount("")),
+    ("services.*.deploy.labels", Indexer::KeyValue),
+    ("services.*.dns", Indexer::KeyValue),
+    ("services.*.dns_opt", Indexer::KeyValue),
+    ("services.*.dns_search", Indexer::KeyValue),
+    ("services.*.environment", Indexer::KeyValue),
+    ("services.*.env_file", Indexer::EnvFile),
+    ("services.*.expose", Indexer::Expose),
+    ("services.*.labels", Indexer::KeyValue),
+    ("services.*.links", Indexer::KeyValue),
+    ("services.*.networks.*.aliases", Indexer::KeyValue),
+    ("services.*.networks.*.link_local_ips", Indexer::KeyValue),
+    ("services.*.ports", Indexer::Port),
+    ("services.*.profiles", Indexer::KeyValue),
+    ("services.*.secrets", Indexer::Mount("/run/secrets")),
+    ("services.*.sysctls", Indexer::KeyValue),
+    ("services.*.tmpfs", Indexer::KeyValue),
+    ("services.*.volumes", Indexer::Volume),
 ];
 
 /// Removes the entries of keyed sequences that a later entry redefines, keeping the first
 /// entry's position and the last entry's value (compose-go `override.EnforceUnicity`).
 pub fn enforce_unicity(root: &mut Node) -> Result<()> {
-    let mut path = Vec::new();
-    unicity_at(root, &mut path)
+    unicity_at(root, &Cursor::root())
 }
 
-fn unicity_at(node: &mut Node, path: &mut Vec<String>) -> Result<()> {
+fn unicity_at(node: &mut Node, cur: &Cursor<'_>) -> Result<()> {
     match &mut node.value {
         Value::Map(map) => {
             for (key, child) in map.iter_mut() {
-                path.push(key.name.clone());
-                let result = unicity_at(child, path);
-                path.pop();
-                result?;
-            }
-            Ok(())
-        }
-        Value::Seq(items) => {
-            let Some((_, indexer)) = UNIQUE.iter().find(|(pattern, _)| matches(path, pattern))
-            else {
-                return Ok(());
-            };
-            let old = std::mem::take(items);
-            let mut seen: indexmap::IndexMap<String, usize> = indexmap::IndexMap::new();
-            for (i, entry) in old.into_iter().enumerate() {
-                path.push(format!("[{i}]"));
-                let key = index_of(*indexer, &entry, path);
-                path.pop();
-                let key = key?;
-                if let Some(&j) = seen.get(&key) {
-                    if let Some(slot) = items.get_mut(j) {
-                        *slot = entry;
-                    }
-                } else {
-                    seen.insert(key, items.len());
-                    items.push(entry);
+                // Only the sequences of the table change: subtrees leading to none are skipped.
+                if cur.child_reaches(&key.name, UNIQUE.iter().map(|(p, _)| *p)) {
+                    unicity_at(child, &cur.key(&key.name))?;
                 }
             }
             Ok(())
         }
+        Value::Seq(items) => match UNIQUE.iter().find(|(pattern, _)| cur.matches(pattern)) {
+            Some((_, indexer)) => unique_entries(items, *indexer, cur),
+            None => Ok(()),
+        },
         _ => Ok(()),
     }
 }
 
-fn index_of(indexer: Indexer, entry: &Node, path: &[String]) -> Result<String> {
-    let p = dotted(path);
+/// Keeps one entry per key: at the first entry's position, with the last entry's value.
+fn unique_entries(items: &mut Vec<Node>, indexer: Indexer, cur: &Cursor<'_>) -> Result<()> {
+    // For each kept entry, the entry whose value it takes; found before anything moves, with
+    // keys borrowed from the entries.
+    let mut sources: Vec<usize> = Vec::with_capacity(items.len());
+    {
+        let mut kept: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(items.len());
+        let mut index: HashMap<std::borrow::Cow<'_, str>, usize> = HashMap::new();
+        for (i, entry) in items.iter().enumerate() {
+            let key = index_of(indexer, entry, || format!("{}.[{i}]", cur.dotted()))?;
+            // Small sequences are searched in place; long ones through a map.
+            let slot = if items.len() <= 16 {
+                kept.iter().position(|k| *k == key)
+            } else {
+                index.get(&key).copied()
+            };
+            match slot.and_then(|j| sources.get_mut(j)) {
+                Some(source) => *source = i,
+                None => {
+                    if items.len() <= 16 {
+                        kept.push(key);
+                    } else {
+                        index.insert(key, sources.len());
+                    }
+                    sources.push(i);
+                }
+            }
+        }
+    }
+    if sources.len() == items.len() {
+        return Ok(());
+    }
+    let mut old: Vec<Option<Node>> = std::mem::take(items).into_iter().map(Some).collect();
+    *items = sources.iter().filter_map(|&i| old.get_mut(i).and_then(Option::take)).collect();
+    Ok(())
+}
+
+fn index_of<'n>(indexer: Indexer, entry: &'n Node, path: impl Fn() -> String) -> Result<Cow<'n, str>> {
+    // Spelled out only for an error message.
+    let p = Lazy(path);
     let err = |msg: String| Error::invalid(msg).at(entry.span);
     match indexer {
         Indexer::KeyValue => match &entry.value {
-            Value::String(s) => Ok(s.split_once('=').map_or(s.as_str(), |(k, _)| k).to_owned()),
+            Value::String(s) => Ok(Cow::Borrowed(s.split_once('=').map_or(s.as_str(), |(k, _)| k))),
             _ => Err(err(format!("{p}: unexpected type {}", go_type_name(entry)))),
         },
         Indexer::Volume => match &entry.value {
             Value::Map(m) => match m.get("target").and_then(Node::as_str) {
-                Some(t) => Ok(t.to_owned()),
+                Some(t) => Ok(Cow::Borrowed(t)),
                 None => Err(err(format!("service volume {p} is missing a mount target"))),
             },
-            Value::String(s) => volume_target(s).map_err(err),
-            _ => Ok(String::new()),
+            Value::String(s) => volume_target(s).map(Cow::Owned).map_err(err),
+            _ => Ok(Cow::Borrowed("")),
         },
         Indexer::Device => match &entry.value {
             Value::Map(m) => match m.get("target").and_then(Node::as_str) {
-                Some(t) => Ok(t.to_owned()),
+                Some(t) => Ok(Cow::Borrowed(t)),
                 None => Err(err(format!("service device {p} is missing a mount target"))),
             },
             Value::String(s) => {
                 let mut parts = s.split(':');
                 let first = parts.next().unwrap_or_default();
-                Ok(parts.next().unwrap_or(first).to_owned())
+                Ok(Cow::Borrowed(parts.next().unwrap_or(first)))
             }
-            _ => Ok(String::new()),
+            _ => Ok(Cow::Borrowed("")),
         },
         Indexer::Expose => match &entry.value {
-            Value::String(s) => Ok(s.clone()),
-            Value::Int(i) => Ok(i.to_string()),
+            Value::String(s) => Ok(Cow::Borrowed(s)),
+            Value::Int(i) => Ok(Cow::Owned(i.to_string())),
             _ => Err(err(format!(
                 "{p}: unsupported expose value {}",
                 go_format_s(Some(entry))
             ))),
         },
         Indexer::Mount(default) => match &entry.value {
-            Value::String(s) => Ok(format!("{default}/{s}")),
+            Value::String(s) => Ok(Cow::Owned(format!("{default}/{s}"))),
             Value::Map(m) => match m.get("target") {
                 Some(t) => match t.as_str() {
-                    Some(t) => Ok(t.to_owned()),
+                    Some(t) => Ok(Cow::Borrowed(t)),
                     None => Err(err(format!("{p}: target must be a string"))),
                 },
-                None => Ok(format!("{default}/{}", go_format_s(m.get("source")))),
+                None => Ok(Cow::Owned(format!("{default}/{}", go_format_s(m.get("source"))))),
             },
             _ => Err(err(format!(
                 "{p}: unsupported expose value {}",
@@ -778,7 +787,7 @@ fn index_of(indexer: Indexer, entry: &Node, path: &[String]) -> Result<String> {
             ))),
         },
         Indexer::Port => match &entry.value {
-            Value::Int(i) => Ok(i.to_string()),
+            Value::Int(i) => Ok(Cow::Owned(i.to_string())),
             Value::Map(m) => {
                 let Some(target) = m.get("target") else {
                     return Err(err(format!("service ports {p} is missing a target port")));
@@ -789,26 +798,35 @@ fn index_of(indexer: Indexer, entry: &Node, path: &[String]) -> Result<String> {
                 let protocol = m
                     .get("protocol")
                     .map_or_else(|| "tcp".to_owned(), |h| go_format_s(Some(h)));
-                Ok(format!(
+                Ok(Cow::Owned(format!(
                     "{host}:{}:{}/{protocol}",
                     go_format_s(m.get("published")),
                     go_format_d(target)
-                ))
+                )))
             }
-            Value::String(s) => Ok(s.clone()),
-            _ => Ok(String::new()),
+            Value::String(s) => Ok(Cow::Borrowed(s)),
+            _ => Ok(Cow::Borrowed("")),
         },
         Indexer::EnvFile => match &entry.value {
-            Value::String(s) => Ok(s.clone()),
+            Value::String(s) => Ok(Cow::Borrowed(s)),
             Value::Map(m) => match m.get("path") {
                 Some(path) => match path.as_str() {
-                    Some(s) => Ok(s.to_owned()),
+                    Some(s) => Ok(Cow::Borrowed(s)),
                     None => Err(err(format!("{p}: path must be a string"))),
                 },
                 None => Err(err(format!("environment path attribute {p} is missing"))),
             },
-            _ => Ok(String::new()),
+            _ => Ok(Cow::Borrowed("")),
         },
+    }
+}
+
+/// A text computed only when it is formatted.
+struct Lazy<F>(F);
+
+impl<F: Fn() -> String> std::fmt::Display for Lazy<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&(self.0)())
     }
 }
 

@@ -125,17 +125,32 @@ struct DetachWatch {
 impl DetachWatch {
     /// Whether `data` completes the sequence.
     fn feed(&mut self, data: &[u8]) -> bool {
+        self.filter(data).1
+    }
+
+    /// The bytes of `data` to send on, and whether it completes the sequence. The bytes that
+    /// may begin the sequence are held back until the next byte tells: the container never
+    /// sees the detach keys, as with the docker CLI's escape proxy.
+    fn filter(&mut self, data: &[u8]) -> (Vec<u8>, bool) {
+        let mut forward = Vec::with_capacity(data.len());
         for b in data {
             if self.sequence.get(self.matched) == Some(b) {
                 self.matched += 1;
                 if self.matched == self.sequence.len() {
-                    return true;
+                    self.matched = 0;
+                    return (forward, true);
                 }
+                continue;
+            }
+            forward.extend_from_slice(self.sequence.get(..self.matched).unwrap_or_default());
+            if self.sequence.first() == Some(b) {
+                self.matched = 1;
             } else {
-                self.matched = usize::from(self.sequence.first() == Some(b));
+                self.matched = 0;
+                forward.push(*b);
             }
         }
-        false
+        (forward, false)
     }
 }
 
@@ -188,10 +203,17 @@ impl Session {
             self.resize().await;
         }
         let detached = Arc::new(AtomicBool::new(false));
+        let typed_detach = Arc::new(tokio::sync::Notify::new());
+        // With a TTY the detach keys are caught here, as the docker CLI catches them, instead
+        // of by the engine: Podman 4.3 sees them only when each key arrives in a read of its
+        // own, so keys typed (or pasted) together never detached there. Without a TTY the
+        // engine watches for them, as with `docker attach`.
+        let catch_keys = self.tty;
         let input = self.with_stdin.then(|| {
             let mut writer = io.input;
             let mut watch = DetachWatch { sequence: self.sequence.clone(), matched: 0 };
             let detached = Arc::clone(&detached);
+            let typed_detach = Arc::clone(&typed_detach);
             tokio::spawn(async move {
                 let mut stdin = tokio::io::stdin();
                 let mut buf = vec![0u8; 4096];
@@ -201,6 +223,18 @@ impl Session {
                         Ok(n) => n,
                     };
                     let data = buf.get(..n).unwrap_or_default();
+                    if catch_keys {
+                        let (forward, done) = watch.filter(data);
+                        if writer.write_all(&forward).await.is_err() || writer.flush().await.is_err() {
+                            break;
+                        }
+                        if done {
+                            detached.store(true, Ordering::SeqCst);
+                            typed_detach.notify_one();
+                            return;
+                        }
+                        continue;
+                    }
                     if watch.feed(data) {
                         detached.store(true, Ordering::SeqCst);
                     }
@@ -224,6 +258,12 @@ impl Session {
                 if written.is_err() {
                     break;
                 }
+            }
+        };
+        let output = async {
+            tokio::select! {
+                () = output => {}
+                () = typed_detach.notified() => {}
             }
         };
         let ended = self.pump(output).await;
@@ -299,6 +339,17 @@ mod tests {
         assert_eq!(detach_sequence("a,ctrl-@,ctrl-[,ctrl-_").unwrap(), [b'a', 0, 27, 31]);
         assert!(detach_sequence("ctrl-1").is_err());
         assert!(detach_sequence("ab").is_err());
+    }
+
+    #[test]
+    fn the_keys_are_held_back_from_the_container() {
+        let mut w = DetachWatch { sequence: vec![16, 17], matched: 0 };
+        assert_eq!(w.filter(b"ls\r\x10"), (b"ls\r".to_vec(), false));
+        assert_eq!(w.filter(b"x"), (b"\x10x".to_vec(), false));
+        assert_eq!(w.filter(b"a\x10\x11b"), (b"a".to_vec(), true));
+        let mut w = DetachWatch { sequence: vec![16, 17], matched: 0 };
+        assert_eq!(w.filter(b"\x10\x10"), (b"\x10".to_vec(), false));
+        assert_eq!(w.filter(b"\x11"), (Vec::new(), true));
     }
 
     #[test]

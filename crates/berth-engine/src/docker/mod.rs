@@ -276,6 +276,10 @@ fn frame_from(o: bollard::container::LogOutput) -> LogFrame {
     }
 }
 
+/// How long the first `/_ping` may take before `/version` is asked instead (which reports a
+/// hung engine with bollard's timeout and message).
+const PING_TIMEOUT_SECS: u64 = 10;
+
 impl DockerEngine {
     /// Connects to the engine chosen by `options` and the environment (`DOCKER_HOST`,
     /// `DOCKER_CONTEXT`, `~/.docker/config.json`), negotiating the API version.
@@ -286,9 +290,10 @@ impl DockerEngine {
 
     /// Connects to `host`, negotiating the API version.
     ///
-    /// One `/version` request does both jobs: it gives the engine's API version (the client
-    /// then speaks the older of that and bollard's) and tells Podman from Docker. bollard's own
-    /// `negotiate_version` would ask a second time.
+    /// The engine's API version (the client then speaks the older of that and bollard's) and
+    /// whether it is Podman come from `GET /_ping`'s headers, as the docker CLI negotiates:
+    /// Podman 4.3 takes seconds to answer `/version` (it asks its runtimes for their versions),
+    /// and every command starts here. An engine whose ping does not say is asked `/version`.
     pub async fn connect_host(host: EngineHost) -> EngineResult<Self> {
         let host_text: Arc<str> = Arc::from(host.to_string());
         let unreachable = |e: BollardError| match map_err(&host_text, ObjectKind::Other, "", e) {
@@ -313,21 +318,33 @@ impl DockerEngine {
                 }
             }
         };
-        let docker = client(ApiVersion::CLIENT_MAX).map_err(unreachable)?;
-        let version = convert::version_from(docker.version().await.map_err(unreachable)?);
-        let server: ApiVersion = version.api_version.parse().map_err(|reason: String| EngineError::Unreachable {
-            host: host_text.to_string(),
-            reason: format!("the engine's /version answer has no usable API version: {reason}"),
-            hint: None,
-        })?;
+        let ping = raw::RawClient::new(host.clone(), ApiVersion::CLIENT_MAX);
+        let ping = tokio::time::timeout(std::time::Duration::from_secs(PING_TIMEOUT_SECS), ping.ping()).await;
+        let pinged = ping.ok().and_then(Result::ok).and_then(|r| {
+            let api: ApiVersion = r.header("Api-Version")?.parse().ok()?;
+            Some((api, r.header("Libpod-Api-Version").is_some()))
+        });
+        let (server, is_podman) = match pinged {
+            Some(found) => found,
+            None => {
+                let docker = client(ApiVersion::CLIENT_MAX).map_err(unreachable)?;
+                let version = convert::version_from(docker.version().await.map_err(unreachable)?);
+                let server: ApiVersion = version.api_version.parse().map_err(|reason: String| EngineError::Unreachable {
+                    host: host_text.to_string(),
+                    reason: format!("the engine's /version answer has no usable API version: {reason}"),
+                    hint: None,
+                })?;
+                (server, version.is_podman())
+            }
+        };
         let api = server.min(ApiVersion::CLIENT_MAX);
-        let docker = if api == ApiVersion::CLIENT_MAX { docker } else { client(api).map_err(unreachable)? };
+        let docker = client(api).map_err(unreachable)?;
         Ok(Self {
             raw: raw::RawClient::new(host.clone(), api),
             docker,
             host,
             host_text,
-            caps: Capabilities::new(api, version.is_podman()),
+            caps: Capabilities::new(api, is_podman),
         })
     }
 
@@ -481,10 +498,15 @@ impl Engine for DockerEngine {
             until: options.until.map(|s| s.to_string()),
             filters: filters_opt(&options.filters),
         };
+        // The label filters are checked here too: Podman 4.3 keeps an event that matches any
+        // one of several `label` filters, where Docker requires all of them, so `logs -f` of
+        // one project followed the same service's containers in other projects.
+        let filters = options.filters.clone();
         self.docker
             .events(Some(opts))
             .map_ok(convert::event_from)
             .map_err(self.err(ObjectKind::Other, ""))
+            .try_filter(move |event| std::future::ready(filters.match_labels(&event.attributes)))
             .boxed()
     }
 
@@ -1099,6 +1121,7 @@ impl Engine for DockerEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
 
     #[test]
     fn references() {

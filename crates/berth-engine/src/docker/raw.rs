@@ -53,6 +53,12 @@ impl RawClient {
         Self { host, version }
     }
 
+    /// `GET /_ping` without an API version: its headers name the engine's API version
+    /// (`Api-Version`) and, on Podman, Podman's (`Libpod-Api-Version`).
+    pub async fn ping(&self) -> EngineResult<RawResponse> {
+        self.send("GET", "/_ping", None).await
+    }
+
     /// Sends `method path` (path starts with `/`, query included) with an optional JSON body.
     pub async fn request(
         &self,
@@ -60,10 +66,12 @@ impl RawClient {
         path: &str,
         body: Option<&[u8]>,
     ) -> EngineResult<RawResponse> {
-        let mut req = format!(
-            "{method} /v{}{path} HTTP/1.1\r\nHost: docker\r\nUser-Agent: berth\r\nConnection: close\r\n",
-            self.version
-        );
+        self.send(method, &format!("/v{}{path}", self.version), body).await
+    }
+
+    /// Sends `method target` as it is (no API version added).
+    async fn send(&self, method: &str, path: &str, body: Option<&[u8]>) -> EngineResult<RawResponse> {
+        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: docker\r\nUser-Agent: berth\r\nConnection: close\r\n");
         if let Some(b) = body {
             let _ = write!(req, "Content-Type: application/json\r\nContent-Length: {}\r\n", b.len());
         } else if method == "POST" {
