@@ -324,18 +324,17 @@ impl DockerEngine {
             let api: ApiVersion = r.header("Api-Version")?.parse().ok()?;
             Some((api, r.header("Libpod-Api-Version").is_some()))
         });
-        let (server, is_podman) = match pinged {
-            Some(found) => found,
-            None => {
-                let docker = client(ApiVersion::CLIENT_MAX).map_err(unreachable)?;
-                let version = convert::version_from(docker.version().await.map_err(unreachable)?);
-                let server: ApiVersion = version.api_version.parse().map_err(|reason: String| EngineError::Unreachable {
-                    host: host_text.to_string(),
-                    reason: format!("the engine's /version answer has no usable API version: {reason}"),
-                    hint: None,
-                })?;
-                (server, version.is_podman())
-            }
+        let (server, is_podman) = if let Some(found) = pinged {
+            found
+        } else {
+            let docker = client(ApiVersion::CLIENT_MAX).map_err(unreachable)?;
+            let version = convert::version_from(docker.version().await.map_err(unreachable)?);
+            let server: ApiVersion = version.api_version.parse().map_err(|reason: String| EngineError::Unreachable {
+                host: host_text.to_string(),
+                reason: format!("the engine's /version answer has no usable API version: {reason}"),
+                hint: None,
+            })?;
+            (server, version.is_podman())
         };
         let api = server.min(ApiVersion::CLIENT_MAX);
         let docker = client(api).map_err(unreachable)?;
