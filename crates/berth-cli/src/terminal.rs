@@ -11,6 +11,10 @@
 //!   does not keep the process alive); end of input closes the process's stdin (a
 //!   half-close of the connection) so `echo hi | berth exec -T svc cat` ends.
 //! - The window size is sent when the copy starts and again on every SIGWINCH.
+//! - With a TTY and stdin attached, typed input is watched for the detach keys (`detachKeys`
+//!   of the docker CLI's `config.json`, else ctrl-p ctrl-q), as the docker CLI's escape proxy
+//!   does: the keys are not sent, and [`pump`] returns [`Ended::Detached`] while the process
+//!   goes on running.
 
 use std::io::{Read, Write};
 use std::io::IsTerminal;
@@ -123,6 +127,9 @@ pub struct Wiring {
     /// End the copy on SIGINT, SIGTERM or SIGHUP (instead of being killed by them), so the
     /// terminal is restored; off when the caller forwards signals itself.
     pub catch_signals: bool,
+    /// Watch stdin for this detach sequence (see [`DetachFilter`]); the docker CLI does it
+    /// when the process has a TTY and stdin is attached.
+    pub detach: Option<DetachFilter>,
 }
 
 /// Why the copy ended.
@@ -132,6 +139,67 @@ pub enum Ended {
     Output,
     /// A signal arrived (see [`Wiring::catch_signals`]).
     Interrupted,
+    /// The detach keys were typed (see [`Wiring::detach`]); the process goes on.
+    Detached,
+}
+
+/// The docker CLI's detach keys when its `config.json` names none: ctrl-p, ctrl-q.
+const DEFAULT_DETACH_KEYS: &str = "ctrl-p,ctrl-q";
+
+/// `detachKeys` of the docker CLI's `config.json` (`$DOCKER_CONFIG`, else `~/.docker`), if set.
+/// The docker CLI sends it to the engine with each exec and attach, and watches for it.
+pub fn configured_detach_keys() -> Option<String> {
+    crate::commands::engine::docker_cli_config()?
+        .get("detachKeys")
+        .and_then(serde_json::Value::as_str)
+        .filter(|keys| !keys.is_empty())
+        .map(str::to_owned)
+}
+
+/// Watches typed input for a detach sequence, as the docker CLI's escape proxy (moby/term)
+/// does: bytes that may start the sequence are held back; when the sequence is complete,
+/// neither it nor anything typed after it is sent; when it breaks off, the held bytes are
+/// sent after all (the breaking byte is not taken as a new start, as there).
+#[derive(Debug, Clone, Default)]
+pub struct DetachFilter {
+    keys: Vec<u8>,
+    matched: usize,
+}
+
+impl DetachFilter {
+    /// The filter for the configured keys (see [`configured_detach_keys`]). Keys the docker
+    /// CLI cannot read are warned about and replaced by the default, as it does.
+    pub fn from_config(configured: Option<&str>) -> Self {
+        let keys = configured.map_or_else(
+            || crate::commands::attach::detach_sequence(DEFAULT_DETACH_KEYS),
+            |keys| {
+                crate::commands::attach::detach_sequence(keys).or_else(|e| {
+                    eprintln!("WARN[0000] invalid detach escape keys, using default: {e}");
+                    crate::commands::attach::detach_sequence(DEFAULT_DETACH_KEYS)
+                })
+            },
+        );
+        Self { keys: keys.unwrap_or_default(), matched: 0 }
+    }
+
+    /// The part of `data` to send on, and whether the sequence is now complete.
+    pub fn filter(&mut self, data: &[u8]) -> (Vec<u8>, bool) {
+        let mut out = Vec::with_capacity(data.len());
+        for &byte in data {
+            if self.keys.get(self.matched) == Some(&byte) {
+                self.matched += 1;
+                if self.matched == self.keys.len() {
+                    self.matched = 0;
+                    return (out, true);
+                }
+                continue;
+            }
+            out.extend_from_slice(self.keys.get(..self.matched).unwrap_or_default());
+            self.matched = 0;
+            out.push(byte);
+        }
+        (out, false)
+    }
 }
 
 /// Reads stdin on a thread of its own, in large blocks, until end of input or an error.
@@ -222,13 +290,26 @@ pub async fn pump(io: AttachedIo, wiring: Wiring) -> std::io::Result<Ended> {
     };
     tokio::pin!(winch);
 
+    let mut detach = wiring.detach;
     let feed = async move {
         if wiring.stdin {
             let mut rx = stdin_reader();
             while let Some(chunk) = rx.recv().await {
+                let (chunk, detached) = match detach.as_mut() {
+                    Some(filter) => {
+                        let (kept, detached) = filter.filter(&chunk);
+                        (Bytes::from(kept), detached)
+                    }
+                    None => (chunk, false),
+                };
                 if input.write_all(&chunk).await.is_err() {
                     // The process's stdin is gone; its output tells the rest.
                     return std::future::pending().await;
+                }
+                if detached {
+                    let _ = input.flush().await;
+                    // The writer is dropped with this future once the caller returns.
+                    return;
                 }
             }
         }
@@ -250,9 +331,48 @@ pub async fn pump(io: AttachedIo, wiring: Wiring) -> std::io::Result<Ended> {
                 }
                 Some(Err(e)) => return Err(std::io::Error::other(e.to_string())),
             },
-            () = &mut feed => {}
+            () = &mut feed => return Ok(Ended::Detached),
             () = &mut winch => {}
             () = &mut signals => return Ok(Ended::Interrupted),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter(keys: &str) -> DetachFilter {
+        DetachFilter::from_config(Some(keys))
+    }
+
+    #[test]
+    fn the_detach_keys_end_the_input_and_are_not_sent() {
+        let mut f = DetachFilter::from_config(None);
+        assert_eq!(f.filter(b"ls\r"), (b"ls\r".to_vec(), false));
+        assert_eq!(f.filter(b"ab\x10\x11cd"), (b"ab".to_vec(), true), "nothing after the keys is sent");
+        // Typed one at a time, the first key is held until the second decides.
+        let mut f = DetachFilter::from_config(None);
+        assert_eq!(f.filter(b"\x10"), (Vec::new(), false));
+        assert_eq!(f.filter(b"\x11"), (Vec::new(), true));
+    }
+
+    #[test]
+    fn a_broken_sequence_is_sent_after_all() {
+        let mut f = DetachFilter::from_config(None);
+        assert_eq!(f.filter(b"\x10"), (Vec::new(), false));
+        assert_eq!(f.filter(b"x"), (b"\x10x".to_vec(), false));
+        // As moby/term's proxy: the byte that breaks a sequence does not start a new one.
+        let mut f = DetachFilter::from_config(None);
+        assert_eq!(f.filter(b"\x10\x10\x11"), (b"\x10\x10\x11".to_vec(), false));
+    }
+
+    #[test]
+    fn configured_keys_and_a_bad_configuration() {
+        let mut f = filter("ctrl-x,a");
+        assert_eq!(f.filter(b"\x10\x11"), (b"\x10\x11".to_vec(), false));
+        assert_eq!(f.filter(b"\x18a"), (Vec::new(), true));
+        let mut f = filter("ctrl-1");
+        assert_eq!(f.filter(b"\x10\x11"), (Vec::new(), true), "the default replaces keys that cannot be read");
     }
 }

@@ -152,3 +152,34 @@ fn exec_through_a_terminal_allocates_a_tty() {
     let out = project.berth(&["exec", "app", "tty"]);
     assert!(text(&out.stdout).contains("not a tty"), "{}", describe(&out));
 }
+
+#[test]
+fn exec_through_a_terminal_detaches_with_the_detach_keys() {
+    let Some(project) = Project::new("exec") else { return };
+    project.berth_ok(&["up", "-d", "app"]);
+
+    // ctrl-p ctrl-q, as the docker CLI's default: berth ends with the reference's error.
+    let mut term = e2e_support::Terminal::start(&project.berth_words(&["exec", "app", "sh"]), &project.dir, &project.env);
+    term.expect("/ # ");
+    term.type_keys(b"echo hel''lo\r");
+    term.expect("hello");
+    term.type_keys(b"\x10\x11");
+    let (code, shown) = term.finish();
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains("read escape sequence"), "{shown}");
+
+    // `detachKeys` of the docker CLI's config.json replaces them.
+    let config = std::env::temp_dir().join(format!("{}-docker-config", project.name));
+    std::fs::create_dir_all(&config).expect("config dir");
+    std::fs::write(config.join("config.json"), r#"{"detachKeys": "ctrl-x,x"}"#).expect("config.json");
+    let mut env = project.env.clone();
+    env.push(("DOCKER_CONFIG".into(), config.display().to_string()));
+    let mut term = e2e_support::Terminal::start(&project.berth_words(&["exec", "app", "sh"]), &project.dir, &env);
+    term.expect("/ # ");
+    term.type_keys(b"\x18x");
+    let (code, shown) = term.finish();
+    let _ = std::fs::remove_dir_all(&config);
+    assert_eq!(code, Some(1), "{shown}");
+    assert!(shown.contains("read escape sequence"), "{shown}");
+    assert_eq!(project.states(), ["app-1=running", "app-2=running"], "the containers go on running");
+}

@@ -6,7 +6,7 @@ mod e2e_support;
 
 use std::process::{Command, Stdio};
 
-use e2e_support::{berth_bin, describe, docker, free_port, text, Project};
+use e2e_support::{describe, docker, free_port, text, Project};
 use serde_json::Value;
 
 /// The project's one-off containers, inspected.
@@ -134,19 +134,7 @@ fn run_publishes_ports_only_when_asked() {
 #[test]
 fn run_through_a_terminal_allocates_a_tty() {
     let Some((project, _)) = run_project() else { return };
-    let words = [
-        berth_bin().display().to_string(),
-        "-f".into(),
-        project.file.display().to_string(),
-        "-p".into(),
-        project.name.clone(),
-        "run".into(),
-        "--rm".into(),
-        "app".into(),
-        "sh".into(),
-        "-c".into(),
-        "tty; exit 5".into(),
-    ];
+    let words = project.berth_words(&["run", "--rm", "app", "sh", "-c", "tty; exit 5"]);
     let line = words.iter().map(|w| format!("'{}'", w.replace('\'', r"'\''"))).collect::<Vec<_>>().join(" ");
     let mut script = Command::new("script");
     script.args(["-qfec", &line, "/dev/null"]).current_dir(&project.dir).stdin(Stdio::null());
@@ -157,4 +145,20 @@ fn run_through_a_terminal_allocates_a_tty() {
     assert_eq!(out.status.code(), Some(5), "{}", describe(&out));
     assert!(text(&out.stdout).contains("/dev/pts/"), "{}", describe(&out));
     assert!(one_offs(&project).is_empty(), "--rm removed the run container");
+}
+
+#[test]
+fn run_through_a_terminal_detaches_with_the_detach_keys() {
+    let Some((project, _)) = run_project() else { return };
+    let words = project.berth_words(&["run", "--rm", "app", "sh"]);
+    let mut term = e2e_support::Terminal::start(&words, &project.dir, &project.env);
+    term.expect("/ # ");
+    term.type_keys(b"echo hel''lo\r");
+    term.expect("hello");
+    term.type_keys(b"\x10\x11");
+    // As the docker CLI's `RunStart`: detaching ends berth with 0 and leaves the container running.
+    let (code, shown) = term.finish();
+    assert_eq!(code, Some(0), "{shown}");
+    let running: Vec<Value> = one_offs(&project).into_iter().filter(|c| c["State"]["Status"] == "running").collect();
+    assert_eq!(running.len(), 1, "the run container goes on running\n{shown}");
 }

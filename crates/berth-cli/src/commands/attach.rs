@@ -96,7 +96,7 @@ pub fn run(global: &GlobalArgs, args: &AttachArgs) -> anyhow::Result<u8> {
 const DEFAULT_DETACH_KEYS: &str = "ctrl-p,ctrl-q";
 
 /// The bytes of a detach key list (`ctrl-p,ctrl-q`, `a,ctrl-@`), as the docker CLI reads it.
-fn detach_sequence(keys: &str) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn detach_sequence(keys: &str) -> anyhow::Result<Vec<u8>> {
     keys.split(',')
         .map(|key| {
             let key = key.trim();

@@ -334,6 +334,16 @@ where
     })?
 }
 
+/// The docker CLI's `config.json` (in `$DOCKER_CONFIG`, else `~/.docker`), when it exists and
+/// parses; settings such as `psFormat` and `detachKeys` come from it.
+pub fn docker_cli_config() -> Option<serde_json::Value> {
+    let dir = std::env::var_os("DOCKER_CONFIG")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".docker")))?;
+    let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,8 @@
 //! A TTY is allocated unless `-T`, which defaults to on when stdout is not a terminal (Docker
 //! Compose's rule); with a TTY and stdin attached, stdin must be a terminal ("the input
 //! device is not a TTY" otherwise). The command's exit code is berth's; `-d` returns at once.
+//! Typing the detach keys (see [`crate::terminal`]) leaves the command running and ends berth
+//! with `read escape sequence` (exit 1), as the reference does.
 
 use std::sync::Arc;
 
@@ -12,7 +14,7 @@ use clap::Args;
 
 use super::{engine, listing};
 use crate::cli::GlobalArgs;
-use crate::terminal::{self, Ended, RawMode, Wiring};
+use crate::terminal::{self, DetachFilter, Ended, RawMode, Wiring};
 
 /// `exec [OPTIONS] SERVICE COMMAND [ARGS...]`.
 #[derive(Debug, Args)]
@@ -74,6 +76,7 @@ pub fn run(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<u8> {
         interactive,
         detach: args.detach,
         console_size: if tty { terminal::size() } else { None },
+        detach_keys: terminal::configured_detach_keys(),
     };
     engine::block_on(run_exec(name, request))?
 }
@@ -98,13 +101,17 @@ async fn run_exec(project: String, request: ExecRequest) -> anyhow::Result<u8> {
             async move { drop(engine.resize_exec(&exec_id, h, w).await) }
         })
     });
-    let wiring = Wiring { stdin: stdin_attached, tty: request.tty, resize, catch_signals: true };
+    let detach = (request.tty && stdin_attached).then(|| DetachFilter::from_config(request.detach_keys.as_deref()));
+    let wiring = Wiring { stdin: stdin_attached, tty: request.tty, resize, catch_signals: true, detach };
     let ended = terminal::pump(io, wiring).await;
     if let Some(raw) = raw.as_mut() {
         raw.restore();
     }
-    if ended? == Ended::Interrupted {
-        return Ok(engine::INTERRUPTED);
+    match ended? {
+        Ended::Interrupted => return Ok(engine::INTERRUPTED),
+        // The command goes on running; the docker CLI's exec ends with this error.
+        Ended::Detached => anyhow::bail!("read escape sequence"),
+        Ended::Output => {}
     }
     Ok(status_byte(exit_code(engine.as_ref(), &exec_id).await?))
 }

@@ -139,12 +139,7 @@ const RAW_FORMAT: &str = "container_id: {{.ID}}\nimage: {{.Image}}\ncommand: {{.
 
 /// `psFormat` from the docker CLI configuration, used when `--format` is empty.
 fn config_ps_format() -> Option<String> {
-    let dir = std::env::var_os("DOCKER_CONFIG")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".docker")))?;
-    let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
-    let v: Value = serde_json::from_str(&text).ok()?;
-    v.get("psFormat").and_then(Value::as_str).map(str::to_owned)
+    super::engine::docker_cli_config()?.get("psFormat").and_then(Value::as_str).map(str::to_owned)
 }
 
 /// Column titles by field, as the docker CLI's container context names them.

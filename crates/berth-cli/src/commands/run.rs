@@ -24,7 +24,7 @@ use tokio::signal::unix::signal;
 use super::create::{apply_create_flags, create_settings};
 use super::engine::{self, InterruptWatch};
 use crate::cli::GlobalArgs;
-use crate::terminal::{self, RawMode, Wiring};
+use crate::terminal::{self, DetachFilter, Ended, RawMode, Wiring};
 
 /// `run [OPTIONS] SERVICE [COMMAND] [ARGS...]`.
 #[derive(Debug, Args)]
@@ -201,14 +201,15 @@ pub fn run(global: &GlobalArgs, args: &RunArgs) -> anyhow::Result<u8> {
         .get("COMPOSE_IGNORE_ORPHANS")
         .and_then(|v| berth_spec::discovery::parse_go_bool(&v.to_lowercase()))
         .unwrap_or(false);
+    let credentials = super::pull::credentials();
     let up = UpOptions {
         remove_orphans,
         ignore_orphans,
         run: engine::run_options(global),
         create: create_settings(global, &project),
-        builder: Some(EngineBuilder::shared(BuildSettings::default())),
+        builder: Some(EngineBuilder::shared(BuildSettings { credentials: credentials.clone(), ..BuildSettings::default() })),
         quiet_pull: args.quiet_pull,
-        credentials: super::pull::credentials(),
+        credentials,
         ..UpOptions::default()
     };
     let request = RunRequest {
@@ -319,8 +320,10 @@ async fn attached(engine: Arc<dyn Engine>, created: &OneOffContainer, request: &
     let stdin = request.interactive;
     let mut raw = if request.tty && stdin { Some(RawMode::enable()?) } else { None };
     let forwarding = forward_signals(Arc::clone(&engine), created.id.clone());
-    let (io, exit) =
-        attach_and_start(Arc::clone(&engine), &created.id, stdin, request.auto_remove).await.map_err(|e| engine::failure(&e))?;
+    let detach_keys = terminal::configured_detach_keys();
+    let (io, exit) = attach_and_start(Arc::clone(&engine), &created.id, stdin, request.auto_remove, detach_keys.clone())
+        .await
+        .map_err(|e| engine::failure(&e))?;
     let resize = (request.tty && terminal::stdin_is_terminal()).then(|| {
         let (engine, id) = (Arc::clone(&engine), created.id.clone());
         terminal::resizer(move |h, w| {
@@ -328,12 +331,18 @@ async fn attached(engine: Arc<dyn Engine>, created: &OneOffContainer, request: &
             async move { drop(engine.resize_container_tty(&id, h, w).await) }
         })
     });
-    let wiring = Wiring { stdin, tty: request.tty, resize, catch_signals: false };
+    let detach = (request.tty && stdin).then(|| DetachFilter::from_config(detach_keys.as_deref()));
+    let wiring = Wiring { stdin, tty: request.tty, resize, catch_signals: false, detach };
     let pumped = terminal::pump(io, wiring).await;
     if let Some(raw) = raw.as_mut() {
         raw.restore();
     }
-    pumped?;
+    if pumped? == Ended::Detached {
+        // The container goes on running (and is removed when it stops, with --rm); the
+        // docker CLI's `RunStart` returns without a word.
+        forwarding.abort();
+        return Ok(0);
+    }
     let result = exit.await;
     forwarding.abort();
     let result = result?;

@@ -218,6 +218,14 @@ impl Project {
         c
     }
 
+    /// The words of `berth -f FILE -p NAME ARGS`, for a shell line (see [`Terminal`]).
+    pub fn berth_words(&self, args: &[&str]) -> Vec<String> {
+        let mut words = vec![berth_bin().display().to_string(), "-f".into(), self.file.display().to_string()];
+        words.extend(["-p".to_owned(), self.name.clone()]);
+        words.extend(args.iter().map(|a| (*a).to_owned()));
+        words
+    }
+
     /// Runs `berth -f FILE -p NAME ARGS`.
     pub fn berth(&self, args: &[&str]) -> Output {
         self.berth_cmd().args(args).output().expect("run berth")
@@ -385,4 +393,91 @@ pub fn free_port() -> u16 {
 /// The text of an output stream.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A command running in a new pseudo-terminal (made by `script`): what it shows is read as it
+/// comes, so a test can wait for a prompt before typing (no fixed delays).
+pub struct Terminal {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    shown: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Terminal {
+    /// Starts `words` (a command and its arguments) in `dir` with `env` added.
+    pub fn start(words: &[String], dir: &Path, env: &[(String, String)]) -> Terminal {
+        let line = words.iter().map(|w| format!("'{}'", w.replace('\'', r"'\''"))).collect::<Vec<_>>().join(" ");
+        let mut script = Command::new("script");
+        script
+            .args(["-qfec", &line, "/dev/null"])
+            .current_dir(dir)
+            .env_remove("COMPOSE_PROJECT_NAME")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            script.env(k, v);
+        }
+        let mut child = script.spawn().expect("run script");
+        let stdin = child.stdin.take();
+        let mut stdout = child.stdout.take().expect("script's stdout");
+        let shown = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = std::sync::Arc::clone(&shown);
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut stdout, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(&buf[..n]);
+            }
+        });
+        Terminal { child, stdin, shown, reader: Some(reader) }
+    }
+
+    /// Everything the terminal has shown so far.
+    pub fn shown(&self) -> String {
+        text(&self.shown.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// Waits until the terminal has shown `expected` (fails the test after 2 minutes).
+    pub fn expect(&self, expected: &str) {
+        eventually(Duration::from_mins(2), &format!("the terminal shows {expected:?}"), || self.shown().contains(expected));
+    }
+
+    /// Types `keys`.
+    pub fn type_keys(&mut self, keys: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("the terminal's input");
+        std::io::Write::write_all(stdin, keys).expect("type");
+        std::io::Write::flush(stdin).expect("flush");
+    }
+
+    /// Waits for the command to end (fails the test after 2 minutes) and returns its exit code
+    /// and everything it showed.
+    pub fn finish(mut self) -> (Option<i32>, String) {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait for script") {
+                break status;
+            }
+            if start.elapsed() > Duration::from_mins(2) {
+                let _ = self.child.kill();
+                panic!("the command did not end; the terminal showed:\n{}", self.shown());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        drop(self.stdin.take());
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        (status.code(), self.shown())
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

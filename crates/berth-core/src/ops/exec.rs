@@ -39,6 +39,8 @@ pub struct ExecRequest {
     pub detach: bool,
     /// The terminal's size `(height, width)`, applied as the exec starts (TTY only).
     pub console_size: Option<(u16, u16)>,
+    /// The detach keys to tell the engine (the docker CLI sends its configured ones).
+    pub detach_keys: Option<String>,
 }
 
 /// A started exec.
@@ -83,7 +85,7 @@ pub fn exec_config(request: &ExecRequest) -> ExecConfig {
         attach_stdin: attached && request.interactive,
         attach_stdout: attached,
         attach_stderr: attached,
-        detach_keys: None,
+        detach_keys: request.detach_keys.clone(),
     }
 }
 

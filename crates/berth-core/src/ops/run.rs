@@ -338,16 +338,18 @@ pub async fn create_one_off(
 /// The exit of a started one-off container, registered before it started.
 pub type ExitWait = BoxFuture<'static, EngineResult<WaitResult>>;
 
-/// Attaches to the container (stdin when `stdin`), registers the wait for its exit (its
-/// removal with `--rm`), then starts it, as the docker CLI's `RunStart` does.
+/// Attaches to the container (stdin when `stdin`; `detach_keys` as the docker CLI tells the
+/// engine its configured ones), registers the wait for its exit (its removal with `--rm`),
+/// then starts it, as the docker CLI's `RunStart` does.
 pub async fn attach_and_start(
     engine: Arc<dyn Engine>,
     id: &str,
     stdin: bool,
     auto_remove: bool,
+    detach_keys: Option<String>,
 ) -> Result<(AttachedIo, ExitWait), OpsError> {
     let context = |what: &str| format!("{what} container {id}");
-    let attach = AttachOptions { stdin, stdout: true, stderr: true, stream: true, ..AttachOptions::default() };
+    let attach = AttachOptions { stdin, stdout: true, stderr: true, stream: true, detach_keys, ..AttachOptions::default() };
     let io = engine
         .attach_container(id, &attach)
         .await
