@@ -21,10 +21,16 @@ fn corpus_dir() -> PathBuf {
 }
 
 /// Runs where berth differs from the reference on purpose (documented in the README).
-const DELIBERATE: &[(&str, &str)] = &[(
-    "pkg/e2e/fixtures/build-test/ssh/compose.yaml",
-    "the reference's JSON encoder fails on build.ssh keys with a path; berth prints them",
-)];
+const DELIBERATE: &[(&str, &str)] = &[
+    (
+        "pkg/e2e/fixtures/build-test/ssh/compose.yaml",
+        "the reference's JSON encoder fails on build.ssh keys with a path; berth prints them",
+    ),
+    (
+        "pkg/e2e/testdata/TestPullRefreshWindowExplicitPull/compose.yaml",
+        "pull_policy: daily (the Compose Specification's refresh policies) is accepted; docs/drop-in.md",
+    ),
+];
 
 struct Outcome {
     file: String,

@@ -6,7 +6,7 @@
 mod e2e_support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use e2e_support::{describe, docker, text, Project};
 
@@ -314,4 +314,79 @@ fn config_resolve_image_digests_pins_images_like_compose() {
     let out = p.berth(&["config", "--resolve-image-digests"]);
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     assert!(text(&out.stderr).contains("service gone") && text(&out.stderr).contains("manifest unknown"), "{}", describe(&out));
+}
+
+/// Builds a distinct image (a label-only layer on the test image) tagged `tag`; returns its id.
+fn distinct_image(tag: &str, label: &str) -> String {
+    let mut build = Command::new("docker");
+    build.args(["build", "-q", "-t", tag, "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = build.spawn().expect("run docker build");
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        write!(stdin, "FROM berth-test/busybox:latest\nLABEL berth-e2e-refresh={label}\n").expect("write Dockerfile");
+    }
+    let out = child.wait_with_output().expect("docker build");
+    assert!(out.status.success(), "building {tag}: {}", describe(&out));
+    image_id(tag)
+}
+
+fn image_id(image: &str) -> String {
+    docker(&["image", "inspect", "--format", "{{.Id}}", image]).trim().to_owned()
+}
+
+#[test]
+fn refresh_pull_policies_pull_once_the_period_has_passed() {
+    let mut images = Images(Vec::new());
+    let daily = images.add(&unique(OPEN, "refresh-daily", "1"));
+    let every = images.add(&unique(OPEN, "refresh-every", "1"));
+    let service = |name: &str, image: &str, policy: &str| format!("  {name}:\n    image: {image}\n    pull_policy: {policy}\n");
+    let yaml = format!("services:\n{}{}", service("daily", &daily, "daily"), service("every", &every, "every_1s"));
+    let Some((p, _dir)) = project("refresh_pull_policies", &yaml) else { return };
+    let pid = std::process::id();
+    // Version 1 of both in the registry, not present locally.
+    let daily_v1 = images.add(&distinct_image(&daily, &format!("daily-1-{pid}")));
+    let every_v1 = images.add(&distinct_image(&every, &format!("every-1-{pid}")));
+    for image in [&daily, &every] {
+        docker(&["push", "-q", image]);
+        docker(&["rmi", image]);
+    }
+
+    // The reference 2.26.1 rejects the policies at load; berth accepts and prints them.
+    let theirs = p.reference_cmd().arg("config").output().expect("reference");
+    assert_eq!(theirs.status.code(), Some(15), "reference: {}", describe(&theirs));
+    assert!(text(&theirs.stderr).contains("services.daily.pull_policy"), "{}", describe(&theirs));
+    let config = text(&p.berth_ok(&["config"]).stdout);
+    assert!(config.contains("pull_policy: daily") && config.contains("pull_policy: every_1s"), "{config}");
+
+    // Missing images are pulled, and the pull is recorded on the engine.
+    let out = p.berth(&["--progress", "plain", "create"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let err = text(&out.stderr);
+    assert!(err.contains(" daily Pulled") && err.contains(" every Pulled"), "{err}");
+    assert_eq!((image_id(&daily), image_id(&every)), (daily_v1.clone(), every_v1.clone()));
+    let last_tag = docker(&["image", "inspect", "--format", "{{.Metadata.LastTagTime}}", &daily]);
+    assert!(!last_tag.starts_with("0001-"), "the pull is recorded: {last_tag}");
+
+    // Version 2 in the registry; locally version 1 stays.
+    let daily_v2 = images.add(&distinct_image(&daily, &format!("daily-2-{pid}")));
+    let every_v2 = images.add(&distinct_image(&every, &format!("every-2-{pid}")));
+    for (image, v1) in [(&daily, &daily_v1), (&every, &every_v1)] {
+        docker(&["push", "-q", image]);
+        docker(&["tag", v1, image]);
+    }
+    // Past every_1s's period (the re-tag above counts as the last pull).
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+
+    // The daily image was pulled less than a day ago: kept. every_1s's is due: pulled.
+    let out = p.berth(&["--progress", "plain", "create"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let err = text(&out.stderr);
+    assert!(!err.contains(" daily Pulling") && err.contains(" every Pulled"), "{err}");
+    assert_eq!((image_id(&daily), image_id(&every)), (daily_v1, every_v2));
+
+    // An explicit pull treats the window as due, as newer Docker Compose does.
+    let out = p.berth(&["pull", "daily"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(image_id(&daily), daily_v2);
 }

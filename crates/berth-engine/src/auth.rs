@@ -141,6 +141,21 @@ impl Credentials {
         Some(auth)
     }
 
+    /// Every credential the configuration holds, by the key it is stored under, as the docker
+    /// CLI's `GetAllCredentials` gathers them for the classic builder (which pulls `FROM`
+    /// images with them): the file's `auths` entries, the registries `credsStore` lists, then
+    /// the `credHelpers` registries, whose helper wins. Keys without credentials are left out.
+    pub fn all(&self) -> BTreeMap<String, RegistryAuth> {
+        let mut keys: Vec<String> = self.file.auths.keys().cloned().collect();
+        if let Some(store) = self.file.creds_store.as_deref().filter(|s| !s.is_empty()) {
+            keys.extend(helper_list(store));
+        }
+        keys.extend(self.file.cred_helpers.keys().cloned());
+        keys.sort();
+        keys.dedup();
+        keys.into_iter().filter_map(|key| self.for_key(&key).map(|auth| (key, auth))).collect()
+    }
+
     /// The file's entry for `key`, with `auth` decoded into user and password as the docker
     /// CLI does when it loads the file. Keys written as URLs (`https://host/v1/`) match their
     /// host, as the CLI's legacy lookup does.
@@ -205,6 +220,23 @@ pub fn registry_key(image: &str) -> String {
     match registry_host(image) {
         "docker.io" => DOCKER_HUB_KEY.to_owned(),
         host => host.to_owned(),
+    }
+}
+
+/// Asks `docker-credential-<helper> list` for the servers it holds credentials for (a JSON
+/// object from server URL to user name). Nothing when it fails, as lookups never fail.
+fn helper_list(helper: &str) -> Vec<String> {
+    let output = Command::new(format!("docker-credential-{helper}"))
+        .arg("list")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .output();
+    match output {
+        Ok(out) if out.status.success() => serde_json::from_slice::<BTreeMap<String, String>>(&out.stdout)
+            .map(|servers| servers.into_keys().collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
     }
 }
 
@@ -295,6 +327,21 @@ mod tests {
         assert_eq!(creds.helper_for("127.0.0.1:5000"), Some("desktop"));
         // No such helper on this machine: anonymous, as the docker CLI.
         assert!(creds.for_key("127.0.0.1:5000").is_none());
+    }
+
+    #[test]
+    fn all_gathers_every_registry_with_credentials() {
+        let creds = Credentials::parse(
+            r#"{"auths":{"127.0.0.1:5001":{"auth":"dXNlcjpwYXNz"},"https://index.docker.io/v1/":{"auth":"YTpi"},"bare:1":{}},
+                "credHelpers":{"ghcr.io":"berth-no-such-helper"}}"#,
+        )
+        .unwrap();
+        let all = creds.all();
+        // `bare:1` has no credentials and the helper does not exist: both left out.
+        assert_eq!(all.keys().map(String::as_str).collect::<Vec<_>>(), ["127.0.0.1:5001", DOCKER_HUB_KEY]);
+        assert_eq!(all["127.0.0.1:5001"].username.as_deref(), Some("user"));
+        assert_eq!(all[DOCKER_HUB_KEY].server_address.as_deref(), Some(DOCKER_HUB_KEY));
+        assert!(Credentials::default().all().is_empty());
     }
 
     #[test]

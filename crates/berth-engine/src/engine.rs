@@ -225,6 +225,10 @@ pub trait Engine: Send + Sync {
     /// Inspects an image by reference or id.
     async fn inspect_image(&self, reference: &str) -> EngineResult<ImageDetails>;
 
+    /// When the image was last tagged on this engine (RFC 3339), if the engine knows: Docker
+    /// records tags (`docker tag`, builds) but not pulls; Podman records neither.
+    async fn image_last_tag_time(&self, reference: &str) -> EngineResult<Option<String>>;
+
     /// Removes an image.
     async fn remove_image(
         &self,

@@ -25,6 +25,7 @@ pub mod normalize;
 pub mod paths;
 pub mod profiles;
 pub mod project;
+pub mod pull_policy;
 pub mod schema;
 pub mod sources;
 pub mod template;

@@ -95,9 +95,22 @@ fn enum_values_are_listed() {
     );
     assert_eq!(
         err.message,
-        "invalid value `alway`: expected one of `always`, `never`, `if_not_present`, `build` or `missing`"
+        "invalid value `alway`: expected one of `always`, `never`, `if_not_present`, `build`, `missing`, \
+         `daily`, `weekly` or `every_<duration>`"
     );
     assert_eq!(err.hint.as_deref(), Some("did you mean `always`?"));
+}
+
+#[test]
+fn bad_refresh_durations_name_file_line_service_and_attribute() {
+    let err = first_error(
+        "msg-every.yaml",
+        "services:\n  web:\n    image: a\n    pull_policy: every_1.5h\n",
+    );
+    assert_eq!(
+        err.to_string(),
+        "msg-every.yaml:4:18: services.web.pull_policy: invalid duration in `every_1.5h`: unknown unit `.` after `1` (units are `w`, `d`, `h`, `m`, `s`)"
+    );
 }
 
 #[test]

@@ -97,7 +97,7 @@ pub fn run(global: &GlobalArgs, args: &BuildArgs) -> anyhow::Result<u8> {
         push: args.push,
         memory,
         ssh: ssh_keys(args.ssh.as_deref())?,
-        credentials: if args.push { super::pull::credentials() } else { berth_engine::Credentials::default() },
+        credentials: super::pull::credentials(),
         ..BuildSettings::default()
     };
     let project = engine::load_project(global, &args.services)?.project;

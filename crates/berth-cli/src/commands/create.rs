@@ -142,6 +142,7 @@ pub fn run(global: &GlobalArgs, args: &CreateArgs) -> anyhow::Result<u8> {
         .get("COMPOSE_IGNORE_ORPHANS")
         .and_then(|v| berth_spec::discovery::parse_go_bool(&v.to_lowercase()))
         .unwrap_or(false);
+    let credentials = super::pull::credentials();
     let opts = UpOptions {
         services: args.services.clone(),
         recreate,
@@ -152,9 +153,9 @@ pub fn run(global: &GlobalArgs, args: &CreateArgs) -> anyhow::Result<u8> {
         scale,
         run: engine::run_options(global),
         create: create_settings(global, &project),
-        builder: (!args.no_build).then(|| EngineBuilder::shared(BuildSettings::default())),
+        builder: (!args.no_build).then(|| EngineBuilder::shared(BuildSettings { credentials: credentials.clone(), ..BuildSettings::default() })),
         quiet_pull: args.quiet_pull,
-        credentials: super::pull::credentials(),
+        credentials,
         ..UpOptions::default()
     };
     engine::run_simple(global, "Creating", |eng, sink, cancel| async move {

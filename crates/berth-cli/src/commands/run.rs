@@ -201,14 +201,15 @@ pub fn run(global: &GlobalArgs, args: &RunArgs) -> anyhow::Result<u8> {
         .get("COMPOSE_IGNORE_ORPHANS")
         .and_then(|v| berth_spec::discovery::parse_go_bool(&v.to_lowercase()))
         .unwrap_or(false);
+    let credentials = super::pull::credentials();
     let up = UpOptions {
         remove_orphans,
         ignore_orphans,
         run: engine::run_options(global),
         create: create_settings(global, &project),
-        builder: Some(EngineBuilder::shared(BuildSettings::default())),
+        builder: Some(EngineBuilder::shared(BuildSettings { credentials: credentials.clone(), ..BuildSettings::default() })),
         quiet_pull: args.quiet_pull,
-        credentials: super::pull::credentials(),
+        credentials,
         ..UpOptions::default()
     };
     let request = RunRequest {

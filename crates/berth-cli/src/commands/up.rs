@@ -227,6 +227,7 @@ pub fn run(global: &GlobalArgs, args: &UpArgs) -> anyhow::Result<u8> {
     let scale = apply_create_flags(&mut project, args.pull.as_deref(), args.build, &args.scale)?;
     let (recreate, recreate_dependencies) =
         RecreatePolicy::from_flags(args.force_recreate, args.no_recreate, args.always_recreate_deps);
+    let credentials = super::pull::credentials();
     let opts = UpOptions {
         services: args.services.clone(),
         recreate,
@@ -242,9 +243,9 @@ pub fn run(global: &GlobalArgs, args: &UpArgs) -> anyhow::Result<u8> {
         wait_timeout: args.wait_timeout.and_then(|s| u64::try_from(s).ok()).map(Duration::from_secs),
         run: engine::run_options(global),
         create: create_settings(global, &project),
-        builder: (!args.no_build).then(|| EngineBuilder::shared(BuildSettings::default())),
+        builder: (!args.no_build).then(|| EngineBuilder::shared(BuildSettings { credentials: credentials.clone(), ..BuildSettings::default() })),
         quiet_pull: args.quiet_pull,
-        credentials: super::pull::credentials(),
+        credentials,
         ..UpOptions::default()
     };
     let project = prepare_project(&project, &opts).map_err(|e| engine::failure(&e))?;

@@ -26,7 +26,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use berth_engine::{BuildEvent, BuildOptions, Credentials, Engine, EngineError};
+use berth_engine::{BuildEvent, BuildOptions, Credentials, Engine, EngineError, RegistryAuth};
 use berth_spec::model::{MappingWithEquals, Project, ServiceConfig, SshKey};
 use futures::StreamExt;
 
@@ -53,7 +53,9 @@ pub struct BuildSettings {
     /// Proxy variables from the docker CLI configuration, added as build arguments when the
     /// build does not set them.
     pub proxy_env: BTreeMap<String, String>,
-    /// Registry credentials, for `--push`.
+    /// Registry credentials: all of them go with every build, for the base images the
+    /// builder pulls (as the docker CLI sends them), and those of the image's registry with
+    /// `--push`.
     pub credentials: Credentials,
 }
 
@@ -328,9 +330,15 @@ fn output(sink: &dyn EventSink, service: &str, text: impl Into<String>) {
 }
 
 /// Runs one job; returns the id of the image built.
-async fn run_job(engine: &dyn Engine, job: &BuildJob, sink: &dyn EventSink) -> Result<String, BuildError> {
+async fn run_job(
+    engine: &dyn Engine,
+    job: &BuildJob,
+    auth: &BTreeMap<String, RegistryAuth>,
+    sink: &dyn EventSink,
+) -> Result<String, BuildError> {
     let service = job.services.first().cloned().unwrap_or_default();
     let mut options = job.options.clone();
+    options.auth.clone_from(auth);
     let tar = match &job.context {
         ContextSource::Dir(dir) => {
             let (dir, dockerfile) = (dir.clone(), job.dockerfile.clone());
@@ -396,23 +404,30 @@ pub async fn build(
     sink: &dyn EventSink,
 ) -> Result<BTreeMap<String, String>, BuildError> {
     let jobs = plan(project, services, settings)?;
-    let built = run_jobs(engine, project, &jobs, sink).await?;
+    let built = run_jobs(engine, project, &jobs, &settings.credentials, sink).await?;
     if settings.push {
         push_built(engine, project, &jobs, settings, sink).await?;
     }
     Ok(built)
 }
 
-/// Runs `jobs`, one after the other.
+/// Runs `jobs`, one after the other, each with every credential of `credentials`.
 async fn run_jobs(
     engine: &dyn Engine,
     project: &Project,
     jobs: &[BuildJob],
+    credentials: &Credentials,
     sink: &dyn EventSink,
 ) -> Result<BTreeMap<String, String>, BuildError> {
     let mut built = BTreeMap::new();
+    if jobs.is_empty() {
+        return Ok(built);
+    }
+    // The builder may pull any `FROM` image, from any registry: it gets them all, as from
+    // the docker CLI (credential helpers are asked once, for every build).
+    let auth = credentials.all();
     for job in jobs {
-        let id = run_job(engine, job, sink).await?;
+        let id = run_job(engine, job, &auth, sink).await?;
         for name in &job.services {
             if let Some(service) = project.services.get(name) {
                 built.insert(image_of(project, service), id.clone());
@@ -465,7 +480,7 @@ impl ImageBuilder for EngineBuilder {
     async fn build(&self, engine: &dyn Engine, project: &Project, services: &[String], sink: &dyn EventSink) -> Result<(), String> {
         // `up` and `create` never push.
         let jobs = plan(project, services, &self.settings).map_err(|e| e.to_string())?;
-        run_jobs(engine, project, &jobs, sink).await.map(|_| ()).map_err(|e| e.to_string())
+        run_jobs(engine, project, &jobs, &self.settings.credentials, sink).await.map(|_| ()).map_err(|e| e.to_string())
     }
 }
 

@@ -3,16 +3,26 @@
 //! image), pulling them concurrently with registry credentials, per-layer progress, and
 //! failures classified (not found, unauthorised, unreachable) with the fix to suggest.
 //!
+//! The refresh policies of the Compose Specification (`daily`, `weekly`, `every_<duration>`,
+//! which 2.26.1 rejects) pull on `up` when the image is missing or its last pull is older
+//! than the period, as newer Docker Compose does; an explicit `pull` treats them as due.
+//! Newer Compose reads the last pull from the engine's `LastTagTime`, which Docker sets on
+//! tags but not on pulls, so a pulled image always looks due there. berth tags the image onto
+//! itself after pulling it for such a service, so Docker's `LastTagTime` records the pull
+//! (Podman records no tag times: there every `up` pulls these images).
+//!
 //! Unlike Docker Compose, a failed pull does not cancel the others: every pull runs to its
 //! end and the failures are reported together (Compose's fail-fast cancellation makes the
 //! other services report the first service's error as their own).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use berth_engine::auth::registry_host;
 use berth_engine::{Credentials, Engine, ProgressEvent, PullOptions as EnginePull};
 use berth_spec::model::{Project, ServiceConfig};
+use berth_spec::pull_policy::PullPolicy;
 use futures::StreamExt;
 
 use super::{local_image_digests, OpsError};
@@ -330,6 +340,11 @@ pub(crate) async fn pull_service_image(
             }
         }
     }
+    if refresh_period(service).is_some() && !image.contains('@') {
+        // Records the pull in the engine's `LastTagTime` (see the module header). Should it
+        // fail, the only cost is that the next `up` pulls again.
+        let _ = engine.tag_image(image, image).await;
+    }
     sink.emit(Event::Progress(Progress::new(ResourceKind::Service, name, Status::Done, "Pulled")));
     Ok(())
 }
@@ -373,19 +388,69 @@ pub(crate) fn image_buildable(service: &ServiceConfig, project: &Project) -> boo
             && project.services.values().any(|s| s.image == service.image && s.build.is_some()))
 }
 
+/// The refresh period of `service`'s own `pull_policy`, if it has one.
+fn refresh_period(service: &ServiceConfig) -> Option<Duration> {
+    PullPolicy::parse(&service.pull_policy).ok().and_then(PullPolicy::refresh_period)
+}
+
+/// Whether an image last pulled (tagged) at `last` is due for a refresh at `now` (both in
+/// nanoseconds since the epoch): when its age reaches `period`, or when the engine does not
+/// know when it was last pulled.
+fn refresh_due(last: Option<i128>, period: Duration, now: i128) -> bool {
+    let Some(last) = last else { return true };
+    let period = i128::try_from(period.as_nanos()).unwrap_or(i128::MAX);
+    now.saturating_sub(last) >= period
+}
+
+/// The present images of services with a refresh policy that are due for a pull, read from
+/// the engine's record of their last tag (see the module header).
+pub(crate) async fn due_refreshes(
+    engine: &dyn Engine,
+    project: &Project,
+    local: &BTreeMap<String, String>,
+) -> Result<BTreeSet<String>, OpsError> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i128::try_from(d.as_nanos()).unwrap_or(i128::MAX));
+    let mut due = BTreeSet::new();
+    for service in project.services.values() {
+        let Some(period) = refresh_period(service) else { continue };
+        if !local.contains_key(&service.image) || due.contains(&service.image) {
+            continue;
+        }
+        let last = match engine.image_last_tag_time(&service.image).await {
+            Ok(time) => time.as_deref().and_then(crate::wait::parse_rfc3339),
+            Err(e) if e.is_not_found() => None,
+            Err(source) => {
+                return Err(OpsError::Engine { context: format!("inspecting image {}", service.image), source })
+            }
+        };
+        if refresh_due(last, period, now) {
+            due.insert(service.image.clone());
+        }
+    }
+    Ok(due)
+}
+
 /// Which services `up`/`create` pull, by Docker Compose's `pullRequiredImages`: those with an
 /// image and policy `always`, or a missing image and policy `missing`/`if_not_present`/unset;
-/// never `never` or `build`. Policies Compose does not know pull like `always`, as in Compose.
-pub(crate) fn services_to_pull<'p>(project: &'p Project, local: &BTreeMap<String, String>) -> Vec<&'p ServiceConfig> {
+/// never `never` or `build`; with a refresh policy, a missing image or one in `due`
+/// ([`due_refreshes`]). Policies Compose does not know pull like `always`, as in Compose.
+pub(crate) fn services_to_pull<'p>(
+    project: &'p Project,
+    local: &BTreeMap<String, String>,
+    due: &BTreeSet<String>,
+) -> Vec<&'p ServiceConfig> {
     let mut seen = BTreeSet::new();
     project
         .services
         .values()
         .filter(|s| !s.image.is_empty())
-        .filter(|s| match s.pull_policy.as_str() {
-            "" | "missing" | "if_not_present" => !local.contains_key(&s.image),
-            "never" | "build" => false,
-            _ => true,
+        .filter(|s| match PullPolicy::parse(&s.pull_policy) {
+            Ok(PullPolicy::Missing) => !local.contains_key(&s.image),
+            Ok(PullPolicy::Never | PullPolicy::Build) => false,
+            Ok(PullPolicy::Refresh(_)) => !local.contains_key(&s.image) || due.contains(&s.image),
+            Ok(PullPolicy::Always) | Err(_) => true,
         })
         .filter(|s| seen.insert(s.image.clone()))
         .collect()
@@ -401,7 +466,8 @@ pub(crate) async fn pull_required(
     quiet: bool,
     sink: &dyn EventSink,
 ) -> Result<usize, OpsError> {
-    let needed = services_to_pull(project, local);
+    let due = due_refreshes(engine, project, local).await?;
+    let needed = services_to_pull(project, local, &due);
     if needed.is_empty() {
         return Ok(0);
     }
@@ -540,8 +606,58 @@ mod tests {
                 "f":{"image":"f:1","pull_policy":"build"},"g":{"image":"a:1","pull_policy":"missing"}}}"#,
         );
         let local: BTreeMap<String, String> = [("b:1".to_owned(), "id".to_owned())].into();
-        let names: Vec<&str> = services_to_pull(&p, &local).iter().map(|s| s.name.as_str()).collect();
+        let names: Vec<&str> = services_to_pull(&p, &local, &BTreeSet::new()).iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["a", "c"]);
+    }
+
+    #[test]
+    fn refresh_policies_pull_missing_and_due_images() {
+        let p = project(
+            r#"{"services":{
+                "fresh":{"image":"fresh:1","pull_policy":"daily"},"stale":{"image":"stale:1","pull_policy":"weekly"},
+                "gone":{"image":"gone:1","pull_policy":"every_1h30m"}}}"#,
+        );
+        let local: BTreeMap<String, String> = [("fresh:1".to_owned(), "x".to_owned()), ("stale:1".to_owned(), "y".to_owned())].into();
+        let due: BTreeSet<String> = ["stale:1".to_owned()].into();
+        let names: Vec<&str> = services_to_pull(&p, &local, &due).iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["gone", "stale"]);
+    }
+
+    #[test]
+    fn refresh_is_due_once_the_period_has_passed_or_when_unknown() {
+        let hour = Duration::from_hours(1);
+        let now: i128 = 10_000 * 1_000_000_000;
+        let ago = |secs: i128| Some(now - secs * 1_000_000_000);
+        assert!(!refresh_due(ago(3599), hour, now));
+        assert!(refresh_due(ago(3600), hour, now));
+        assert!(refresh_due(ago(7200), hour, now));
+        assert!(refresh_due(None, hour, now));
+        // A tag time ahead of this machine's clock (engine clock skew) is fresh.
+        assert!(!refresh_due(ago(-60), hour, now));
+        assert!(refresh_due(ago(0), Duration::ZERO, now));
+    }
+
+    #[tokio::test]
+    async fn up_records_refresh_pulls_and_reads_them_back() {
+        let engine = FakeEngine::new();
+        engine.add_registry_image("r:1", ImageConfig::default());
+        engine.add_registry_image("plain:1", ImageConfig::default());
+        let p = project(r#"{"services":{"r":{"image":"r:1","pull_policy":"every_1w"},"plain":{"image":"plain:1","pull_policy":"always"}}}"#);
+        let local = BTreeMap::new();
+        let pulled = pull_required(&engine, &p, &local, &Credentials::default(), true, &Recorder::new()).await.unwrap();
+        assert_eq!(pulled, 2);
+        // The refresh service's image was tagged onto itself: its last pull is known, and a
+        // week has not passed.
+        assert!(engine.image_last_tag_time("r:1").await.unwrap().is_some());
+        assert!(engine.image_last_tag_time("plain:1").await.unwrap().is_none());
+        let local = local_image_digests(&engine, &p).await.unwrap();
+        assert!(due_refreshes(&engine, &p, &local).await.unwrap().is_empty());
+        let names: Vec<&str> = services_to_pull(&p, &local, &BTreeSet::new()).iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["plain"]);
+        // An image pulled by something else (no tag time) is due.
+        let p = project(r#"{"services":{"plain":{"image":"plain:1","pull_policy":"daily"}}}"#);
+        let due = due_refreshes(&engine, &p, &local).await.unwrap();
+        assert_eq!(due, ["plain:1".to_owned()].into());
     }
 
     #[tokio::test]

@@ -202,8 +202,10 @@ fn build_events(doc: EngineResult<serde_json::Value>) -> Vec<EngineResult<BuildE
     };
     let text = |k: &str| doc.get(k).and_then(serde_json::Value::as_str).map(str::to_owned);
     if let Some(message) = doc.pointer("/errorDetail/message").and_then(serde_json::Value::as_str).map(str::to_owned).or_else(|| text("error")) {
-        // The classic builder gives the exit code of a failed RUN step.
-        return match doc.pointer("/errorDetail/code").and_then(serde_json::Value::as_i64).filter(|c| *c != 0) {
+        // The classic builder gives the exit code of a failed RUN step; Podman (buildah) only
+        // says it in the message.
+        let code = doc.pointer("/errorDetail/code").and_then(serde_json::Value::as_i64).or_else(|| buildah_exit_status(&message));
+        return match code.filter(|c| *c != 0) {
             Some(code) => vec![Err(EngineError::Failed { message, code })],
             None => vec![Err(EngineError::Stream { message })],
         };
@@ -225,6 +227,13 @@ fn build_events(doc: EngineResult<serde_json::Value>) -> Vec<EngineResult<BuildE
         out.push(Ok(BuildEvent::ImageId(id.to_owned())));
     }
     out
+}
+
+/// The exit code in buildah's message for a failed `RUN` step (`building at STEP "RUN exit 3":
+/// while running runtime: exit status 3`).
+fn buildah_exit_status(message: &str) -> Option<i64> {
+    let (_, status) = message.trim_end().rsplit_once("while running runtime: exit status ")?;
+    status.parse().ok()
 }
 
 /// One message of a pull or push stream; an error message ends the stream as an error.
@@ -799,6 +808,12 @@ impl Engine for DockerEngine {
             .map_err(self.err(ObjectKind::Image, reference))
     }
 
+    async fn image_last_tag_time(&self, reference: &str) -> EngineResult<Option<String>> {
+        let inspect = self.docker.inspect_image(reference).await.map_err(self.err(ObjectKind::Image, reference))?;
+        // Engines that do not know say "0001-01-01T00:00:00Z" (Go's zero time).
+        Ok(inspect.metadata.and_then(|m| m.last_tag_time).filter(|t| !t.is_empty() && !t.starts_with("0001-")))
+    }
+
     async fn remove_image(&self, reference: &str, options: &ImageRemoveOptions) -> EngineResult<Vec<ImageDeleteItem>> {
         let opts = q::RemoveImageOptions { force: options.force, noprune: options.no_prune };
         let items = self
@@ -1186,6 +1201,11 @@ mod tests {
         assert!(matches!(&ev[..], [Err(EngineError::Stream { message })] if message == "boom!"));
         let ev = build_events(Ok(serde_json::json!({"errorDetail": {"code": 3, "message": "returned a non-zero code: 3"}})));
         assert!(matches!(&ev[..], [Err(EngineError::Failed { code: 3, .. })]));
+        let podman = "building at STEP \"RUN exit 3\": while running runtime: exit status 3\n";
+        let ev = build_events(Ok(serde_json::json!({"errorDetail": {"message": podman}, "error": podman})));
+        assert!(matches!(&ev[..], [Err(EngineError::Failed { code: 3, message })] if message == podman));
+        let ev = build_events(Ok(serde_json::json!({"error": "while running runtime: exit status x"})));
+        assert!(matches!(&ev[..], [Err(EngineError::Stream { .. })]));
     }
 
     #[test]

@@ -1565,6 +1565,13 @@ impl Engine for FakeEngine {
         })
     }
 
+    async fn image_last_tag_time(&self, reference: &str) -> EngineResult<Option<String>> {
+        self.read(|s| {
+            let i = s.image_index(reference).ok_or_else(|| EngineError::not_found(ObjectKind::Image, reference))?;
+            Ok(s.images[i].last_tag.map(rfc3339))
+        })
+    }
+
     async fn remove_image(&self, reference: &str, options: &ImageRemoveOptions) -> EngineResult<Vec<ImageDeleteItem>> {
         self.mutate(|s| {
             s.take_failure("remove_image", reference)?;
@@ -1612,6 +1619,7 @@ impl Engine for FakeEngine {
                 img.tags.retain(|t| *t != norm);
             }
             s.images[i].tags.push(norm.clone());
+            s.images[i].last_tag = Some(s.clock.now());
             let id = s.images[i].id.clone();
             let mut a = BTreeMap::new();
             a.insert("name".to_owned(), norm);
@@ -1760,7 +1768,7 @@ impl Engine for FakeEngine {
                 } else {
                     let id = format!("sha256:{}", s.new_id("image"));
                     let created = s.clock.now();
-                    s.images.push(state::FakeImage { id: id.clone(), tags: Vec::new(), created, config: cfg, size: 1_024 });
+                    s.images.push(state::FakeImage { id: id.clone(), tags: Vec::new(), created, config: cfg, size: 1_024, last_tag: None });
                     id
                 };
                 for t in options.tags.iter().skip(1) {

@@ -202,6 +202,8 @@ pub(crate) struct FakeImage {
     pub created: i64,
     pub config: ImageConfig,
     pub size: i64,
+    /// When `tag_image` last tagged it (Docker's `LastTagTime`; pulls leave it alone).
+    pub last_tag: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -487,7 +489,7 @@ impl State {
         }
         let id = format!("sha256:{}", self.new_id("image"));
         let created = self.clock.now();
-        self.images.push(FakeImage { id: id.clone(), tags: vec![norm.clone()], created, config, size: 1_024 });
+        self.images.push(FakeImage { id: id.clone(), tags: vec![norm.clone()], created, config, size: 1_024, last_tag: None });
         let mut attrs = BTreeMap::new();
         attrs.insert("name".to_owned(), norm);
         self.emit(EventKind::Image, "tag", &id, attrs);

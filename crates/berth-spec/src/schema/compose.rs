@@ -10,10 +10,13 @@
 //! - `ulimits` only checks entries whose name is lowercase letters;
 //! - secret and config `external` mappings accept unknown keys, network and volume ones do not;
 //! - `depends_on.*.required` must be a real boolean, unlike most flags which may be strings.
+//!
+//! One deliberate widening: `pull_policy` also accepts the Compose Specification's refresh
+//! policies (`daily`, `weekly`, `every_<duration>`), which 2.26.1 rejects (docs/drop-in.md).
 
 use super::rules::{
     boolean, integer_between, kinds, list, mapping, number, one_of, string, string_enum,
-    unique_list, KeyPattern, Kind, Rule,
+    unique_list, widened_enum, KeyPattern, Kind, Rule, Widening,
 };
 
 use KeyPattern::{LowercaseWord, Name, NonEmpty, SingleLine};
@@ -29,6 +32,18 @@ fn integer_or_string() -> Rule {
 
 fn number_or_string() -> Rule {
     kinds(&[Number, Str])
+}
+
+/// `pull_policy`: the reference's keywords, and (berth's widening, from the Compose
+/// Specification) the refresh policies `daily`, `weekly` and `every_<duration>`.
+fn pull_policy() -> Rule {
+    widened_enum(
+        &["always", "never", "if_not_present", "build", "missing"],
+        Widening {
+            names: &["daily", "weekly", "every_<duration>"],
+            check: crate::pull_policy::check_refresh,
+        },
+    )
 }
 
 /// `list_of_strings`: a list of distinct strings.
@@ -579,10 +594,7 @@ fn service() -> Rule {
         .key("pre_stop", list(service_hook()))
         .key("privileged", bool_or_string())
         .key("profiles", list_of_strings())
-        .key(
-            "pull_policy",
-            string_enum(&["always", "never", "if_not_present", "build", "missing"]),
-        )
+        .key("pull_policy", pull_policy())
         .key("read_only", bool_or_string())
         .key("restart", string())
         .key("runtime", string())

@@ -203,7 +203,8 @@ impl<'a> Comparison<'a> {
             self.allow(at, &keywords, &["type", "enum"]);
             let values: Vec<&str> = values.iter().filter_map(Json::as_str).collect();
             match rule {
-                Rule::Enum(mine) if types == [Kind::String] && *mine == values.as_slice() => {}
+                Rule::Enum(mine) | Rule::WidenedEnum(mine, _)
+                    if types == [Kind::String] && *mine == values.as_slice() => {}
                 _ => self.fail(
                     at,
                     format!("schema has enum {values:?}, berth has {rule:?}"),

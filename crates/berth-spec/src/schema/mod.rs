@@ -196,7 +196,14 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "services.web.pull_policy: invalid value `refresh`: expected one of `always`, `never`, \
-             `if_not_present`, `build` or `missing`"
+             `if_not_present`, `build`, `missing`, `daily`, `weekly` or `every_<duration>`"
+        );
+        ok(&service(&json!({"pull_policy": "daily"})));
+        ok(&service(&json!({"pull_policy": "every_1w12h"})));
+        assert_eq!(
+            fails(&service(&json!({"pull_policy": "every_12x"}))),
+            "services.web.pull_policy: invalid duration in `every_12x`: unknown unit `x` after \
+             `12` (units are `w`, `d`, `h`, `m`, `s`)"
         );
         ok(&service(
             &json!({"pull_policy": "if_not_present", "cgroup": "host"}),

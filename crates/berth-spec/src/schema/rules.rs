@@ -121,6 +121,9 @@ pub(crate) enum Rule {
     Kinds(&'static [Kind]),
     /// A string from a fixed set.
     Enum(&'static [&'static str]),
+    /// A string from the reference's fixed set, or one of the values berth accepts beyond
+    /// it (see [`Widening`]). Only the reference's set is compared with its schema.
+    WidenedEnum(&'static [&'static str], Widening),
     /// An integer within inclusive bounds.
     Integer { min: Option<i64>, max: Option<i64> },
     /// A list whose items all satisfy `items`.
@@ -129,6 +132,16 @@ pub(crate) enum Rule {
     Mapping(Box<Mapping>),
     /// Exactly one of the alternatives.
     OneOf(Vec<Rule>),
+}
+
+/// What berth accepts beyond a reference enum.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Widening {
+    /// How berth's values are named in messages (`daily`, `every_<duration>`).
+    pub(crate) names: &'static [&'static str],
+    /// Whether a string is of berth's family (`None`: no) and, if it is, whether it is well
+    /// formed (`Err` says what is wrong).
+    pub(crate) check: fn(&str) -> Option<Result<(), String>>,
 }
 
 /// Whether keys that are neither known nor matched by a pattern are accepted.
@@ -174,6 +187,11 @@ pub(crate) fn number() -> Rule {
 /// A string from `values`.
 pub(crate) fn string_enum(values: &'static [&'static str]) -> Rule {
     Rule::Enum(values)
+}
+
+/// A string from the reference's `values`, or one `widening` accepts.
+pub(crate) fn widened_enum(values: &'static [&'static str], widening: Widening) -> Rule {
+    Rule::WidenedEnum(values, widening)
 }
 
 /// An integer with optional inclusive bounds.
@@ -275,7 +293,7 @@ impl Rule {
                 }
             }
             Rule::Kinds(ks) => ks.iter().copied().for_each(add),
-            Rule::Enum(_) => add(Kind::String),
+            Rule::Enum(_) | Rule::WidenedEnum(..) => add(Kind::String),
             Rule::Integer { .. } => add(Kind::Integer),
             Rule::List { .. } => add(Kind::List),
             Rule::Mapping(m) => {
@@ -395,7 +413,12 @@ impl<'a> Walker<'a> {
                     self.type_mismatch(rule, node);
                 }
             }
-            Rule::Enum(values) => self.check_enum(rule, values, node),
+            Rule::Enum(values) => self.check_enum(rule, values, &[], node),
+            Rule::WidenedEnum(values, widening) => match node.as_str().and_then(widening.check) {
+                Some(Ok(())) => {}
+                Some(Err(problem)) => self.report(problem, node.span, None),
+                None => self.check_enum(rule, values, widening.names, node),
+            },
             Rule::Integer { min, max } => self.check_integer(rule, *min, *max, node),
             Rule::List { items, unique } => match &node.value {
                 Value::Seq(seq) => self.check_list(items, *unique, seq),
@@ -446,7 +469,8 @@ impl<'a> Walker<'a> {
         self.report(message, node.span, hint);
     }
 
-    fn check_enum(&mut self, rule: &Rule, values: &'static [&'static str], node: &Node) {
+    /// `also`: more values to name, which `values` does not hold (berth's widenings).
+    fn check_enum(&mut self, rule: &Rule, values: &'static [&'static str], also: &'static [&'static str], node: &Node) {
         let Some(s) = node.as_str() else {
             self.type_mismatch(rule, node);
             return;
@@ -454,9 +478,10 @@ impl<'a> Walker<'a> {
         if values.contains(&s) || self.quiet_failure() {
             return;
         }
-        let allowed: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+        let named = || values.iter().chain(also).copied();
+        let allowed: Vec<String> = named().map(|v| format!("`{v}`")).collect();
         let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
-        let hint = did_you_mean(s, values.iter().copied()).map(|m| format!("did you mean `{m}`?"));
+        let hint = did_you_mean(s, named()).map(|m| format!("did you mean `{m}`?"));
         self.report(
             format!("invalid value `{s}`: expected {}", one_of_phrase(&allowed)),
             node.span,
