@@ -821,6 +821,14 @@ impl Runtime<'_> {
             }
             _ => None,
         };
+        let resolved = self.resolve_references(config);
+        // Compose hashes the service with its references resolved to these containers.
+        let config_hash = config_json
+            .as_ref()
+            .and_then(|json| {
+                crate::hash::hash_with_references(json, |target| resolved.service_containers.get(target).cloned())
+            })
+            .unwrap_or(config_hash);
         let options = ContainerOptions {
             config_hash,
             image_digest: desired.and_then(|d| d.image_digest.clone()),
@@ -828,7 +836,7 @@ impl Runtime<'_> {
             create_name: (create_name != name).then(|| create_name.to_owned()),
             inherit,
             one_off: None,
-            resolved: self.resolve_references(config),
+            resolved,
         };
         let mut spec = convert::container_create(create_ctx, config, number, &options)
             .map_err(|e: ConvertError| fail(OpErrorKind::Convert(e.to_string())))?;

@@ -54,6 +54,45 @@ pub fn hash_json(value: &Value) -> String {
     hex::encode(Sha256::digest(go_json(value).as_bytes()))
 }
 
+/// The config hash Docker Compose puts on a container of a service that refers to other
+/// services' containers, or `None` when [`service_json`] has no such reference (the plain
+/// hash applies).
+///
+/// Compose resolves the references before it hashes (`resolveServiceReferences`):
+/// `network_mode`, `ipc` and `pid` written `service:NAME` become `container:ID`, and every
+/// `volumes_from` entry becomes the container's id (`container:NAME[:mode]` becomes `NAME`, an
+/// access mode is dropped). So the hash on a container changes when the container it shares
+/// with is replaced, and that is what makes Compose recreate it. `container_of` names the
+/// container a service reference resolves to (the service's first container by name); an
+/// unresolvable reference stays as written.
+pub fn hash_with_references(service_json: &Value, container_of: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let mut json = service_json.clone();
+    let mut changed = false;
+    for key in ["network_mode", "ipc", "pid"] {
+        let Some(Value::String(mode)) = json.get_mut(key) else { continue };
+        if let Some(id) = mode.strip_prefix("service:").and_then(&container_of) {
+            *mode = format!("container:{id}");
+            changed = true;
+        }
+    }
+    if let Some(Value::Array(entries)) = json.get_mut("volumes_from") {
+        for entry in entries {
+            let Value::String(text) = entry else { continue };
+            let mut parts = text.split(':');
+            let resolved = match (parts.next(), parts.next()) {
+                (Some("container"), Some(name)) => Some(name.to_owned()),
+                (Some(service), _) => container_of(service),
+                _ => None,
+            };
+            if let Some(resolved) = resolved {
+                *text = resolved;
+                changed = true;
+            }
+        }
+    }
+    changed.then(|| hash_json(&json))
+}
+
 /// A JSON value written compactly as Go's `encoding/json` writes it. Object members keep their
 /// order (the model serialises struct fields in compose-go's order and maps sorted).
 pub fn go_json(value: &Value) -> String {
@@ -186,6 +225,28 @@ fn diff(old: &Value, new: &Value, path: &mut String, fields: &mut Vec<String>) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn references_are_resolved_before_hashing() {
+        let ids = |service: &str| (service == "app" || service == "db").then(|| format!("{service}-id"));
+        let service = json!({
+            "name": "worker",
+            "network_mode": "service:app",
+            "ipc": "shareable",
+            "pid": "service:gone",
+            "volumes_from": ["db:ro", "container:legacy:rw", "gone"]
+        });
+        let resolved = json!({
+            "name": "worker",
+            "network_mode": "container:app-id",
+            "ipc": "shareable",
+            "pid": "service:gone",
+            "volumes_from": ["db-id", "legacy", "gone"]
+        });
+        assert_eq!(hash_with_references(&service, ids), Some(hash_json(&resolved)));
+        assert_eq!(hash_with_references(&json!({"name": "plain", "network_mode": "host"}), ids), None);
+        assert_eq!(hash_with_references(&json!({"network_mode": "service:gone"}), ids), None);
+    }
 
     #[test]
     fn go_escapes_html_and_controls() {

@@ -701,9 +701,28 @@ fn ensure_volumes(desired: &DesiredState, observed: &ObservedState, plan: &mut P
     Ok(created)
 }
 
+/// The config hash a container of `service` must carry to be up to date: references to
+/// other services' containers resolved to the ones observed now (the first by name), as
+/// Compose hashes them. A dependency recreated by this plan forces its dependents anyway.
+fn expected_hash(service: &crate::desired::DesiredService, containers: &[&ObservedContainer]) -> String {
+    let first_of = |target: &str| {
+        containers
+            .iter()
+            .filter(|c| !c.oneoff && c.service == target)
+            .min_by(|a, b| a.name.cmp(&b.name))
+            .map(|c| c.id.clone())
+    };
+    service
+        .config
+        .as_ref()
+        .and_then(|json| crate::hash::hash_with_references(json, first_of))
+        .unwrap_or_else(|| service.config_hash.clone())
+}
+
 /// Why a container must be recreated (Docker Compose's `mustRecreate`), if it must.
 fn must_recreate(
     service: &crate::desired::DesiredService,
+    expected_hash: &str,
     container: &ObservedContainer,
     policy: RecreatePolicy,
     force_cause: &Cause,
@@ -720,7 +739,7 @@ fn must_recreate(
     if let Some(dependency) = forced_by {
         return Some(Cause::DependencyRecreated { service: dependency.clone() });
     }
-    if container.config_hash.as_deref() != Some(service.config_hash.as_str()) {
+    if container.config_hash.as_deref() != Some(expected_hash) {
         let fields = match (&container.config, &service.config) {
             (Some(old), Some(new)) => changed_fields(old, new),
             _ => Vec::new(),
@@ -768,10 +787,11 @@ fn converge<'a>(
             }
         }
 
+        let expected_hash = expected_hash(service, containers);
         let mut mine: Vec<(&ObservedContainer, Option<Cause>)> = containers
             .iter()
             .filter(|c| !c.oneoff && c.service == name)
-            .map(|c| (*c, must_recreate(service, c, policy, &force_cause, forced_by.get(name))))
+            .map(|c| (*c, must_recreate(service, &expected_hash, c, policy, &force_cause, forced_by.get(name))))
             .collect();
         let actual = mine.len();
         // Obsolete containers first, then by number (containers without one by creation time).

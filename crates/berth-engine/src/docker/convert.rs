@@ -162,8 +162,10 @@ pub(crate) fn endpoint_to(e: &EndpointConfig) -> m::EndpointSettings {
     }
 }
 
+/// Always a map, even an empty one: Compose sends `"PortBindings": {}`, and `docker inspect`
+/// shows what was sent.
 fn port_map_to(p: &BTreeMap<ContainerPort, Vec<PortBinding>>) -> Option<m::PortMap> {
-    (!p.is_empty()).then(|| {
+    Some(
         p.iter()
             .map(|(port, bindings)| {
                 let b = bindings
@@ -172,8 +174,8 @@ fn port_map_to(p: &BTreeMap<ContainerPort, Vec<PortBinding>>) -> Option<m::PortM
                     .collect();
                 (port.to_string(), Some(b))
             })
-            .collect()
-    })
+            .collect(),
+    )
 }
 
 fn throttle_to(v: &[ThrottleDevice]) -> Option<Vec<m::ThrottleDevice>> {
@@ -272,7 +274,8 @@ pub(crate) fn host_config_to(h: &HostConfig) -> EngineResult<m::HostConfig> {
         dns: some_vec(&h.dns),
         dns_options: some_vec(&h.dns_options),
         dns_search: some_vec(&h.dns_search),
-        extra_hosts: some_vec(&h.extra_hosts),
+        // Compose sends `[]` when there are none; `docker inspect` shows it.
+        extra_hosts: Some(h.extra_hosts.clone()),
         group_add: some_vec(&h.group_add),
         ipc_mode: h.ipc_mode.clone(),
         cgroup: h.cgroup.clone(),
