@@ -1121,12 +1121,6 @@ impl Runtime<'_> {
             Err(WaitFailure::Engine { container, source }) => {
                 Err(self.engine_error(op, Some(service.to_owned()), format!("inspecting container {container}"), &source))
             }
-            Err(WaitFailure::EventsClosed(reason)) => Err(self.error(
-                op,
-                Some(service.to_owned()),
-                format!("waiting for service {service}"),
-                OpErrorKind::Other(reason),
-            )),
         }
     }
 }

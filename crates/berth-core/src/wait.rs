@@ -52,7 +52,7 @@ use crate::labels;
 enum HubMessage {
     Event(EngineEvent),
     /// The engine's events stream ended or failed; nothing more will come.
-    Closed(String),
+    Closed,
 }
 
 /// One subscription to a project's container events, shared by every waiter of an execution.
@@ -110,48 +110,44 @@ impl EventHub {
                     None => break "the engine's events stream ended".to_owned(),
                 }
             };
-            *closed_flag.lock().unwrap_or_else(PoisonError::into_inner) = Some(reason.clone());
-            let _ = sender.send(HubMessage::Closed(reason));
+            *closed_flag.lock().unwrap_or_else(PoisonError::into_inner) = Some(reason);
+            let _ = sender.send(HubMessage::Closed);
         });
         Self { tx, closed, task }
     }
 
     fn subscribe(&self) -> Subscription {
         let rx = self.tx.subscribe();
-        let closed = self.closed.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let closed = self.closed.lock().unwrap_or_else(PoisonError::into_inner).is_some();
         Subscription { rx, closed }
     }
 }
 
 struct Subscription {
     rx: broadcast::Receiver<HubMessage>,
-    closed: Option<String>,
+    closed: bool,
 }
 
 /// What woke a waiter.
 enum Wake {
     /// An event, or `None` when events may have been missed.
     Event(Option<EngineEvent>),
-    Closed(String),
+    /// The events stream has ended (the waiter polls from then on).
+    Closed,
 }
 
 impl Subscription {
     async fn next(&mut self) -> Wake {
-        if let Some(reason) = &self.closed {
-            return Wake::Closed(reason.clone());
+        if self.closed {
+            return Wake::Closed;
         }
         match self.rx.recv().await {
             Ok(HubMessage::Event(e)) => Wake::Event(Some(e)),
-            Ok(HubMessage::Closed(reason)) => {
-                self.closed = Some(reason.clone());
-                Wake::Closed(reason)
+            Ok(HubMessage::Closed) | Err(broadcast::error::RecvError::Closed) => {
+                self.closed = true;
+                Wake::Closed
             }
             Err(broadcast::error::RecvError::Lagged(_)) => Wake::Event(None),
-            Err(broadcast::error::RecvError::Closed) => {
-                let reason = "the engine's events stream ended".to_owned();
-                self.closed = Some(reason.clone());
-                Wake::Closed(reason)
-            }
         }
     }
 }
@@ -230,8 +226,6 @@ pub enum WaitFailure {
     Failed(WaitError),
     /// Inspecting or probing a container failed.
     Engine { container: String, source: EngineError },
-    /// The events stream ended before the condition was decided.
-    EventsClosed(String),
     /// Cancelled.
     Cancelled,
 }
@@ -367,6 +361,9 @@ pub async fn wait_for(
     let mut probes: BTreeMap<String, Probe> = BTreeMap::new();
     let mut started: BTreeMap<String, i128> = BTreeMap::new();
     let mut verdict = evaluate(engine, spec, podman, &mut probes, &mut started).await?;
+    // Without events (the engine ended the stream: Podman does at times) the waiter polls
+    // every 500 ms, as Docker Compose always does.
+    let mut events_open = true;
     loop {
         match verdict {
             Verdict::Met => {
@@ -392,25 +389,27 @@ pub async fn wait_for(
                 run_due_probes(engine, &mut probes).await?;
                 evaluate(engine, spec, podman, &mut probes, &mut started).await?
             }
-            wake = sub.next() => match wake {
+            () = tokio::time::sleep(POLL_WITHOUT_EVENTS), if !events_open => {
+                evaluate(engine, spec, podman, &mut probes, &mut started).await?
+            }
+            wake = sub.next(), if events_open => match wake {
                 Wake::Event(Some(event)) => match react(spec, podman, &started, &event) {
                     Reaction::Ignore => Verdict::Pending,
                     Reaction::Met => Verdict::Met,
                     Reaction::Inspect => evaluate(engine, spec, podman, &mut probes, &mut started).await?,
                 },
                 Wake::Event(None) => evaluate(engine, spec, podman, &mut probes, &mut started).await?,
-                Wake::Closed(reason) => {
-                    // One last look: the condition may have been decided meanwhile.
-                    return match evaluate(engine, spec, podman, &mut probes, &mut started).await? {
-                        Verdict::Met => Ok(WaitOutcome::Met),
-                        Verdict::Failed(message, output) => fail(spec, sink, &message, output),
-                        Verdict::Pending => Err(WaitFailure::EventsClosed(reason)),
-                    };
+                Wake::Closed => {
+                    events_open = false;
+                    evaluate(engine, spec, podman, &mut probes, &mut started).await?
                 }
             },
         };
     }
 }
+
+/// How often a waiter looks again once the engine's events stream has ended.
+const POLL_WITHOUT_EVENTS: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// What an engine event means to a waiter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -248,7 +248,6 @@ async fn wait_dependencies(
             Err(WaitFailure::Engine { container, source }) => {
                 return Err(OpsError::Engine { context: format!("inspecting container {container}"), source })
             }
-            Err(WaitFailure::EventsClosed(why)) => return Err(OpsError::Image(why)),
             Err(WaitFailure::Cancelled) => return Err(OpsError::Image("canceled".to_owned())),
         }
     }
