@@ -66,6 +66,14 @@ pub fn hash_json(value: &Value) -> String {
 /// container a service reference resolves to (the service's first container by name); an
 /// unresolvable reference stays as written.
 pub fn hash_with_references(service_json: &Value, container_of: impl Fn(&str) -> Option<String>) -> Option<String> {
+    // Most services refer to no other container: don't copy them (reconcile asks for every
+    // service on every `up`).
+    let shares = ["network_mode", "ipc", "pid"]
+        .iter()
+        .any(|key| service_json.get(key).and_then(Value::as_str).is_some_and(|m| m.starts_with("service:")));
+    if !shares && service_json.get("volumes_from").is_none() {
+        return None;
+    }
     let mut json = service_json.clone();
     let mut changed = false;
     for key in ["network_mode", "ipc", "pid"] {
