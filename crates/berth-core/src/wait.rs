@@ -55,6 +55,11 @@ enum HubMessage {
     Closed,
 }
 
+/// The container actions that can change a waiter's verdict. Docker matches `health_status`
+/// as a prefix, so it stands for `health_status: healthy` and the others.
+const WAITER_ACTIONS: &[&str] =
+    &["create", "start", "restart", "die", "stop", "kill", "oom", "destroy", "pause", "unpause", "health_status"];
+
 /// One subscription to a project's container events, shared by every waiter of an execution.
 /// Dropping it ends the subscription.
 pub struct EventHub {
@@ -87,14 +92,22 @@ impl EventHub {
     /// `since` one second in the past, so that events raised between this call and the moment
     /// the engine actually registers the subscription are replayed rather than lost; waiters
     /// re-inspect on every event, so a replayed event costs one inspect and nothing else.
+    ///
+    /// On Docker the stream carries only the actions a waiter reacts to: every health probe of
+    /// every running container raises `exec_create`, `exec_start` and `exec_die`, which would
+    /// otherwise be sent, decoded and dropped by the hundred during a long health chain. Podman
+    /// gets the unfiltered stream: berth runs its probes itself there, and Podman's compat
+    /// filter on `event` is not to be relied on.
     pub fn start(engine: &dyn Engine, project: &str) -> Self {
         let (tx, _) = broadcast::channel(1024);
         let closed = Arc::new(Mutex::new(None));
-        let options = EventOptions {
-            since: Some(unix_now().saturating_sub(1)),
-            until: None,
-            filters: Filters::new().with("type", "container").label(labels::project_filter(project)),
-        };
+        let mut filters = Filters::new().with("type", "container").label(labels::project_filter(project));
+        if !engine.capabilities().is_podman {
+            for action in WAITER_ACTIONS {
+                filters.add("event", *action);
+            }
+        }
+        let options = EventOptions { since: Some(unix_now().saturating_sub(1)), until: None, filters };
         let stream = engine.events(&options);
         let sender = tx.clone();
         let closed_flag = Arc::clone(&closed);
