@@ -173,7 +173,20 @@ pub fn timeout(seconds: Option<i64>) -> Option<Duration> {
 /// A boolean environment variable as Docker Compose reads it (`COMPOSE_REMOVE_ORPHANS=1`);
 /// unset or unparsable is false.
 pub fn env_flag(name: &str) -> bool {
-    std::env::var(name).ok().and_then(|v| berth_spec::discovery::parse_go_bool(&v.to_lowercase())).unwrap_or(false)
+    std::env::var(name).is_ok_and(|v| compose_bool(&v))
+}
+
+/// `COMPOSE_IGNORE_ORPHANS` as `up`, `run` and `create` read it (docs/drop-in.md): from the
+/// project's environment, so a `.env` file can set it.
+pub fn ignore_orphans(project: &Project) -> bool {
+    project.environment.get("COMPOSE_IGNORE_ORPHANS").is_some_and(|v| compose_bool(v))
+}
+
+/// Docker Compose's `utils.StringToBool`: trimmed and lower-cased, `y` or what Go's
+/// `strconv.ParseBool` takes as true; anything else is false.
+fn compose_bool(value: &str) -> bool {
+    let value = value.trim().to_lowercase();
+    value == "y" || berth_spec::discovery::parse_go_bool(&value) == Some(true)
 }
 
 /// SIGINT and SIGTERM, the signals Docker Compose treats as Ctrl-C.
@@ -347,6 +360,16 @@ pub fn docker_cli_config() -> Option<serde_json::Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn booleans_as_compose_reads_them() {
+        for yes in ["1", "true", "TRUE", " True ", "y", "Y", "t", "tRuE"] {
+            assert!(compose_bool(yes), "{yes:?}");
+        }
+        for no in ["", "0", "false", "yes", "on", "2"] {
+            assert!(!compose_bool(no), "{no:?}");
+        }
+    }
 
     #[test]
     fn unreachable_engine_message_names_the_host_and_the_daemon() {
