@@ -508,7 +508,7 @@ pub(crate) fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// Go's `%q` for the strings compose-go quotes in messages.
-pub(crate) fn go_quote(s: &str) -> String {
+pub fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
