@@ -91,7 +91,7 @@ async fn run_exec(project: String, request: ExecRequest, dry_run: bool) -> anyho
         if !request.detach {
             anyhow::bail!("interactive exec is not supported in dry-run mode");
         }
-        let command = request.command.iter().map(|w| berth_spec::loader::go_quote(w)).collect::<Vec<_>>().join(" ");
+        let command = request.command.iter().map(|w| berth_spec::template::go_quote(w)).collect::<Vec<_>>().join(" ");
         listing::print(&format!("{DRY_RUN_PREFIX}Executing command [{command}] in {} (detached mode)\n", container.id))?;
         return Ok(0);
     }
