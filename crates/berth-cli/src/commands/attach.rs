@@ -73,6 +73,9 @@ pub fn run(global: &GlobalArgs, args: &AttachArgs) -> anyhow::Result<u8> {
             ContainerStatus::Running => {}
             _ => anyhow::bail!("You cannot attach to a stopped container, start it first"),
         }
+        if global.dry_run {
+            anyhow::bail!("interactive run is not supported in dry-run mode");
+        }
         let tty = details.config.tty;
         let stdin_is_terminal = terminal::stdin_is_terminal();
         if tty && !args.no_stdin && !stdin_is_terminal {
