@@ -191,3 +191,20 @@ async fn push_sends_named_images_only() {
     assert_eq!(pushes.len(), 1, "{pushes:?}");
     assert!(pushes[0].contains("reg/b:1"), "{pushes:?}");
 }
+
+#[tokio::test]
+async fn dry_run_builds_and_pushes_nothing() {
+    let d = dir_with(&[("Dockerfile", "FROM base\n")]);
+    let engine = FakeEngine::new();
+    engine.add_image("base", ImageConfig::default());
+    let p = project(d.path(), &[("b", BuildConfig { dockerfile: "Dockerfile".into(), ..BuildConfig::default() }, "reg/b:1")]);
+    let settings = BuildSettings { push: true, dry_run: true, ..BuildSettings::default() };
+    let sink = Recorder::new();
+    build(&engine, &p, &all(&p), &settings, &sink).await.unwrap();
+    let writes: Vec<String> =
+        engine.calls().into_iter().filter(|c| c.starts_with("build_image") || c.starts_with("push_image")).collect();
+    assert!(writes.is_empty(), "{writes:?}");
+    let lines = sink.progress_lines();
+    assert!(lines.contains(&"Service b Built".to_owned()), "{lines:?}");
+    assert!(lines.contains(&"Service Pushing reg/b:1 Pushed".to_owned()), "{lines:?}");
+}
