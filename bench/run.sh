@@ -99,6 +99,12 @@ ensure_engine() {
     [ "$engine_ready" -eq 1 ] && return 0
     eval "$(bash "$REPO/scripts/engine.sh")"
     bash "$REPO/scripts/images.sh" >/dev/null
+    # dockerd 20.10 as a swarm manager can leave stale endpoints in a bridge network after
+    # many removals at once, and the next `down` then fails (docs/benchmarks.md).
+    if [ "$(docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)" = active ]; then
+        log "warning: the engine is in swarm mode; engine cases may fail with 'has active endpoints'" \
+            "(leave it with: docker swarm leave --force)"
+    fi
     engine_ready=1
 }
 

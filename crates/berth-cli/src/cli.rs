@@ -23,7 +23,10 @@ use crate::commands::{attach, logs, wait};
 #[derive(Debug, Parser)]
 #[command(
     name = "berth",
-    version,
+    // `-v/--version` are Docker Compose's (hidden) root flags, rewritten to the `version`
+    // command before parsing (see `crate::plugin::normalize_args`); clap's own `-V` would print
+    // something no Compose tool expects.
+    disable_version_flag = true,
     about = "Define and run multi-container applications (Docker Compose, in Rust)",
     disable_help_subcommand = true
 )]
@@ -61,15 +64,28 @@ pub struct GlobalArgs {
     // No clap default: an explicit `--ansi auto` must beat COMPOSE_ANSI, as in Compose.
     #[arg(long, global = true)]
     pub ansi: Option<String>,
-    /// Control max parallelism, -1 for unlimited
-    #[arg(long, global = true, default_value_t = -1, allow_hyphen_values = true)]
-    pub parallel: i64,
+    /// Control max parallelism, -1 for unlimited (default -1)
+    // No clap default: `COMPOSE_PARALLEL_LIMIT` applies only when the flag is not given.
+    #[arg(long, global = true, allow_hyphen_values = true, value_name = "int")]
+    pub parallel: Option<i64>,
     /// Execute command in dry run mode
     #[arg(long, global = true)]
     pub dry_run: bool,
     /// Run compose in backward compatibility mode
     #[arg(long, global = true)]
     pub compatibility: bool,
+    /// Do not print ANSI control characters (DEPRECATED)
+    #[arg(long, hide = true)]
+    pub no_ansi: bool,
+    /// DEPRECATED! USE --project-directory INSTEAD.
+    #[arg(long, hide = true, value_name = "string")]
+    pub workdir: Option<PathBuf>,
+    /// The engine to connect to (the docker CLI's `-H`, passed on to plugins)
+    #[arg(short = 'H', long, hide = true)]
+    pub host: Option<String>,
+    /// The docker context to use (the docker CLI's `-c`, passed on to plugins)
+    #[arg(short = 'c', long, hide = true)]
+    pub context: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,4 +157,7 @@ pub enum Command {
     Attach(attach::AttachArgs),
     /// Block until the first service container stops
     Wait(wait::WaitArgs),
+    /// Experimental commands
+    #[command(hide = true)]
+    Alpha(crate::commands::alpha::AlphaArgs),
 }

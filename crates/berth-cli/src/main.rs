@@ -14,12 +14,30 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = commands::run::publish_short_flag(plugin::normalize_args(std::env::args_os().collect()));
-    if let Some(code) = plugin::answer_metadata(&args) {
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(code) = plugin::answer_metadata(&raw) {
         return code;
     }
+    let normalized = match plugin::normalize_args(raw) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(exit::FAILURE);
+        }
+    };
+    if let Some(dir) = normalized.docker_config {
+        // Before any thread starts: the docker CLI's `--config` names the directory that
+        // `DOCKER_CONFIG` would.
+        std::env::set_var("DOCKER_CONFIG", dir);
+    }
+    let args = commands::run::publish_short_flag(normalized.args);
     let cli = match cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
+        // Without a command, Docker Compose shows its help on stdout and succeeds.
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            print!("{}", e.render());
+            return ExitCode::SUCCESS;
+        }
         Err(e) => {
             let code = if e.use_stderr() { exit::USAGE } else { 0 };
             let _ = e.print();

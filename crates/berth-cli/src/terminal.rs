@@ -143,8 +143,30 @@ pub enum Ended {
     Detached,
 }
 
-/// The docker CLI's detach keys when its `config.json` names none: ctrl-p, ctrl-q.
-const DEFAULT_DETACH_KEYS: &str = "ctrl-p,ctrl-q";
+/// The docker CLI's detach keys when neither `--detach-keys` nor its `config.json` names
+/// any: ctrl-p, ctrl-q.
+pub const DEFAULT_DETACH_KEYS: &str = "ctrl-p,ctrl-q";
+
+/// The bytes of a detach key list (`ctrl-p,ctrl-q`, `a,ctrl-@`), as the docker CLI reads it.
+pub fn detach_sequence(keys: &str) -> anyhow::Result<Vec<u8>> {
+    keys.split(',')
+        .map(|key| {
+            let key = key.trim();
+            let control = key.strip_prefix("ctrl-");
+            let byte = match (control, key.len()) {
+                (Some(c), _) if c.len() == 1 => match c.as_bytes().first().copied() {
+                    Some(b @ b'a'..=b'z') => Some(b - b'a' + 1),
+                    Some(b'@') => Some(0),
+                    Some(b @ b'['..=b'_') => Some(b - b'[' + 27),
+                    _ => None,
+                },
+                (None, 1) => key.as_bytes().first().copied(),
+                _ => None,
+            };
+            byte.ok_or_else(|| anyhow::anyhow!("Unknown character: '{key}'"))
+        })
+        .collect()
+}
 
 /// `detachKeys` of the docker CLI's `config.json` (`$DOCKER_CONFIG`, else `~/.docker`), if set.
 /// The docker CLI sends it to the engine with each exec and attach, and watches for it.
@@ -171,15 +193,20 @@ impl DetachFilter {
     /// CLI cannot read are warned about and replaced by the default, as it does.
     pub fn from_config(configured: Option<&str>) -> Self {
         let keys = configured.map_or_else(
-            || crate::commands::attach::detach_sequence(DEFAULT_DETACH_KEYS),
+            || detach_sequence(DEFAULT_DETACH_KEYS),
             |keys| {
-                crate::commands::attach::detach_sequence(keys).or_else(|e| {
+                detach_sequence(keys).or_else(|e| {
                     eprintln!("WARN[0000] invalid detach escape keys, using default: {e}");
-                    crate::commands::attach::detach_sequence(DEFAULT_DETACH_KEYS)
+                    detach_sequence(DEFAULT_DETACH_KEYS)
                 })
             },
         );
-        Self { keys: keys.unwrap_or_default(), matched: 0 }
+        Self::new(keys.unwrap_or_default())
+    }
+
+    /// The filter for a sequence already read (see [`detach_sequence`]).
+    pub fn new(keys: Vec<u8>) -> Self {
+        Self { keys, matched: 0 }
     }
 
     /// The part of `data` to send on, and whether the sequence is now complete.
@@ -344,6 +371,21 @@ mod tests {
 
     fn filter(keys: &str) -> DetachFilter {
         DetachFilter::from_config(Some(keys))
+    }
+
+    #[test]
+    fn detach_keys_as_bytes() {
+        assert_eq!(detach_sequence("ctrl-p,ctrl-q").unwrap(), [16, 17]);
+        assert_eq!(detach_sequence("a,ctrl-@,ctrl-[,ctrl-_").unwrap(), [b'a', 0, 27, 31]);
+        assert!(detach_sequence("ctrl-1").is_err());
+        assert!(detach_sequence("ab").is_err());
+    }
+
+    #[test]
+    fn a_sequence_is_found_across_reads() {
+        let mut f = DetachFilter::new(vec![16, 17]);
+        assert_eq!(f.filter(b"ls\r\x10"), (b"ls\r".to_vec(), false));
+        assert_eq!(f.filter(b"\x11"), (Vec::new(), true));
     }
 
     #[test]

@@ -15,7 +15,6 @@
 //! own; an included file is a project of its own with its own `.env`).
 
 use std::cell::RefCell;
-use std::fmt::Write as _;
 use std::path::{Path as FsPath, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -508,25 +507,7 @@ pub(crate) fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// Go's `%q` for the strings compose-go quotes in messages.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\x{:02x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub(crate) use crate::template::go_quote;
 
 // --- compose-go's `validation` package -------------------------------------------------
 

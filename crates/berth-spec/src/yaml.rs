@@ -28,6 +28,7 @@ use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 use crate::error::{Error, Result};
 use crate::node::{format_float, Key, Map, Node, Span, Tag, Value};
 use crate::sources::{self, FileId};
+use crate::template::go_quote;
 
 /// Deepest nesting accepted (mappings and sequences, counting alias expansions).
 pub const MAX_DEPTH: usize = 256;
@@ -1286,26 +1287,6 @@ fn too_many_aliases(span: Span) -> Error {
         "document contains excessive aliasing (aliases expand to more than {MAX_ALIAS_NODES} nodes)"
     ))
     .at(span)
-}
-
-fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 impl<'a> Decoder<'a> {

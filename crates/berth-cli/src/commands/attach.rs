@@ -9,7 +9,7 @@
 //! container, as `docker attach` does; Compose 2.26 cancels itself on Ctrl-C instead (see
 //! docs/drop-in.md). Without proxying, Ctrl-C ends berth with `canceled` and 130.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -22,6 +22,7 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use super::{engine, listing};
 use crate::cli::GlobalArgs;
+use crate::terminal;
 
 /// `attach [OPTIONS] SERVICE`.
 #[derive(Debug, Args)]
@@ -59,7 +60,7 @@ pub fn run(global: &GlobalArgs, args: &AttachArgs) -> anyhow::Result<u8> {
     let service = args.service.first().cloned().unwrap_or_default();
     let index = u32::try_from(args.index).unwrap_or(0);
     let detach_keys = args.detach_keys.clone().filter(|k| !k.is_empty());
-    let sequence = detach_sequence(detach_keys.as_deref().unwrap_or(DEFAULT_DETACH_KEYS))?;
+    let sequence = terminal::detach_sequence(detach_keys.as_deref().unwrap_or(terminal::DEFAULT_DETACH_KEYS))?;
     engine::block_on(async {
         let engine = engine::connect().await?;
         let container = query::specified_container(engine.as_ref(), &name, &service, index).await?;
@@ -72,8 +73,11 @@ pub fn run(global: &GlobalArgs, args: &AttachArgs) -> anyhow::Result<u8> {
             ContainerStatus::Running => {}
             _ => anyhow::bail!("You cannot attach to a stopped container, start it first"),
         }
+        if global.dry_run {
+            anyhow::bail!("interactive run is not supported in dry-run mode");
+        }
         let tty = details.config.tty;
-        let stdin_is_terminal = std::io::stdin().is_terminal();
+        let stdin_is_terminal = terminal::stdin_is_terminal();
         if tty && !args.no_stdin && !stdin_is_terminal {
             anyhow::bail!("the input device is not a TTY");
         }
@@ -90,90 +94,6 @@ pub fn run(global: &GlobalArgs, args: &AttachArgs) -> anyhow::Result<u8> {
         };
         session.run().await
     })?
-}
-
-/// `docker attach`'s default detach keys.
-const DEFAULT_DETACH_KEYS: &str = "ctrl-p,ctrl-q";
-
-/// The bytes of a detach key list (`ctrl-p,ctrl-q`, `a,ctrl-@`), as the docker CLI reads it.
-pub(crate) fn detach_sequence(keys: &str) -> anyhow::Result<Vec<u8>> {
-    keys.split(',')
-        .map(|key| {
-            let key = key.trim();
-            let control = key.strip_prefix("ctrl-");
-            let byte = match (control, key.len()) {
-                (Some(c), _) if c.len() == 1 => match c.as_bytes().first().copied() {
-                    Some(b @ b'a'..=b'z') => Some(b - b'a' + 1),
-                    Some(b'@') => Some(0),
-                    Some(b @ b'['..=b'_') => Some(b - b'[' + 27),
-                    _ => None,
-                },
-                (None, 1) => key.as_bytes().first().copied(),
-                _ => None,
-            };
-            byte.ok_or_else(|| anyhow::anyhow!("Unknown character: '{key}'"))
-        })
-        .collect()
-}
-
-/// Watches typed bytes for the detach sequence.
-struct DetachWatch {
-    sequence: Vec<u8>,
-    matched: usize,
-}
-
-impl DetachWatch {
-    /// Whether `data` completes the sequence.
-    fn feed(&mut self, data: &[u8]) -> bool {
-        self.filter(data).1
-    }
-
-    /// The bytes of `data` to send on, and whether it completes the sequence. The bytes that
-    /// may begin the sequence are held back until the next byte tells: the container never
-    /// sees the detach keys, as with the docker CLI's escape proxy.
-    fn filter(&mut self, data: &[u8]) -> (Vec<u8>, bool) {
-        let mut forward = Vec::with_capacity(data.len());
-        for b in data {
-            if self.sequence.get(self.matched) == Some(b) {
-                self.matched += 1;
-                if self.matched == self.sequence.len() {
-                    self.matched = 0;
-                    return (forward, true);
-                }
-                continue;
-            }
-            forward.extend_from_slice(self.sequence.get(..self.matched).unwrap_or_default());
-            if self.sequence.first() == Some(b) {
-                self.matched = 1;
-            } else {
-                self.matched = 0;
-                forward.push(*b);
-            }
-        }
-        (forward, false)
-    }
-}
-
-/// The terminal in raw mode until dropped.
-struct RawTerminal {
-    saved: rustix::termios::Termios,
-}
-
-impl RawTerminal {
-    fn enter() -> anyhow::Result<Self> {
-        let stdin = rustix::stdio::stdin();
-        let saved = rustix::termios::tcgetattr(stdin)?;
-        let mut raw = saved.clone();
-        raw.make_raw();
-        rustix::termios::tcsetattr(stdin, rustix::termios::OptionalActions::Now, &raw)?;
-        Ok(RawTerminal { saved })
-    }
-}
-
-impl Drop for RawTerminal {
-    fn drop(&mut self) {
-        let _ = rustix::termios::tcsetattr(rustix::stdio::stdin(), rustix::termios::OptionalActions::Now, &self.saved);
-    }
 }
 
 struct Session {
@@ -198,8 +118,8 @@ impl Session {
             detach_keys: self.detach_keys.clone(),
         };
         let io = self.engine.attach_container(&self.id, &options).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        let raw = if self.raw { Some(RawTerminal::enter()?) } else { None };
-        if self.tty && std::io::stdout().is_terminal() {
+        let raw = if self.raw { Some(terminal::RawMode::enable()?) } else { None };
+        if self.tty && terminal::stdout_is_terminal() {
             self.resize().await;
         }
         let detached = Arc::new(AtomicBool::new(false));
@@ -211,7 +131,7 @@ impl Session {
         let catch_keys = self.tty;
         let input = self.with_stdin.then(|| {
             let mut writer = io.input;
-            let mut watch = DetachWatch { sequence: self.sequence.clone(), matched: 0 };
+            let mut watch = terminal::DetachFilter::new(self.sequence.clone());
             let detached = Arc::clone(&detached);
             let typed_detach = Arc::clone(&typed_detach);
             tokio::spawn(async move {
@@ -235,7 +155,7 @@ impl Session {
                         }
                         continue;
                     }
-                    if watch.feed(data) {
+                    if watch.filter(data).1 {
                         detached.store(true, Ordering::SeqCst);
                     }
                     if writer.write_all(data).await.is_err() || writer.flush().await.is_err() {
@@ -314,7 +234,7 @@ impl Session {
                     let _ = self.engine.kill_container(&self.id, Some(name)).await;
                 }
                 Some(()) = async { match winch.as_mut() { Some(w) => w.recv().await, None => std::future::pending().await } } => {
-                    if self.tty && std::io::stdout().is_terminal() {
+                    if self.tty && terminal::stdout_is_terminal() {
                         self.resize().await;
                     }
                 }
@@ -323,42 +243,8 @@ impl Session {
     }
 
     async fn resize(&self) {
-        if let Some((terminal_size::Width(w), terminal_size::Height(h))) = terminal_size::terminal_size() {
+        if let Some((h, w)) = terminal::size() {
             let _ = self.engine.resize_container_tty(&self.id, h, w).await;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn detach_keys_as_bytes() {
-        assert_eq!(detach_sequence("ctrl-p,ctrl-q").unwrap(), [16, 17]);
-        assert_eq!(detach_sequence("a,ctrl-@,ctrl-[,ctrl-_").unwrap(), [b'a', 0, 27, 31]);
-        assert!(detach_sequence("ctrl-1").is_err());
-        assert!(detach_sequence("ab").is_err());
-    }
-
-    #[test]
-    fn the_keys_are_held_back_from_the_container() {
-        let mut w = DetachWatch { sequence: vec![16, 17], matched: 0 };
-        assert_eq!(w.filter(b"ls\r\x10"), (b"ls\r".to_vec(), false));
-        assert_eq!(w.filter(b"x"), (b"\x10x".to_vec(), false));
-        assert_eq!(w.filter(b"a\x10\x11b"), (b"a".to_vec(), true));
-        let mut w = DetachWatch { sequence: vec![16, 17], matched: 0 };
-        assert_eq!(w.filter(b"\x10\x10"), (b"\x10".to_vec(), false));
-        assert_eq!(w.filter(b"\x11"), (Vec::new(), true));
-    }
-
-    #[test]
-    fn the_sequence_is_found_across_reads() {
-        let mut w = DetachWatch { sequence: vec![16, 17], matched: 0 };
-        assert!(!w.feed(b"ls\r\x10"));
-        assert!(w.feed(b"\x11"));
-        let mut w = DetachWatch { sequence: vec![16, 17], matched: 0 };
-        assert!(!w.feed(b"\x10x\x11"));
-        assert!(w.feed(b"\x10\x10\x11"));
     }
 }

@@ -98,6 +98,7 @@ pub fn run(global: &GlobalArgs, args: &BuildArgs) -> anyhow::Result<u8> {
         memory,
         ssh: ssh_keys(args.ssh.as_deref())?,
         credentials: super::pull::credentials(),
+        dry_run: global.dry_run,
         ..BuildSettings::default()
     };
     let project = engine::load_project(global, &args.services)?.project;

@@ -39,7 +39,7 @@ pub fn run(global: &GlobalArgs, args: &DownArgs) -> anyhow::Result<u8> {
     let target = engine::project_or_name(global, &args.services)?;
     let opts = DownOptions {
         services: args.services.clone(),
-        remove_orphans: args.remove_orphans || engine::env_flag("COMPOSE_REMOVE_ORPHANS"),
+        remove_orphans: args.remove_orphans || engine::remove_orphans_env(),
         volumes: args.volumes,
         images,
         timeout: engine::timeout(args.timeout),

@@ -14,6 +14,7 @@ use clap::Args;
 
 use super::{engine, listing};
 use crate::cli::GlobalArgs;
+use crate::display::progress::DRY_RUN_PREFIX;
 use crate::terminal::{self, DetachFilter, Ended, RawMode, Wiring};
 
 /// `exec [OPTIONS] SERVICE COMMAND [ARGS...]`.
@@ -78,12 +79,22 @@ pub fn run(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<u8> {
         console_size: if tty { terminal::size() } else { None },
         detach_keys: terminal::configured_detach_keys(),
     };
-    engine::block_on(run_exec(name, request))?
+    engine::block_on(run_exec(name, request, global.dry_run))?
 }
 
-async fn run_exec(project: String, request: ExecRequest) -> anyhow::Result<u8> {
+async fn run_exec(project: String, request: ExecRequest, dry_run: bool) -> anyhow::Result<u8> {
     let engine = engine::connect().await?;
     let container = exec_target(engine.as_ref(), &project, &request.service, request.index).await?;
+    if dry_run {
+        // Docker Compose's dry-run client: a detached exec is only announced, an attached one
+        // refused; nothing runs in the container.
+        if !request.detach {
+            anyhow::bail!("interactive exec is not supported in dry-run mode");
+        }
+        let command = request.command.iter().map(|w| berth_spec::template::go_quote(w)).collect::<Vec<_>>().join(" ");
+        listing::print(&format!("{DRY_RUN_PREFIX}Executing command [{command}] in {} (detached mode)\n", container.id))?;
+        return Ok(0);
+    }
     let stdin_attached = request.interactive && !request.detach;
     if request.tty && stdin_attached && !terminal::stdin_is_terminal() {
         anyhow::bail!("the input device is not a TTY");

@@ -27,7 +27,7 @@ pub fn run(global: &GlobalArgs, args: &KillArgs) -> anyhow::Result<u8> {
     let opts = KillOptions {
         services: args.services.clone(),
         signal: Some(args.signal.clone()),
-        remove_orphans: args.remove_orphans || engine::env_flag("COMPOSE_REMOVE_ORPHANS"),
+        remove_orphans: args.remove_orphans || engine::remove_orphans_env(),
         run: engine::run_options(global),
     };
     engine::run_simple(global, "Killing", |eng, sink, cancel| async move {

@@ -141,6 +141,7 @@ pub fn run(global: &GlobalArgs, args: &PullArgs) -> anyhow::Result<u8> {
         policy: Some(args.policy.clone()).filter(|p| !p.is_empty()),
         credentials: credentials(),
         parallel: engine::run_options(global).parallel,
+        dry_run: global.dry_run,
     };
     let settings = engine::display_settings(global)?;
     engine::block_on(async move {

@@ -37,6 +37,7 @@ pub fn run(global: &GlobalArgs, args: &PushArgs) -> anyhow::Result<u8> {
         quiet: args.quiet,
         credentials: credentials(),
         parallel: engine::run_options(global).parallel,
+        dry_run: global.dry_run,
     };
     let settings = engine::display_settings(global)?;
     engine::block_on(async move {

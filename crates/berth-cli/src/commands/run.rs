@@ -105,8 +105,10 @@ pub struct RunArgs {
 }
 
 /// Global flags that take a value (`-p NAME` among them), to find the command's name.
-const GLOBAL_VALUED: [&str; 10] =
-    ["-f", "--file", "-p", "--project-name", "--project-directory", "--env-file", "--profile", "--progress", "--ansi", "--parallel"];
+pub const GLOBAL_VALUED: [&str; 15] = [
+    "-f", "--file", "-p", "--project-name", "--project-directory", "--env-file", "--profile", "--progress", "--ansi", "--parallel",
+    "--workdir", "-H", "--host", "-c", "--context",
+];
 
 /// `run` flags that take a value, to find the service's name.
 const RUN_VALUED: [&str; 17] = [
@@ -195,15 +197,11 @@ pub fn run(global: &GlobalArgs, args: &RunArgs) -> anyhow::Result<u8> {
     let labels = parse_labels(&args.labels)?;
     let mut project = engine::load_project(global, std::slice::from_ref(&args.service))?.project;
     apply_create_flags(&mut project, args.pull.as_deref(), args.build, &[])?;
-    let remove_orphans = args.remove_orphans || engine::env_flag("COMPOSE_REMOVE_ORPHANS");
-    let ignore_orphans = project
-        .environment
-        .get("COMPOSE_IGNORE_ORPHANS")
-        .and_then(|v| berth_spec::discovery::parse_go_bool(&v.to_lowercase()))
-        .unwrap_or(false);
+    let ignore_orphans = engine::ignore_orphans(&project);
     let credentials = super::pull::credentials();
+    // Unlike `up`, `run` does not read COMPOSE_REMOVE_ORPHANS: only the flag removes orphans.
     let up = UpOptions {
-        remove_orphans,
+        remove_orphans: args.remove_orphans,
         ignore_orphans,
         run: engine::run_options(global),
         create: create_settings(global, &project),
@@ -262,6 +260,15 @@ pub fn run(global: &GlobalArgs, args: &RunArgs) -> anyhow::Result<u8> {
                 None => anyhow::bail!("the input device is not a TTY"),
             }
         };
+        if global.dry_run {
+            // Docker Compose's dry-run client: the container that would run is named, and an
+            // attached run refused.
+            if !request.detach {
+                anyhow::bail!("interactive run is not supported in dry-run mode");
+            }
+            println!("{}", created.name);
+            return Ok(0);
+        }
         if request.detach {
             start_detached(engine.as_ref(), &created.id).await.map_err(|e| engine::failure(&e))?;
             println!("{}", created.id);

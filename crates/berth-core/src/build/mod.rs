@@ -30,7 +30,7 @@ use berth_engine::{BuildEvent, BuildOptions, Credentials, Engine, EngineError, R
 use berth_spec::model::{MappingWithEquals, Project, ServiceConfig, SshKey};
 use futures::StreamExt;
 
-use crate::events::{Event, EventSink};
+use crate::events::{Event, EventSink, Progress, ResourceKind, Status};
 use crate::labels;
 use crate::ops::up::ImageBuilder;
 use context::{ContextError, DockerfileSource};
@@ -57,6 +57,8 @@ pub struct BuildSettings {
     /// builder pulls (as the docker CLI sends them), and those of the image's registry with
     /// `--push`.
     pub credentials: Credentials,
+    /// `--dry-run`: check and report the builds (and pushes), run none.
+    pub dry_run: bool,
 }
 
 /// Why a build could not be made or failed.
@@ -263,6 +265,9 @@ fn service_job(project: &Project, service: &ServiceConfig, settings: &BuildSetti
         isolation: (!build.isolation.is_empty()).then(|| build.isolation.clone()),
         ulimits,
         memory: settings.memory.filter(|m| *m != 0),
+        // The classic builder leaves the container of a failed step behind (Compose's classic
+        // builder too); Compose's default builder, BuildKit, leaves nothing: so does berth.
+        force_remove: true,
         remote: match &context {
             ContextSource::Remote(url) => Some(url.clone()),
             ContextSource::Dir(_) => None,
@@ -404,7 +409,15 @@ pub async fn build(
     sink: &dyn EventSink,
 ) -> Result<BTreeMap<String, String>, BuildError> {
     let jobs = plan(project, services, settings)?;
-    let built = run_jobs(engine, project, &jobs, &settings.credentials, sink).await?;
+    let built = if settings.dry_run {
+        for name in jobs.iter().flat_map(|j| &j.services) {
+            sink.emit(Event::Progress(Progress::new(ResourceKind::Service, name, Status::Working, "Building")));
+            sink.emit(Event::Progress(Progress::new(ResourceKind::Service, name, Status::Done, "Built")));
+        }
+        BTreeMap::new()
+    } else {
+        run_jobs(engine, project, &jobs, &settings.credentials, sink).await?
+    };
     if settings.push {
         push_built(engine, project, &jobs, settings, sink).await?;
     }
@@ -449,7 +462,11 @@ async fn push_built(
     let mut pushed = project.clone();
     let built_services: BTreeSet<&String> = jobs.iter().flat_map(|j| &j.services).collect();
     pushed.services.retain(|name, s| built_services.contains(name) && !s.image.is_empty());
-    let opts = crate::ops::push::PushOptions { credentials: settings.credentials.clone(), ..Default::default() };
+    let opts = crate::ops::push::PushOptions {
+        credentials: settings.credentials.clone(),
+        dry_run: settings.dry_run,
+        ..Default::default()
+    };
     let report = crate::ops::push::push(engine, &pushed, &opts, sink).await;
     match report.failures.first() {
         Some(f) => Err(BuildError::Push { service: f.service.clone(), image: f.image.clone(), message: f.message.clone() }),

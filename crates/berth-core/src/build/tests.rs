@@ -80,6 +80,7 @@ fn options_come_from_the_build_section_and_the_command_line() {
     assert_eq!(o.target.as_deref(), Some("prod"));
     assert_eq!(o.network_mode.as_deref(), Some("host"));
     assert_eq!((o.shm_size, o.memory, o.no_cache, o.pull), (Some(1024), Some(64), true, false));
+    assert!(o.force_remove, "a failed step leaves no container behind");
     assert_eq!(o.labels.get("x").map(String::as_str), Some("y"));
     assert_eq!(o.labels.get(labels::PROJECT).map(String::as_str), Some("lab"));
     assert_eq!(o.labels.get(labels::SERVICE).map(String::as_str), Some("web"));
@@ -189,4 +190,21 @@ async fn push_sends_named_images_only() {
     let pushes: Vec<String> = engine.calls().into_iter().filter(|c| c.starts_with("push_image")).collect();
     assert_eq!(pushes.len(), 1, "{pushes:?}");
     assert!(pushes[0].contains("reg/b:1"), "{pushes:?}");
+}
+
+#[tokio::test]
+async fn dry_run_builds_and_pushes_nothing() {
+    let d = dir_with(&[("Dockerfile", "FROM base\n")]);
+    let engine = FakeEngine::new();
+    engine.add_image("base", ImageConfig::default());
+    let p = project(d.path(), &[("b", BuildConfig { dockerfile: "Dockerfile".into(), ..BuildConfig::default() }, "reg/b:1")]);
+    let settings = BuildSettings { push: true, dry_run: true, ..BuildSettings::default() };
+    let sink = Recorder::new();
+    build(&engine, &p, &all(&p), &settings, &sink).await.unwrap();
+    let writes: Vec<String> =
+        engine.calls().into_iter().filter(|c| c.starts_with("build_image") || c.starts_with("push_image")).collect();
+    assert!(writes.is_empty(), "{writes:?}");
+    let lines = sink.progress_lines();
+    assert!(lines.contains(&"Service b Built".to_owned()), "{lines:?}");
+    assert!(lines.contains(&"Service Pushing reg/b:1 Pushed".to_owned()), "{lines:?}");
 }

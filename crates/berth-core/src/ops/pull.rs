@@ -43,6 +43,8 @@ pub struct PullOptions {
     pub credentials: Credentials,
     /// `--parallel`: the most pulls at once (`None`: unlimited).
     pub parallel: Option<usize>,
+    /// `--dry-run`: decide and report what would be pulled, pull nothing.
+    pub dry_run: bool,
 }
 
 /// Why a pull failed, as far as the engine's message tells.
@@ -269,6 +271,15 @@ pub async fn pull(
         }
         being_pulled.insert(&service.image, name);
         jobs.push(service);
+    }
+    if opts.dry_run {
+        let mut report = PullReport::default();
+        for service in jobs {
+            sink.emit(Event::Progress(Progress::new(ResourceKind::Service, &service.name, Status::Working, "Pulling")));
+            sink.emit(Event::Progress(Progress::new(ResourceKind::Service, &service.name, Status::Done, "Pulled")));
+            report.pulled.push(service.name.clone());
+        }
+        return Ok(report);
     }
     let default_platform = project.environment.get("DOCKER_DEFAULT_PLATFORM").cloned();
     let results = futures::stream::iter(jobs.into_iter().map(|service| {
@@ -698,5 +709,20 @@ mod tests {
         let report = pull(&engine, &p, &opts, &rec).await.unwrap();
         assert_eq!(report.pulled, ["b"]);
         assert!(rec.progress_lines().contains(&"Service a Skipped - Image can be built".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn dry_run_reports_the_pulls_and_pulls_nothing() {
+        let engine = FakeEngine::new();
+        engine.add_registry_image("a:1", ImageConfig::default());
+        let p = project(r#"{"services":{"a":{"image":"a:1"},"b":{"image":"b:1","pull_policy":"never"}}}"#);
+        let opts = PullOptions { dry_run: true, ..PullOptions::default() };
+        let rec = Recorder::new();
+        let report = pull(&engine, &p, &opts, &rec).await.unwrap();
+        assert_eq!(report.pulled, ["a"]);
+        assert!(engine.calls().iter().all(|c| !c.starts_with("pull_image")), "{:?}", engine.calls());
+        let lines = rec.progress_lines();
+        assert!(lines.contains(&"Service a Pulled".to_owned()), "{lines:?}");
+        assert!(lines.contains(&"Service b Skipped".to_owned()), "{lines:?}");
     }
 }

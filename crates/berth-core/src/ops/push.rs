@@ -21,6 +21,8 @@ pub struct PushOptions {
     pub credentials: Credentials,
     /// `--parallel`: the most pushes at once (`None`: unlimited).
     pub parallel: Option<usize>,
+    /// `--dry-run`: report what would be pushed, push nothing.
+    pub dry_run: bool,
 }
 
 /// What `push` did.
@@ -44,6 +46,15 @@ pub async fn push(engine: &dyn Engine, project: &Project, opts: &PushOptions, si
         for tag in std::iter::once(&service.image).chain(&build.tags) {
             jobs.push((name.as_str(), tag.as_str()));
         }
+    }
+    if opts.dry_run {
+        let mut report = PushReport::default();
+        for (_, tag) in jobs {
+            sink.emit(Event::Progress(Progress::new(ResourceKind::Service, format!("Pushing {tag}"), Status::Done, "Pushed")));
+            report.pushed.push(tag.to_owned());
+        }
+        report.pushed.sort();
+        return report;
     }
     let results = futures::stream::iter(jobs.into_iter().map(|(service, tag)| async move {
         (tag, push_one(engine, service, tag, opts, sink).await)
@@ -137,5 +148,16 @@ mod tests {
         let lines = rec.progress_lines();
         assert!(lines.contains(&"Service plain Skipped".to_owned()), "{lines:?}");
         assert!(lines.contains(&"Service nobuildimage Skipped".to_owned()), "{lines:?}");
+    }
+
+    #[tokio::test]
+    async fn dry_run_pushes_nothing() {
+        let engine = FakeEngine::new();
+        let p: Project = serde_json::from_str(r#"{"services":{"app":{"image":"reg:5000/gone:1","build":{"context":"."}}}}"#).unwrap();
+        let rec = Recorder::new();
+        let report = push(&engine, &p, &PushOptions { dry_run: true, ..PushOptions::default() }, &rec).await;
+        assert_eq!(report.pushed, ["reg:5000/gone:1"]);
+        assert!(report.failures.is_empty());
+        assert!(engine.calls().iter().all(|c| !c.starts_with("push_image")), "{:?}", engine.calls());
     }
 }

@@ -284,7 +284,8 @@ pub async fn create_one_off(
     only.services.retain(|name, _| name == &req.service);
     let digests = ensure_images(engine, &only, &req.up, sink).await?;
     let observed = observe(engine, &project.name, true).await?;
-    if !req.no_deps {
+    // A dry run started no dependency: there is nothing to wait for.
+    if !req.no_deps && !req.up.run.dry_run {
         wait_dependencies(engine, project, &req.service, &observed, sink, cancel).await?;
     }
     let Some(service) = project.services.get(&req.service) else {
@@ -318,6 +319,10 @@ pub async fn create_one_off(
         spec.create.config.labels.insert(CONFIG_LABEL.to_owned(), json.to_string());
     }
     let name = spec.create.name.clone().unwrap_or_default();
+    if req.up.run.dry_run {
+        // As Docker Compose's dry-run client, the container that would be made goes by its name.
+        return Ok(OneOffContainer { id: name.clone(), name });
+    }
     let context = format!("creating container {name}");
     let engine_err = |source| OpsError::Engine { context: context.clone(), source };
     let created = engine.create_container(&spec.create).await.map_err(engine_err)?;
@@ -459,5 +464,19 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(a, b);
+    }
+
+    #[tokio::test]
+    async fn dry_run_creates_no_one_off_container() {
+        let engine = berth_engine::FakeEngine::new();
+        engine.add_image("busybox", berth_engine::ImageConfig::default());
+        let mut req = RunRequest { service: "web".into(), ..RunRequest::default() };
+        req.up.run.dry_run = true;
+        let p = prepare_run_project(&project(), &req).unwrap();
+        let sink = crate::events::Recorder::new();
+        let created = create_one_off(&engine, &p, &req, &sink, &CancellationToken::new()).await.unwrap();
+        assert!(created.name.starts_with("lab-web-run-"), "{}", created.name);
+        assert_eq!(created.id, created.name);
+        assert!(engine.calls().iter().all(|c| !c.starts_with("create_container")), "{:?}", engine.calls());
     }
 }

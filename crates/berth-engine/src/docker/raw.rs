@@ -1,6 +1,7 @@
 //! A minimal HTTP/1.1 client for what bollard 0.19 does not offer: swarm configs,
 //! `HEAD /containers/{id}/archive`, and image builds with repeated query parameters (several
-//! tags and `extrahosts`, which bollard's single-valued options cannot express).
+//! tags and `extrahosts`, which bollard's single-valued options cannot express). Its exchange
+//! and response parsing also serve the plain-HTTP registry client (`registry`).
 //!
 //! One request per connection (`Connection: close`); a request that fails on its way is sent
 //! once more when [`retry::should_retry`] says it is safe. `request` keeps whole bodies in memory
@@ -96,6 +97,7 @@ impl RawClient {
         if let Some(b) = body {
             bytes.extend_from_slice(b);
         }
+<<<<<<< HEAD
         let io = |e: std::io::Error| (retry::classify_io(&e, false), EngineError::Io { context: format!("{method} {path}"), source: e });
         let mut conn = self.connect_once().await?;
         conn.write_all(&bytes).await.map_err(io)?;
@@ -106,6 +108,23 @@ impl RawClient {
             return Err((Failure::ConnectionLost, protocol("the engine closed the connection without answering")));
         }
         parse_response(&raw, method == "HEAD").map_err(|e| (Failure::Other, e))
+=======
+        let unreachable = |e: std::io::Error| EngineError::Unreachable {
+            host: self.host.to_string(),
+            reason: e.to_string(),
+            hint: Some("Is the docker daemon running?".to_owned()),
+        };
+        let io = |e: std::io::Error| EngineError::Io { context: format!("{method} {path}"), source: e };
+        let raw = match &self.host {
+            EngineHost::Unix(p) => {
+                round_trip(tokio::net::UnixStream::connect(p).await.map_err(unreachable)?, &bytes).await.map_err(io)?
+            }
+            EngineHost::Tcp(a) => {
+                round_trip(tokio::net::TcpStream::connect(a.as_str()).await.map_err(unreachable)?, &bytes).await.map_err(io)?
+            }
+        };
+        parse_response(&raw, method == "HEAD")
+>>>>>>> main
     }
 
     /// A connection to the engine, tried twice when the first is refused.
@@ -307,11 +326,21 @@ pub(crate) fn json_lines(
     .boxed()
 }
 
+/// Writes a whole `Connection: close` request to `stream` and reads the response until the
+/// server closes the connection.
+pub(crate) async fn round_trip<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, request: &[u8]) -> std::io::Result<Vec<u8>> {
+    stream.write_all(request).await?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await?;
+    Ok(response)
+}
+
 fn protocol(msg: &str) -> EngineError {
     EngineError::Protocol { message: msg.to_owned() }
 }
 
-fn parse_response(raw: &[u8], head: bool) -> EngineResult<RawResponse> {
+/// Parses a whole HTTP/1.1 response (`head`: the answer to a HEAD request, without a body).
+pub(crate) fn parse_response(raw: &[u8], head: bool) -> EngineResult<RawResponse> {
     let end = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
