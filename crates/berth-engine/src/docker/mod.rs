@@ -9,12 +9,9 @@
 
 mod convert;
 mod raw;
-<<<<<<< HEAD
+mod registry;
 mod retry;
 mod transport;
-=======
-mod registry;
->>>>>>> main
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

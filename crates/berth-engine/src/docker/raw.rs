@@ -97,34 +97,13 @@ impl RawClient {
         if let Some(b) = body {
             bytes.extend_from_slice(b);
         }
-<<<<<<< HEAD
         let io = |e: std::io::Error| (retry::classify_io(&e, false), EngineError::Io { context: format!("{method} {path}"), source: e });
-        let mut conn = self.connect_once().await?;
-        conn.write_all(&bytes).await.map_err(io)?;
-        let mut raw = Vec::new();
-        conn.read_to_end(&mut raw).await.map_err(io)?;
+        let raw = round_trip(self.connect_once().await?, &bytes).await.map_err(io)?;
         if raw.is_empty() {
             // Closed before a response: as hyper's "connection closed before message completed".
             return Err((Failure::ConnectionLost, protocol("the engine closed the connection without answering")));
         }
         parse_response(&raw, method == "HEAD").map_err(|e| (Failure::Other, e))
-=======
-        let unreachable = |e: std::io::Error| EngineError::Unreachable {
-            host: self.host.to_string(),
-            reason: e.to_string(),
-            hint: Some("Is the docker daemon running?".to_owned()),
-        };
-        let io = |e: std::io::Error| EngineError::Io { context: format!("{method} {path}"), source: e };
-        let raw = match &self.host {
-            EngineHost::Unix(p) => {
-                round_trip(tokio::net::UnixStream::connect(p).await.map_err(unreachable)?, &bytes).await.map_err(io)?
-            }
-            EngineHost::Tcp(a) => {
-                round_trip(tokio::net::TcpStream::connect(a.as_str()).await.map_err(unreachable)?, &bytes).await.map_err(io)?
-            }
-        };
-        parse_response(&raw, method == "HEAD")
->>>>>>> main
     }
 
     /// A connection to the engine, tried twice when the first is refused.
