@@ -19,7 +19,8 @@ case_setup() {
     # The baseline does what compose does for this file: a network, then the containers.
     cat >"$CASE_DIR/baseline-up.sh" <<SH
 set -e
-docker network create --label bench=$BASE $BASE >/dev/null
+# Reused when a stale endpoint kept the previous run's network (bench/lib/teardown.sh).
+docker network inspect $BASE >/dev/null 2>&1 || docker network create --label bench=$BASE $BASE >/dev/null
 xargs -P 16 -I{} docker run -d --name $BASE-{} --network $BASE --label bench=$BASE \\
     $IMAGE sleep 3600 <"$CASE_DIR/names" >/dev/null
 SH

@@ -20,9 +20,10 @@ write_sleepers() {
     } >"$file"
 }
 
-# The reference's down for project $1 and file $2, as one simple command line.
+# The reference's down for project $1 and file $2, as one simple command line
+# (bench/lib/teardown.sh: tolerates dockerd's stale network endpoints, nothing else).
 ref_down_line() {
-    printf '%s -p %s -f %s down -t 0 --remove-orphans' "$REF" "$1" "$2"
+    printf 'bash %s/lib/teardown.sh %s %s %s' "$BENCH_DIR" "$REF" "$1" "$2"
 }
 
 # Containers of project $1 (any state, or running with $2=running), one ID a line, sorted.

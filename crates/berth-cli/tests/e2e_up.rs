@@ -103,3 +103,36 @@ fn dry_run_touches_nothing() {
     assert!(project.resources("network").is_empty(), "a dry run creates no network");
 }
 
+
+/// Orphans and the variables about them, as Compose 2.26 reads them: `COMPOSE_IGNORE_ORPHANS`
+/// (here from the project's `.env`) silences the warning of `up` and `run`;
+/// `COMPOSE_REMOVE_ORPHANS` makes `up` remove them but not `run`, which only `--remove-orphans`
+/// does.
+#[test]
+fn orphan_variables_as_the_reference_reads_them() {
+    let dir = std::env::temp_dir().join(format!("berth-e2e-orphans-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create the project directory");
+    let file = dir.join("compose.yaml");
+    let sleeper = |name: &str| format!("  {name}:\n    image: berth-test/busybox:latest\n    command: [\"sleep\", \"3600\"]\n");
+    std::fs::write(&file, format!("services:\n{}{}", sleeper("keep"), sleeper("gone"))).expect("write compose.yaml");
+    let Some(project) = Project::with_file("orphan_variables_as_the_reference_reads_them", &file) else { return };
+    project.berth_ok(&["up", "-d"]);
+    std::fs::write(&file, format!("services:\n{}", sleeper("keep"))).expect("write compose.yaml");
+
+    let warned = project.berth_ok(&["up", "-d"]);
+    assert!(text(&warned.stderr).contains("Found orphan containers"), "{}", describe(&warned));
+    std::fs::write(dir.join(".env"), "COMPOSE_IGNORE_ORPHANS= True \n").expect("write .env");
+    let quiet = project.berth_ok(&["up", "-d"]);
+    assert!(!text(&quiet.stderr).contains("Found orphan"), "{}", describe(&quiet));
+    let run = project.berth_cmd().args(["run", "--rm", "keep", "true"]).env("COMPOSE_REMOVE_ORPHANS", "1").output().expect("run berth");
+    assert!(run.status.success(), "{}", describe(&run));
+    assert!(!text(&run.stderr).contains("Found orphan"), "{}", describe(&run));
+    assert_eq!(project.states(), ["gone-1=running", "keep-1=running"], "run leaves the orphan alone");
+
+    std::fs::remove_file(dir.join(".env")).expect("remove .env");
+    let up = project.berth_cmd().args(["up", "-d"]).env("COMPOSE_REMOVE_ORPHANS", "y").output().expect("run berth");
+    assert!(up.status.success(), "{}", describe(&up));
+    assert_eq!(project.states(), ["keep-1=running"], "up removes the orphan\n{}", describe(&up));
+    drop(project);
+    let _ = std::fs::remove_dir_all(&dir);
+}

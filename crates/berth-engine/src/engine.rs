@@ -243,7 +243,9 @@ pub trait Engine: Send + Sync {
     fn pull_image(&self, options: &PullOptions) -> EngineStream<ProgressEvent>;
 
     /// The digest (`sha256:…`) the registry serves for `reference`, asked through the engine
-    /// (`GET /distribution/{name}/json`, as `docker compose config --resolve-image-digests`).
+    /// (`GET /distribution/{name}/json`, as `docker compose config --resolve-image-digests`);
+    /// on Podman, which lacks that endpoint, asked of the registry directly where the engine
+    /// reaches it over plain HTTP.
     async fn registry_digest(&self, reference: &str, auth: Option<&RegistryAuth>) -> EngineResult<String>;
 
     /// Pushes an image.

@@ -137,11 +137,7 @@ pub fn run(global: &GlobalArgs, args: &CreateArgs) -> anyhow::Result<u8> {
     let mut project = engine::load_project(global, &args.services)?.project;
     let scale = apply_create_flags(&mut project, args.pull.as_deref(), args.build, &args.scale)?;
     let (recreate, recreate_dependencies) = RecreatePolicy::from_flags(args.force_recreate, args.no_recreate, false);
-    let ignore_orphans = project
-        .environment
-        .get("COMPOSE_IGNORE_ORPHANS")
-        .and_then(|v| berth_spec::discovery::parse_go_bool(&v.to_lowercase()))
-        .unwrap_or(false);
+    let ignore_orphans = engine::ignore_orphans(&project);
     let credentials = super::pull::credentials();
     let opts = UpOptions {
         services: args.services.clone(),

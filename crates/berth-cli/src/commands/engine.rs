@@ -43,7 +43,19 @@ impl std::error::Error for EngineUnavailable {}
 /// Runs `future` to completion on a fresh runtime, then shuts the runtime down without waiting
 /// for stray blocking tasks, so the command always exits.
 pub fn block_on<F: Future>(future: F) -> anyhow::Result<F::Output> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    run_on(tokio::runtime::Builder::new_multi_thread().worker_threads(2), future)
+}
+
+/// [`block_on`] on a single-threaded runtime, for commands that stream output. The engine
+/// connection's task hands the response body over a channel one chunk at a time (and the
+/// engine sends one chunk per log line): across threads every chunk cost a futex wake each
+/// way, which made `logs` of 100 MB spend most of its time in the kernel.
+pub fn block_on_streaming<F: Future>(future: F) -> anyhow::Result<F::Output> {
+    run_on(&mut tokio::runtime::Builder::new_current_thread(), future)
+}
+
+fn run_on<F: Future>(builder: &mut tokio::runtime::Builder, future: F) -> anyhow::Result<F::Output> {
+    let runtime = builder.enable_all().build()?;
     let output = runtime.block_on(future);
     runtime.shutdown_timeout(Duration::from_millis(200));
     Ok(output)
@@ -185,7 +197,20 @@ pub fn timeout(seconds: Option<i64>) -> Option<Duration> {
 /// A boolean environment variable as Docker Compose reads it (`COMPOSE_REMOVE_ORPHANS=1`);
 /// unset or unparsable is false.
 pub fn env_flag(name: &str) -> bool {
-    std::env::var(name).ok().and_then(|v| berth_spec::discovery::parse_go_bool(&v.to_lowercase())).unwrap_or(false)
+    std::env::var(name).is_ok_and(|v| compose_bool(&v))
+}
+
+/// `COMPOSE_IGNORE_ORPHANS` as `up`, `run` and `create` read it (docs/drop-in.md): from the
+/// project's environment, so a `.env` file can set it.
+pub fn ignore_orphans(project: &Project) -> bool {
+    project.environment.get("COMPOSE_IGNORE_ORPHANS").is_some_and(|v| compose_bool(v))
+}
+
+/// Docker Compose's `utils.StringToBool`: trimmed and lower-cased, `y` or what Go's
+/// `strconv.ParseBool` takes as true; anything else is false.
+fn compose_bool(value: &str) -> bool {
+    let value = value.trim().to_lowercase();
+    value == "y" || berth_spec::discovery::parse_go_bool(&value) == Some(true)
 }
 
 /// `COMPOSE_REMOVE_ORPHANS` as the process had it when berth started: Docker Compose reads it
@@ -367,6 +392,16 @@ pub fn docker_cli_config() -> Option<serde_json::Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn booleans_as_compose_reads_them() {
+        for yes in ["1", "true", "TRUE", " True ", "y", "Y", "t", "tRuE"] {
+            assert!(compose_bool(yes), "{yes:?}");
+        }
+        for no in ["", "0", "false", "yes", "on", "2"] {
+            assert!(!compose_bool(no), "{no:?}");
+        }
+    }
 
     #[test]
     fn unreachable_engine_message_names_the_host_and_the_daemon() {

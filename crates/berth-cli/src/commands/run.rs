@@ -197,16 +197,11 @@ pub fn run(global: &GlobalArgs, args: &RunArgs) -> anyhow::Result<u8> {
     let labels = parse_labels(&args.labels)?;
     let mut project = engine::load_project(global, std::slice::from_ref(&args.service))?.project;
     apply_create_flags(&mut project, args.pull.as_deref(), args.build, &[])?;
-    // Unlike `up`, Compose's `run` does not read COMPOSE_REMOVE_ORPHANS.
-    let remove_orphans = args.remove_orphans;
-    let ignore_orphans = project
-        .environment
-        .get("COMPOSE_IGNORE_ORPHANS")
-        .and_then(|v| berth_spec::discovery::parse_go_bool(&v.to_lowercase()))
-        .unwrap_or(false);
+    let ignore_orphans = engine::ignore_orphans(&project);
     let credentials = super::pull::credentials();
+    // Unlike `up`, `run` does not read COMPOSE_REMOVE_ORPHANS: only the flag removes orphans.
     let up = UpOptions {
-        remove_orphans,
+        remove_orphans: args.remove_orphans,
         ignore_orphans,
         run: engine::run_options(global),
         create: create_settings(global, &project),

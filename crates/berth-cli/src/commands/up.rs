@@ -213,11 +213,7 @@ pub fn run(global: &GlobalArgs, args: &UpArgs) -> anyhow::Result<u8> {
         anyhow::bail!("no service selected");
     }
     let remove_orphans = args.remove_orphans || engine::remove_orphans_env();
-    let ignore_orphans = project
-        .environment
-        .get("COMPOSE_IGNORE_ORPHANS")
-        .and_then(|v| berth_spec::discovery::parse_go_bool(&v.to_lowercase()))
-        .unwrap_or(false);
+    let ignore_orphans = engine::ignore_orphans(&project);
     if ignore_orphans && remove_orphans {
         anyhow::bail!("cannot combine COMPOSE_IGNORE_ORPHANS and --remove-orphans");
     }

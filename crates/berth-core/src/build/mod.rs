@@ -265,6 +265,9 @@ fn service_job(project: &Project, service: &ServiceConfig, settings: &BuildSetti
         isolation: (!build.isolation.is_empty()).then(|| build.isolation.clone()),
         ulimits,
         memory: settings.memory.filter(|m| *m != 0),
+        // The classic builder leaves the container of a failed step behind (Compose's classic
+        // builder too); Compose's default builder, BuildKit, leaves nothing: so does berth.
+        force_remove: true,
         remote: match &context {
             ContextSource::Remote(url) => Some(url.clone()),
             ContextSource::Dir(_) => None,

@@ -80,6 +80,7 @@ fn options_come_from_the_build_section_and_the_command_line() {
     assert_eq!(o.target.as_deref(), Some("prod"));
     assert_eq!(o.network_mode.as_deref(), Some("host"));
     assert_eq!((o.shm_size, o.memory, o.no_cache, o.pull), (Some(1024), Some(64), true, false));
+    assert!(o.force_remove, "a failed step leaves no container behind");
     assert_eq!(o.labels.get("x").map(String::as_str), Some("y"));
     assert_eq!(o.labels.get(labels::PROJECT).map(String::as_str), Some("lab"));
     assert_eq!(o.labels.get(labels::SERVICE).map(String::as_str), Some("web"));

@@ -9,6 +9,7 @@
 
 mod convert;
 mod raw;
+mod registry;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -148,6 +149,9 @@ fn build_query(o: &BuildOptions) -> EngineResult<String> {
         push("pull", "1".to_owned());
     }
     push("rm", if o.remove_intermediate.unwrap_or(true) { "1" } else { "0" }.to_owned());
+    if o.force_remove {
+        push("forcerm", "1".to_owned());
+    }
     let json = |v: serde_json::Value| v.to_string();
     if !o.cache_from.is_empty() {
         push("cachefrom", json(serde_json::json!(o.cache_from)));
@@ -404,6 +408,29 @@ impl DockerEngine {
         }
         let details: bollard::models::ContainerInspectResponse = serde_json::from_value(value).map_err(protocol)?;
         Ok(convert::details_from(details))
+    }
+
+    /// The digest of `reference` asked of its registry by berth itself, for engines without
+    /// `GET /distribution/{name}/json`: only over plain HTTP, to a registry the engine's own
+    /// configuration marks insecure (see [`registry`]); others are an error saying so.
+    async fn registry_digest_direct(&self, reference: &str, auth: Option<&RegistryAuth>) -> EngineResult<String> {
+        let info = self.raw_ok("GET", "/info", None, ObjectKind::Other, "").await?;
+        let info: serde_json::Value = serde_json::from_slice(&info.body)
+            .map_err(|e| EngineError::Protocol { message: format!("the engine's /info: {e}") })?;
+        let image = registry::ManifestRef::parse(reference);
+        if !registry::plain_http(&info, &image) {
+            return Err(EngineError::Unsupported {
+                what: format!(
+                    "resolving the digest of {reference} (Podman has no GET /distribution/{{name}}/json; berth asks the \
+                     registry itself, but only over plain HTTP, to registries that registries.conf marks insecure, \
+                     and {} is not one)",
+                    image.host
+                ),
+                min_api: None,
+                have: self.caps.api_version,
+            });
+        }
+        registry::manifest_digest(&image, auth).await
     }
 
     /// Splits endpoints into those sent with create and those connected afterwards, moving
@@ -852,11 +879,16 @@ impl Engine for DockerEngine {
     }
 
     async fn registry_digest(&self, reference: &str, auth: Option<&RegistryAuth>) -> EngineResult<String> {
-        let inspect = self
-            .docker
-            .inspect_registry_image(reference, auth.map(convert::auth_to))
-            .await
-            .map_err(self.err(ObjectKind::Image, reference))?;
+        let inspect = match self.docker.inspect_registry_image(reference, auth.map(convert::auth_to)).await {
+            Ok(inspect) => inspect,
+            Err(e) => {
+                return match self.err(ObjectKind::Image, reference)(e) {
+                    // Podman 4.3 has no such endpoint: the registry is asked directly.
+                    EngineError::NotFound { .. } if self.caps.is_podman => self.registry_digest_direct(reference, auth).await,
+                    other => Err(other),
+                }
+            }
+        };
         inspect.descriptor.digest.filter(|d| !d.is_empty()).ok_or_else(|| EngineError::Protocol {
             message: format!("the registry gave no digest for {reference}"),
         })
@@ -1186,8 +1218,9 @@ mod tests {
         assert!(q.contains("ulimits=%5B%7B%22Name%22%3A%22nofile%22%2C%22Soft%22%3A1024%2C%22Hard%22%3A2048%7D%5D"), "{q}");
         let bad = BuildOptions { ulimits: vec!["nofile".into()], ..Default::default() };
         assert!(build_query(&bad).is_err());
-        let o = BuildOptions { memory: Some(1024), remote: Some("https://h/r.git".into()), ..Default::default() };
+        let o = BuildOptions { memory: Some(1024), remote: Some("https://h/r.git".into()), force_remove: true, ..Default::default() };
         let q = build_query(&o).unwrap();
+        assert!(q.contains("&rm=1&forcerm=1&"), "{q}");
         assert!(q.ends_with("&memory=1024&remote=https%3A//h/r.git"), "{q}");
     }
 

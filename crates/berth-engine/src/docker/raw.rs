@@ -1,6 +1,7 @@
 //! A minimal HTTP/1.1 client for what bollard 0.19 does not offer: swarm configs,
 //! `HEAD /containers/{id}/archive`, and image builds with repeated query parameters (several
-//! tags and `extrahosts`, which bollard's single-valued options cannot express).
+//! tags and `extrahosts`, which bollard's single-valued options cannot express). Its exchange
+//! and response parsing also serve the plain-HTTP registry client (`registry`).
 //!
 //! One request per connection (`Connection: close`). `request` keeps whole bodies in memory
 //! (small JSON documents); `stream` sends a body stream chunked and returns the response body
@@ -88,19 +89,14 @@ impl RawClient {
             hint: Some("Is the docker daemon running?".to_owned()),
         };
         let io = |e: std::io::Error| EngineError::Io { context: format!("{method} {path}"), source: e };
-        let mut raw = Vec::new();
-        match &self.host {
+        let raw = match &self.host {
             EngineHost::Unix(p) => {
-                let mut s = tokio::net::UnixStream::connect(p).await.map_err(unreachable)?;
-                s.write_all(&bytes).await.map_err(io)?;
-                s.read_to_end(&mut raw).await.map_err(io)?;
+                round_trip(tokio::net::UnixStream::connect(p).await.map_err(unreachable)?, &bytes).await.map_err(io)?
             }
             EngineHost::Tcp(a) => {
-                let mut s = tokio::net::TcpStream::connect(a.as_str()).await.map_err(unreachable)?;
-                s.write_all(&bytes).await.map_err(io)?;
-                s.read_to_end(&mut raw).await.map_err(io)?;
+                round_trip(tokio::net::TcpStream::connect(a.as_str()).await.map_err(unreachable)?, &bytes).await.map_err(io)?
             }
-        }
+        };
         parse_response(&raw, method == "HEAD")
     }
 
@@ -288,11 +284,21 @@ pub(crate) fn json_lines(
     .boxed()
 }
 
+/// Writes a whole `Connection: close` request to `stream` and reads the response until the
+/// server closes the connection.
+pub(crate) async fn round_trip<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, request: &[u8]) -> std::io::Result<Vec<u8>> {
+    stream.write_all(request).await?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await?;
+    Ok(response)
+}
+
 fn protocol(msg: &str) -> EngineError {
     EngineError::Protocol { message: msg.to_owned() }
 }
 
-fn parse_response(raw: &[u8], head: bool) -> EngineResult<RawResponse> {
+/// Parses a whole HTTP/1.1 response (`head`: the answer to a HEAD request, without a body).
+pub(crate) fn parse_response(raw: &[u8], head: bool) -> EngineResult<RawResponse> {
     let end = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")

@@ -209,6 +209,8 @@ pub struct BuildOptions {
     pub ulimits: Vec<String>,
     /// Remove intermediate containers; `None` keeps the engine's default (remove on success).
     pub remove_intermediate: Option<bool>,
+    /// Remove intermediate containers even when a step fails (`forcerm`).
+    pub force_remove: bool,
     /// Suppress verbose output.
     pub quiet: bool,
     /// Registry credentials by registry address, for base images.

@@ -1,0 +1,395 @@
+//! A registry's Distribution API (HTTP API v2) asked directly, for the one question an engine
+//! may be unable to answer: the digest a registry serves for a tag. Docker answers it with
+//! `GET /distribution/{name}/json`; Podman 4.3 has no such endpoint, so berth asks the
+//! registry itself, with the credentials the engine would have been given.
+//!
+//! Only plain HTTP is spoken (berth carries no TLS stack), so only registries the engine
+//! itself reaches over plain HTTP are asked: those its configuration marks insecure (Podman's
+//! `registries.conf`, listed in `/info` as `RegistryConfig.IndexConfigs` with `Secure: false`;
+//! Docker's insecure CIDRs, 127.0.0.0/8 by default). Any other registry is a clear error.
+//!
+//! Authentication follows the registry's challenge (`WWW-Authenticate`): `Basic` takes the
+//! user and password; `Bearer` gets a pull token from the realm first (with the user and
+//! password, or anonymously).
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use base64::Engine as _;
+use sha2::Digest as _;
+
+use super::raw::{self, RawResponse};
+use crate::auth::registry_host;
+use crate::error::{EngineError, EngineResult, ObjectKind};
+use crate::types::image::RegistryAuth;
+
+/// How long one registry exchange may take.
+const TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The manifest types asked for, as the docker daemon asks them: lists first, so a
+/// multi-platform image is pinned to its index as Docker pins it.
+const ACCEPT: &str = "application/vnd.docker.distribution.manifest.list.v2+json, \
+                      application/vnd.oci.image.index.v1+json, \
+                      application/vnd.docker.distribution.manifest.v2+json, \
+                      application/vnd.oci.image.manifest.v1+json";
+
+/// An image reference split for the Distribution API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ManifestRef {
+    /// `host[:port]` as written in the reference (`docker.io` for Docker Hub).
+    pub host: String,
+    /// The repository inside the registry (`library/redis` on Docker Hub).
+    pub repository: String,
+    /// The tag, or the digest when the reference has one.
+    pub reference: String,
+}
+
+impl ManifestRef {
+    /// Splits `image` (`[host/]path[:tag][@digest]`; no tag means `latest`).
+    pub fn parse(image: &str) -> Self {
+        let (name, reference) = super::split_reference(image);
+        let host = registry_host(&name).to_owned();
+        let path = match name.split_once('/') {
+            Some((first, rest)) if first == host || (host == "docker.io" && first == "index.docker.io") => rest,
+            _ => name.as_str(),
+        };
+        let repository = if host == "docker.io" && !path.contains('/') { format!("library/{path}") } else { path.to_owned() };
+        ManifestRef { host, repository, reference }
+    }
+}
+
+/// Whether the engine described by `info` (its `GET /info` answer) reaches `image`'s registry
+/// over plain HTTP: the longest `RegistryConfig.IndexConfigs` entry that prefixes the
+/// repository decides (Podman lists `registries.conf` there), else `InsecureRegistryCIDRs`
+/// holding the host's address (Docker).
+pub(crate) fn plain_http(info: &serde_json::Value, image: &ManifestRef) -> bool {
+    let config = &info["RegistryConfig"];
+    let full = format!("{}/{}", image.host, image.repository);
+    let matching = config["IndexConfigs"].as_object().and_then(|configs| {
+        configs
+            .iter()
+            .filter(|(prefix, _)| {
+                full.strip_prefix(prefix.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
+            .max_by_key(|(prefix, _)| prefix.len())
+    });
+    if let Some((_, entry)) = matching {
+        return entry["Secure"] == serde_json::Value::Bool(false);
+    }
+    let Some(ip) = host_ip(&image.host) else { return false };
+    config["InsecureRegistryCIDRs"]
+        .as_array()
+        .is_some_and(|cidrs| cidrs.iter().filter_map(serde_json::Value::as_str).any(|cidr| in_cidr(ip, cidr)))
+}
+
+/// The address of a registry host written as an IP or `localhost` (names are not resolved).
+fn host_ip(host: &str) -> Option<IpAddr> {
+    let bare = match host.strip_prefix('[') {
+        Some(rest) => rest.split_once(']').map_or(rest, |(ip, _)| ip),
+        None => host.rsplit_once(':').map_or(host, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { host }),
+    };
+    if bare == "localhost" {
+        return Some(IpAddr::from([127, 0, 0, 1]));
+    }
+    bare.parse().ok()
+}
+
+/// Whether `ip` is inside `cidr` (`127.0.0.0/8`, `::1/128`).
+fn in_cidr(ip: IpAddr, cidr: &str) -> bool {
+    let Some((net, bits)) = cidr.split_once('/') else { return false };
+    let (Ok(net), Ok(bits)) = (net.parse::<IpAddr>(), bits.parse::<u32>()) else { return false };
+    let (ip, net, width) = match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => (u128::from(u32::from(a)), u128::from(u32::from(b)), 32),
+        (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+        _ => return false,
+    };
+    if bits > width {
+        return false;
+    }
+    let host_bits = width - bits;
+    let mask = if host_bits >= 128 { 0 } else { (u128::MAX << host_bits) & (u128::MAX >> (128 - width)) };
+    ip & mask == net & mask
+}
+
+/// The digest `image`'s registry serves for it, asked over plain HTTP with `auth`.
+pub(crate) async fn manifest_digest(image: &ManifestRef, auth: Option<&RegistryAuth>) -> EngineResult<String> {
+    let url = format!("http://{}/v2/{}/manifests/{}", image.host, image.repository, image.reference);
+    let mut answer = get(&url, ACCEPT, None).await?;
+    if answer.status == 401 {
+        let challenge = answer.header("WWW-Authenticate").unwrap_or_default().to_owned();
+        let authorization = authorize(&challenge, &image.repository, auth).await?;
+        answer = get(&url, ACCEPT, Some(&authorization)).await?;
+    }
+    match answer.status {
+        200 => {}
+        404 => {
+            return Err(EngineError::NotFound {
+                kind: ObjectKind::Image,
+                id: format!("{}/{}:{}", image.host, image.repository, image.reference),
+                message: registry_message(&answer),
+            })
+        }
+        status => return Err(EngineError::Api { status, message: registry_message(&answer) }),
+    }
+    if let Some(digest) = answer.header("Docker-Content-Digest").filter(|d| !d.is_empty()) {
+        return Ok(digest.to_owned());
+    }
+    // Registries need not send the header: the digest is the manifest's own.
+    Ok(format!("sha256:{}", hex::encode(sha2::Sha256::digest(&answer.body))))
+}
+
+/// The `Authorization` header answering `challenge`.
+async fn authorize(challenge: &str, repository: &str, auth: Option<&RegistryAuth>) -> EngineResult<String> {
+    let (scheme, params) = challenge.trim().split_once(' ').unwrap_or((challenge.trim(), ""));
+    let basic = auth.and_then(|a| {
+        let user = a.username.as_deref()?;
+        let password = a.password.as_deref().unwrap_or_default();
+        Some(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))))
+    });
+    let refused = || EngineError::Api { status: 401, message: "unauthorized: authentication required".to_owned() };
+    if scheme.eq_ignore_ascii_case("basic") {
+        return basic.ok_or_else(refused);
+    }
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(EngineError::Api { status: 401, message: format!("unauthorized: unsupported authentication scheme {scheme:?}") });
+    }
+    if let Some(token) = auth.and_then(|a| a.registry_token.as_deref()).filter(|t| !t.is_empty()) {
+        return Ok(format!("Bearer {token}"));
+    }
+    let param = |key: &str| challenge_param(params, key);
+    let realm = param("realm").ok_or_else(refused)?;
+    if !realm.starts_with("http://") {
+        return Err(EngineError::Api {
+            status: 401,
+            message: format!("the registry's token service {realm} needs HTTPS, which berth does not speak"),
+        });
+    }
+    let scope = param("scope").unwrap_or_else(|| format!("repository:{repository}:pull"));
+    let mut token_url = format!("{realm}{}scope={}", if realm.contains('?') { '&' } else { '?' }, query_escape(&scope));
+    if let Some(service) = param("service") {
+        let _ = write!(token_url, "&service={}", query_escape(&service));
+    }
+    let answer = get(&token_url, "application/json", basic.as_deref()).await?;
+    if answer.status != 200 {
+        return Err(EngineError::Api { status: answer.status, message: registry_message(&answer) });
+    }
+    let body: serde_json::Value = serde_json::from_slice(&answer.body)
+        .map_err(|e| EngineError::Protocol { message: format!("the registry's token answer: {e}") })?;
+    let token = body["token"].as_str().or_else(|| body["access_token"].as_str()).filter(|t| !t.is_empty()).ok_or_else(refused)?;
+    Ok(format!("Bearer {token}"))
+}
+
+/// A parameter of a `WWW-Authenticate` challenge (`realm="…",service="…"`).
+fn challenge_param(params: &str, key: &str) -> Option<String> {
+    let mut rest = params.trim();
+    while !rest.is_empty() {
+        let (name, after) = rest.split_once('=')?;
+        let (value, next) = match after.strip_prefix('"') {
+            Some(quoted) => {
+                let (value, next) = quoted.split_once('"')?;
+                (value, next)
+            }
+            None => after.split_once(',').unwrap_or((after, "")),
+        };
+        if name.trim().eq_ignore_ascii_case(key) {
+            return Some(value.to_owned());
+        }
+        rest = next.trim_start_matches([',', ' ']);
+    }
+    None
+}
+
+fn query_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The registry's error as Docker words it (`manifest unknown: manifest unknown`), from its
+/// `{"errors":[{"code","message"}]}` body, else the HTTP status.
+fn registry_message(answer: &RawResponse) -> String {
+    let body: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+    let errors: Vec<String> = body["errors"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|e| {
+                    let code = e["code"].as_str().unwrap_or_default().to_lowercase().replace('_', " ");
+                    match e["message"].as_str() {
+                        Some(m) if !code.is_empty() => format!("{code}: {m}"),
+                        Some(m) => m.to_owned(),
+                        None => code,
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !errors.is_empty() {
+        return errors.join(", ");
+    }
+    match answer.status {
+        401 => "unauthorized: authentication required".to_owned(),
+        404 => "manifest unknown".to_owned(),
+        status => format!("the registry answered HTTP {status}"),
+    }
+}
+
+/// `GET url` (plain HTTP) with `accept` and an optional `Authorization`.
+async fn get(url: &str, accept: &str, authorization: Option<&str>) -> EngineResult<RawResponse> {
+    let rest = url.strip_prefix("http://").ok_or_else(|| EngineError::invalid(format!("not a plain HTTP URL: {url}")))?;
+    let (host, path) = rest.find('/').map_or((rest, "/"), |i| rest.split_at(i));
+    let address = if host.rsplit_once(':').is_some_and(|(_, p)| p.chars().all(|c| c.is_ascii_digit())) {
+        host.to_owned()
+    } else {
+        format!("{host}:80")
+    };
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: berth\r\nAccept: {accept}\r\nConnection: close\r\n");
+    if let Some(a) = authorization {
+        let _ = write!(request, "Authorization: {a}\r\n");
+    }
+    request.push_str("\r\n");
+    let failed = |e: std::io::Error| EngineError::Io { context: format!("Get {url:?}"), source: e };
+    let exchange = async {
+        let stream = tokio::net::TcpStream::connect(&address).await?;
+        raw::round_trip(stream, request.as_bytes()).await
+    };
+    let bytes = tokio::time::timeout(TIMEOUT, exchange)
+        .await
+        .map_err(|_| failed(std::io::Error::new(std::io::ErrorKind::TimedOut, "the registry did not answer in time")))?
+        .map_err(failed)?;
+    raw::parse_response(&bytes, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[test]
+    fn references_split_as_the_distribution_api_names_them() {
+        let r = ManifestRef::parse("127.0.0.1:5000/a/b:1");
+        assert_eq!((r.host.as_str(), r.repository.as_str(), r.reference.as_str()), ("127.0.0.1:5000", "a/b", "1"));
+        let r = ManifestRef::parse("redis");
+        assert_eq!((r.host.as_str(), r.repository.as_str(), r.reference.as_str()), ("docker.io", "library/redis", "latest"));
+        let r = ManifestRef::parse("docker.io/user/app@sha256:00");
+        assert_eq!((r.repository.as_str(), r.reference.as_str()), ("user/app", "sha256:00"));
+        assert_eq!(ManifestRef::parse("localhost/x").host, "localhost");
+    }
+
+    #[test]
+    fn plain_http_follows_the_engine_configuration() {
+        let podman = serde_json::json!({"RegistryConfig": {"IndexConfigs": {
+            "127.0.0.1:5000": {"Secure": false}, "reg.example/ns": {"Secure": false},
+            "reg.example": {"Secure": true}, "docker.io": {"Secure": true}}, "InsecureRegistryCIDRs": []}});
+        let http = |image: &str| plain_http(&podman, &ManifestRef::parse(image));
+        assert!(http("127.0.0.1:5000/a:1"));
+        assert!(!http("127.0.0.1:5001/a:1"), "not listed, and no insecure CIDRs");
+        assert!(http("reg.example/ns/app"));
+        assert!(!http("reg.example/other/app"));
+        assert!(!http("reg.example/nsx/app"), "prefixes end at a path boundary");
+        assert!(!http("redis"));
+        let docker = serde_json::json!({"RegistryConfig": {"IndexConfigs": {"docker.io": {"Secure": true}},
+            "InsecureRegistryCIDRs": ["127.0.0.0/8", "::1/128"]}});
+        let http = |image: &str| plain_http(&docker, &ManifestRef::parse(image));
+        assert!(http("127.0.0.1:5001/a:1") && http("localhost:5000/a") && http("[::1]:5000/a"));
+        assert!(!http("10.0.0.1:5000/a") && !http("reg.example/a") && !plain_http(&serde_json::Value::Null, &ManifestRef::parse("127.0.0.1:1/a")));
+    }
+
+    #[test]
+    fn cidrs_and_challenges_parse() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(in_cidr(ip("127.8.0.1"), "127.0.0.0/8"));
+        assert!(!in_cidr(ip("128.0.0.1"), "127.0.0.0/8"));
+        assert!(in_cidr(ip("10.1.2.3"), "0.0.0.0/0"));
+        assert!(!in_cidr(ip("::1"), "127.0.0.0/8"));
+        assert!(!in_cidr(ip("1.2.3.4"), "1.2.3.4/33") && !in_cidr(ip("1.2.3.4"), "garbage"));
+        let params = r#"realm="http://auth.example/token",service="registry",scope="repository:a/b:pull,push""#;
+        assert_eq!(challenge_param(params, "realm").as_deref(), Some("http://auth.example/token"));
+        assert_eq!(challenge_param(params, "scope").as_deref(), Some("repository:a/b:pull,push"));
+        assert_eq!(challenge_param("realm=bare,x=\"y\"", "realm").as_deref(), Some("bare"));
+        assert_eq!(challenge_param("broken=\"", "broken"), None);
+    }
+
+    /// A registry on a local port answering each connection with the next of the answers
+    /// `answers` makes from its address (status line, headers and body); the task returns
+    /// the requests it read.
+    async fn registry(answers: impl FnOnce(&str) -> Vec<String>) -> (String, tokio::task::JoinHandle<Vec<String>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let answers = answers(&address);
+        let task = tokio::spawn(async move {
+            let mut seen = Vec::new();
+            for answer in answers {
+                let (mut s, _) = listener.accept().await.unwrap();
+                let mut buf = vec![0u8; 4096];
+                let n = s.read(&mut buf).await.unwrap();
+                seen.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+                s.write_all(answer.as_bytes()).await.unwrap();
+            }
+            seen
+        });
+        (address, task)
+    }
+
+    #[tokio::test]
+    async fn basic_challenges_are_answered_with_the_credentials() {
+        let (address, task) = registry(|_| {
+            vec![
+                "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                "HTTP/1.1 200 OK\r\nDocker-Content-Digest: sha256:abc\r\nContent-Length: 2\r\n\r\n{}".to_owned(),
+            ]
+        })
+        .await;
+        let auth = RegistryAuth { username: Some("u".into()), password: Some("p".into()), ..RegistryAuth::default() };
+        let digest = manifest_digest(&ManifestRef::parse(&format!("{address}/a/b:1")), Some(&auth)).await.unwrap();
+        assert_eq!(digest, "sha256:abc");
+        let seen = task.await.unwrap();
+        assert!(seen[0].starts_with("GET /v2/a/b/manifests/1 HTTP/1.1\r\n") && !seen[0].contains("Authorization"));
+        assert!(seen[1].contains("Authorization: Basic dTpw\r\n"), "{}", seen[1]);
+    }
+
+    #[tokio::test]
+    async fn bearer_tokens_come_from_the_realm_and_digests_from_the_body() {
+        // The token service and the registry are the same test server.
+        let (address, task) = registry(|here| {
+            let challenge = format!("Bearer realm=\"http://{here}/token\",service=\"reg\"");
+            vec![
+                format!("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: {challenge}\r\nContent-Length: 0\r\n\r\n"),
+                "HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n{\"token\":\"tok\"}".to_owned(),
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}".to_owned(),
+            ]
+        })
+        .await;
+        let digest = manifest_digest(&ManifestRef::parse(&format!("{address}/a:2")), None).await.unwrap();
+        assert_eq!(digest, format!("sha256:{}", hex::encode(sha2::Sha256::digest(b"{}"))));
+        let seen = task.await.unwrap();
+        assert!(seen[1].starts_with("GET /token?scope=repository%3Aa%3Apull&service=reg HTTP/1.1"), "{}", seen[1]);
+        assert!(seen[2].contains("Authorization: Bearer tok\r\n"), "{}", seen[2]);
+    }
+
+    #[tokio::test]
+    async fn refusals_and_missing_tags_are_worded_as_docker_words_them() {
+        let unknown = r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"nope"}}]}"#;
+        let (address, task) = registry(|_| {
+            vec![
+                format!("HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\n\r\n{unknown}", unknown.len()),
+                "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"\r\nContent-Length: 0\r\n\r\n".to_owned(),
+            ]
+        })
+        .await;
+        let err = manifest_digest(&ManifestRef::parse(&format!("{address}/a:nope")), None).await.unwrap_err();
+        assert!(matches!(&err, EngineError::NotFound { message, .. } if message == "manifest unknown: manifest unknown"), "{err:?}");
+        let err = manifest_digest(&ManifestRef::parse(&format!("{address}/a:1")), None).await.unwrap_err();
+        assert_eq!(err.to_string(), "unauthorized: authentication required");
+        task.await.unwrap();
+        let err = manifest_digest(&ManifestRef::parse("127.0.0.1:1/a:1"), None).await.unwrap_err();
+        assert!(err.to_string().starts_with("Get \"http://127.0.0.1:1/v2/a/manifests/1\": "), "{err}");
+    }
+}
