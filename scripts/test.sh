@@ -47,8 +47,9 @@ if [ "${BERTH_SKIP_PODMAN:-}" != 1 ]; then
         # The scenarios that pass on Podman 4.3 today. Not yet here (docs/engines.md says
         # why): e2e_logs (`logs -f` misses a recreated container in about one run of two on
         # Podman). e2e_build runs the reference's builds with the classic builder there
-        # (Podman has no BuildKit); e2e_pull runs its scenarios one at a time there (Podman
-        # 4.3 loses image names given concurrently).
+        # (Podman has no BuildKit); e2e_build and e2e_pull run their scenarios one at a time
+        # there (Podman 4.3 loses image names given concurrently, and removing an image can
+        # remove another test's).
         podman_suites=(e2e_attach e2e_attached e2e_build e2e_containers e2e_cp e2e_demo e2e_down
             e2e_exec e2e_interop e2e_pull e2e_run e2e_scale e2e_up e2e_wait)
         BERTH_TEST_ENGINE=podman cargo test -p berth-cli --locked --no-fail-fast \
