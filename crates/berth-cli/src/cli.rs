@@ -157,6 +157,8 @@ pub enum Command {
     Attach(attach::AttachArgs),
     /// Block until the first service container stops
     Wait(wait::WaitArgs),
+    /// Watch build context for service and rebuild/refresh containers when files are updated
+    Watch(crate::commands::watch::WatchArgs),
     /// Experimental commands
     #[command(hide = true)]
     Alpha(crate::commands::alpha::AlphaArgs),

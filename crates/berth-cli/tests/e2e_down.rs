@@ -36,3 +36,27 @@ fn down_from_project_name_alone() {
     assert_eq!(text(&again.stderr).matches("No resource found").count(), 1, "{}", describe(&again));
     assert!(text(&again.stderr).contains(&warning), "{}", describe(&again));
 }
+
+/// Docker stops a paused container by sending the signal and thawing it; Podman refuses to
+/// stop a paused container. berth stops (and takes down) a paused project on both engines,
+/// with the signal reaching the processes.
+#[test]
+fn paused_containers_are_stopped_and_taken_down() {
+    let Some(project) = Project::new("down_paused_project") else { return };
+    project.berth_ok(&["up", "-d"]);
+    project.berth_ok(&["pause"]);
+    assert_eq!(project.states(), ["app-1=paused", "app-2=paused"]);
+
+    project.berth_ok(&["stop", "app"]);
+    assert_eq!(project.states(), ["app-1=exited", "app-2=exited"]);
+    for c in project.containers() {
+        assert_eq!(c["State"]["ExitCode"], 0, "the TERM trap ran in {}", c["Name"]);
+    }
+
+    project.berth_ok(&["start"]);
+    project.berth_ok(&["pause", "app"]);
+    let out = project.berth(&["down"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(project.containers().is_empty(), "containers are removed: {:?}", project.states());
+    assert!(project.resources("network").is_empty(), "the network is removed");
+}

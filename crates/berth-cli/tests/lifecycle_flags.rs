@@ -66,7 +66,7 @@ fn unreachable_engine_is_named() {
     fails_with(&["up", "-d"], 1, "Is the docker daemon running?");
 }
 
-/// Docker Compose checks `-p`, the `.env` files and COMPOSE_FILE before any command runs and
+/// Docker Compose checks `-p`, the `.env` files and `COMPOSE_FILE` before any command runs and
 /// exits 1 for them; a service the project lacks is also a plain failure, while a missing
 /// `-f` file is a loading error (14). Exit codes and words were read off Compose 2.26.1.
 #[test]

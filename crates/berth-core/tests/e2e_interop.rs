@@ -14,11 +14,16 @@ use berth_core::ops::down::{down, DownOptions};
 use berth_core::ops::up::{up, UpOptions};
 use berth_core::plan::Action;
 use berth_engine::{ContainerListOptions, Engine, Filters, ListOptions};
-use exec_support::{engine_required, load, real_engine, unique_project, Cleanup};
+use exec_support::{engine_required, is_podman, load, real_engine, unique_project, Cleanup};
 
 const IMAGE: &str = "berth-test/busybox:latest";
 
+/// The project both tools bring up. On Podman, `app` waits for `db` to start rather than to
+/// be healthy: Podman 4.3 without systemd never runs health checks, and the reference (unlike
+/// berth, which runs them itself) would wait for `db` to become healthy forever
+/// (docs/engines.md).
 fn yaml() -> String {
+    let condition = if is_podman() { "service_started" } else { "service_healthy" };
     format!(
         r#"
 services:
@@ -45,7 +50,7 @@ services:
       tier: front
     depends_on:
       db:
-        condition: service_healthy
+        condition: {condition}
     networks: [back, front]
 volumes:
   data: {{}}

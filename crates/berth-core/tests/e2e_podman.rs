@@ -1,7 +1,8 @@
 //! End-to-end on Podman 4.3 without systemd, which never runs health checks by itself:
 //! `service_healthy` dependencies are met because berth runs the checks through `exec`.
-//! Runs when Podman's Docker-compatible socket answers (`scripts/engine.sh --podman`); fails
-//! instead of skipping when `BERTH_REQUIRE_PODMAN=1`.
+//! Runs in the Podman run (`BERTH_TEST_ENGINE=podman`, see docs/engines.md), where a missing
+//! Podman fails with `BERTH_REQUIRE_ENGINE=1`; against Docker, which runs health checks
+//! itself (`e2e_up` covers that), it says it is skipped.
 
 mod exec_support;
 
@@ -11,27 +12,15 @@ use berth_core::events::Recorder;
 use berth_core::execute::CancellationToken;
 use berth_core::ops::down::{down, DownOptions};
 use berth_core::ops::up::{up, UpOptions};
-use berth_engine::{ConnectOptions, ContainerStatus, DockerEngine, Engine};
-use exec_support::{load, unique_project};
-
-const SOCKET: &str = "unix:///run/podman/podman.sock";
+use berth_engine::{ContainerStatus, Engine};
+use exec_support::{is_podman, load, real_engine, unique_project};
 
 async fn podman() -> Option<Arc<dyn Engine>> {
-    let required = std::env::var("BERTH_REQUIRE_PODMAN").is_ok_and(|v| v == "1");
-    let options = ConnectOptions { host: Some(SOCKET.to_owned()), context: None };
-    let result = match DockerEngine::connect(&options).await {
-        Ok(engine) => engine.ping().await.map(|()| engine).map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    match result {
-        Ok(engine) if engine.capabilities().is_podman => Some(Arc::new(engine)),
-        Ok(_) if required => panic!("{SOCKET} is not Podman"),
-        Err(e) if required => panic!("Podman is required: {e}"),
-        _ => {
-            eprintln!("SKIPPED: no Podman at {SOCKET}; set BERTH_REQUIRE_PODMAN=1 to make this a failure");
-            None
-        }
+    if !is_podman() {
+        eprintln!("SKIPPED: a Podman scenario; it runs with BERTH_TEST_ENGINE=podman (scripts/test.sh's Podman run)");
+        return None;
     }
+    real_engine().await
 }
 
 #[tokio::test]

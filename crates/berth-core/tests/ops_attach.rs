@@ -97,3 +97,63 @@ async fn restarted_containers_are_followed_until_cancelled() {
     assert_eq!(lines, ["first", "second"]);
     assert!(exits(&recorder).is_empty(), "a restart is not an exit");
 }
+
+/// `logs -f`: a recreated container is followed from its start, scale-ups too, and following
+/// ends once every container has stopped.
+#[tokio::test(start_paused = true)]
+async fn logs_follow_goes_on_through_a_recreation_and_a_scale_up_and_ends_after_the_stop() {
+    use berth_core::ops::logs::{logs as follow_project, sources, LogsRequest};
+    use berth_core::ops::stop::{stop, StopOptions};
+    use berth_core::reconcile::RecreatePolicy;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let yaml = format!("services:\n  web:\n    image: {IMAGE}\n    command: [sleep, infinity]\n");
+    let project = load(dir.path(), "lab", &yaml);
+    let fake = FakeEngine::new();
+    fake.add_image(IMAGE, ImageConfig::default());
+    let engine: Arc<dyn Engine> = Arc::new(fake.clone());
+    let cancel = CancellationToken::new();
+    up(Arc::clone(&engine), &project, &UpOptions::default(), &Recorder::new(), &cancel).await.expect("up");
+    let recorder = Recorder::new();
+    let request = LogsRequest { follow: true, services: vec!["web".to_owned()], ..LogsRequest::default() };
+    let found = sources(engine.as_ref(), "lab", &request.services, 0).await.expect("sources");
+    let first_id = found.first().map(|s| s.target.id.clone()).expect("one container");
+    let driver = {
+        let engine = Arc::clone(&engine);
+        let fake = fake.clone();
+        let project = project.clone();
+        async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            fake.emit_output("lab-web-1", OutputStream::Stdout, b"first\n").expect("output");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let force = UpOptions { recreate: RecreatePolicy::Force, ..UpOptions::default() };
+            up(Arc::clone(&engine), &project, &force, &Recorder::new(), &CancellationToken::new()).await.expect("recreate");
+            // Longer than any linger: the replacement was seen being created, so it is waited for.
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            fake.emit_output("lab-web-1", OutputStream::Stdout, b"second\n").expect("output");
+            let mut scaled = project.clone();
+            if let Some(web) = scaled.services.get_mut("web") {
+                web.scale = Some(2);
+            }
+            up(Arc::clone(&engine), &scaled, &UpOptions::default(), &Recorder::new(), &CancellationToken::new())
+                .await
+                .expect("scale up");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            fake.emit_output("lab-web-2", OutputStream::Stdout, b"third\n").expect("output");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            stop(Arc::clone(&engine), "lab", None, &StopOptions::default(), &Recorder::new(), &CancellationToken::new())
+                .await
+                .expect("stop");
+        }
+    };
+    let (followed, ()) = tokio::join!(follow_project(Arc::clone(&engine), "lab", found, &request, &recorder, &cancel), driver);
+    followed.expect("logs -f");
+    let lines: Vec<(String, String)> = logs(&recorder).into_iter().map(|(c, _, l)| (c, l)).collect();
+    let expected = [("lab-web-1", "first"), ("lab-web-1", "second"), ("lab-web-2", "third")];
+    assert_eq!(lines, expected.map(|(c, l)| (c.to_owned(), l.to_owned())));
+    let mut ended: Vec<String> = exits(&recorder).into_iter().map(|(c, _)| c).collect();
+    ended.sort();
+    assert_eq!(ended, ["lab-web-1", "lab-web-2"], "the replaced container ends silently");
+    let current = engine.inspect_container("lab-web-1").await.expect("inspect");
+    assert_ne!(current.id, first_id, "the container was recreated");
+}

@@ -43,7 +43,19 @@ impl std::error::Error for EngineUnavailable {}
 /// Runs `future` to completion on a fresh runtime, then shuts the runtime down without waiting
 /// for stray blocking tasks, so the command always exits.
 pub fn block_on<F: Future>(future: F) -> anyhow::Result<F::Output> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    run_on(tokio::runtime::Builder::new_multi_thread().worker_threads(2), future)
+}
+
+/// [`block_on`] on a single-threaded runtime, for commands that stream output. The engine
+/// connection's task hands the response body over a channel one chunk at a time (and the
+/// engine sends one chunk per log line): across threads every chunk cost a futex wake each
+/// way, which made `logs` of 100 MB spend most of its time in the kernel.
+pub fn block_on_streaming<F: Future>(future: F) -> anyhow::Result<F::Output> {
+    run_on(&mut tokio::runtime::Builder::new_current_thread(), future)
+}
+
+fn run_on<F: Future>(builder: &mut tokio::runtime::Builder, future: F) -> anyhow::Result<F::Output> {
+    let runtime = builder.enable_all().build()?;
     let output = runtime.block_on(future);
     runtime.shutdown_timeout(Duration::from_millis(200));
     Ok(output)

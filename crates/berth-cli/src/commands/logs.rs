@@ -105,7 +105,7 @@ pub fn run(global: &GlobalArgs, args: &LogsArgs) -> anyhow::Result<u8> {
         project: Some(target.name.clone()),
     });
     let index = u32::try_from(args.index).unwrap_or(0);
-    let code = engine::block_on(listing::until_interrupted(async {
+    let code = engine::block_on_streaming(listing::until_interrupted(async {
         let engine = engine::connect().await?;
         let found = sources(engine.as_ref(), &target.name, &services, index).await?;
         if args.follow {

@@ -35,6 +35,7 @@ pub mod stats;
 pub mod top;
 pub mod version;
 pub mod wait;
+pub mod watch;
 pub mod stack;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -82,6 +83,7 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
         Command::Attach(args) => attach::run(&cli.global, &args),
         Command::Wait(args) => wait::run(&cli.global, &args),
         Command::Alpha(args) => alpha::run(&cli.global, &args),
+        Command::Watch(args) => watch::run(&cli.global, &args),
     }
 }
 

@@ -121,6 +121,11 @@ fn add(engine: &Arc<dyn Engine>, slots: &Slots, id: &str, stream: bool) {
         }
         if let Some(slot) = lock(&slots).iter_mut().find(|s| s.container == short) {
             slot.settled = true;
+            // A stream that ended without a sample (Podman's answer for a stopped container)
+            // is an invalid row, as the docker CLI shows it: `--` in every column.
+            if slot.sample.is_none() {
+                slot.invalid = true;
+            }
         }
     });
 }

@@ -63,6 +63,8 @@ struct Shared {
 }
 
 struct Presenter {
+    /// The container's name as the lines carry it.
+    container: String,
     name: String,
     color: Option<&'static str>,
     prefix: Vec<u8>,
@@ -72,6 +74,9 @@ struct State {
     opts: LogOptions,
     by_container: HashMap<String, usize>,
     presenters: Vec<Presenter>,
+    /// The presenter of the previous line: most lines come in runs from one container, found
+    /// again with a comparison instead of a hash.
+    last: usize,
     next_color: usize,
     out: Box<dyn Write + Send>,
     err: Box<dyn Write + Send>,
@@ -106,6 +111,7 @@ impl LogPrinter {
                 opts,
                 by_container: HashMap::new(),
                 presenters: Vec::new(),
+                last: 0,
                 next_color: 0,
                 out,
                 err,
@@ -252,7 +258,11 @@ impl Shared {
 impl State {
     /// The presenter of a container, registered on first sight.
     fn presenter(&mut self, service: &str, container: &str) -> usize {
+        if self.presenters.get(self.last).is_some_and(|p| p.container == container) {
+            return self.last;
+        }
         if let Some(&i) = self.by_container.get(container) {
+            self.last = i;
             return i;
         }
         let name = display_name(self.opts.project.as_deref(), service, container);
@@ -264,8 +274,9 @@ impl State {
             None
         };
         let i = self.presenters.len();
-        self.presenters.push(Presenter { name, color, prefix: Vec::new() });
+        self.presenters.push(Presenter { container: container.to_string(), name, color, prefix: Vec::new() });
         self.by_container.insert(container.to_string(), i);
+        self.last = i;
         self.set_prefixes();
         i
     }
@@ -506,6 +517,52 @@ mod tests {
         assert!(!written.is_empty(), "past the high-water mark output is written without a flush");
         assert!(written.ends_with('\n'));
         assert!(written.lines().all(|l| l == format!("a-1  | {line}")));
+    }
+
+    /// Keeps each `write` call apart, to see how output is cut.
+    #[derive(Clone, Default)]
+    struct Writes(Arc<Mutex<Vec<Vec<u8>>>>);
+
+    impl Write for Writes {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap_or_else(PoisonError::into_inner).push(buf.to_vec());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn many_lines_make_few_writes_of_whole_lines() {
+        let writes = Writes::default();
+        let clock = Arc::new(ManualClock::new(1_714_557_600));
+        let p = LogPrinter::with_parts(Box::new(writes.clone()), Box::new(SharedBuffer::new()), opts(), clock, None);
+        let mut expected = String::new();
+        for i in 0..20_000 {
+            // Lines of varied lengths, so that no write boundary falls on a line by chance.
+            let line = format!("{i} {}", "z".repeat(i % 97));
+            p.emit(log("lab-a-1", "a", &line));
+            expected.push_str("a-1  | ");
+            expected.push_str(&line);
+            expected.push('\n');
+        }
+        p.close();
+        let writes = writes.0.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let all: Vec<u8> = writes.concat();
+        assert_eq!(String::from_utf8_lossy(&all), expected, "every line once, in order");
+        assert!(writes.iter().all(|w| w.ends_with(b"\n")), "each write ends a line");
+        assert!(writes.len() <= expected.len() / HIGH_WATER + 1, "{} writes for {} bytes", writes.len(), expected.len());
+    }
+
+    #[test]
+    fn a_multi_line_message_is_not_merged_with_the_next() {
+        let (p, out, _) = printer(LogOptions { prefix: true, ..opts() });
+        p.emit(log("lab-a-1", "a", "one\ntwo"));
+        p.emit(log("lab-b-1", "b", "three"));
+        p.emit(log("lab-a-1", "a", "four\n"));
+        p.flush();
+        assert_eq!(out.contents(), "a-1  | one\na-1  | two\nb-1  | three\na-1  | four\n");
     }
 
     #[test]

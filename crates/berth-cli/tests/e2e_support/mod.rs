@@ -127,6 +127,12 @@ fn engine_problem() -> Option<String> {
     None
 }
 
+/// `Ok` when the selected engine (see [`test_engine`]) answers, is the one selected and has
+/// the test images; else why not. For tests that do not use [`Project`].
+pub fn engine_ready() -> Result<(), String> {
+    engine_problem().map_or(Ok(()), Err)
+}
+
 /// The `berth` binary under test.
 pub fn berth_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_berth"))

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use berth_engine::{
-    ContainerListOptions, ContainerStatus, Engine, EngineError, EngineStream, EventOptions, Filters, LogFrame, LogsOptions,
-    OutputStream,
+    ContainerListOptions, ContainerStatus, Engine, EngineError, EngineEvent, EngineStream, EventOptions, Filters, LogFrame,
+    LogsOptions, OutputStream,
 };
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
@@ -266,10 +266,17 @@ enum AfterEnd {
     Running(i64),
     /// Will be started again by its restart policy.
     Restarting,
-    /// Replaced by another container, or removed.
+    /// Replaced by these containers (`up` recreated it): they are followed once they start.
+    Replaced(Vec<String>),
+    /// Removed.
     Gone,
     /// Exited with this code.
     Exited(i64),
+}
+
+/// A container's start time (RFC 3339) in Unix seconds, or now.
+fn started_at(text: &str) -> i64 {
+    parse_rfc3339(text).and_then(|n| i64::try_from(n.div_euclid(1_000_000_000)).ok()).unwrap_or_else(unix_now)
 }
 
 async fn after_end(engine: &dyn Engine, target: &AttachTarget) -> Result<AfterEnd, AttachError> {
@@ -281,7 +288,7 @@ async fn after_end(engine: &dyn Engine, target: &AttachTarget) -> Result<AfterEn
         .await
         .map_err(|source| AttachError { context: format!("looking for the replacement of {}", target.name), source })?;
     if !replaced.is_empty() {
-        return Ok(AfterEnd::Gone);
+        return Ok(AfterEnd::Replaced(replaced.into_iter().map(|c| c.id).collect()));
     }
     let details = match engine.inspect_container(&target.id).await {
         Ok(d) => d,
@@ -289,12 +296,7 @@ async fn after_end(engine: &dyn Engine, target: &AttachTarget) -> Result<AfterEn
         Err(source) => return Err(AttachError { context: format!("inspecting container {}", target.name), source }),
     };
     Ok(match details.state.status {
-        ContainerStatus::Running | ContainerStatus::Paused => {
-            let started = parse_rfc3339(&details.state.started_at)
-                .and_then(|n| i64::try_from(n.div_euclid(1_000_000_000)).ok())
-                .unwrap_or_else(unix_now);
-            AfterEnd::Running(started)
-        }
+        ContainerStatus::Running | ContainerStatus::Paused => AfterEnd::Running(started_at(&details.state.started_at)),
         // Not started yet: its start event attaches it.
         ContainerStatus::Restarting | ContainerStatus::Created => AfterEnd::Restarting,
         ContainerStatus::Removing | ContainerStatus::Dead => AfterEnd::Gone,
@@ -310,9 +312,12 @@ pub struct FollowOptions {
     /// Services whose containers are followed when they start: `None`, those of the initial
     /// containers; `Some` of an empty list, every service of the project.
     pub services: Option<Vec<String>>,
-    /// How long to keep watching for a start after the last followed container ended, so that
-    /// a container restarted by `restart` (which stops it, then starts it again) is followed
-    /// on. `None` ends at once, as attached `up` does.
+    /// How long to keep watching once no followed container runs and none is about to start,
+    /// while one that exited still exists (a container that `restart` stopped is started
+    /// again with no sign beforehand; once removed, as by `down`, it will not be); counted
+    /// from the last event of a followed service, so an engine slowed down by load, still
+    /// reporting the stop, is waited for. `None` ends at once, as attached `up` does. A
+    /// recreated or scaled-up container does not depend on it: its creation is seen first.
     pub linger: Option<Duration>,
 }
 
@@ -327,6 +332,41 @@ pub async fn attach_logs(
     cancel: &CancellationToken,
 ) -> Result<(), AttachError> {
     follow_logs(engine, project, containers, &FollowOptions::default(), sink, cancel).await
+}
+
+/// The containers [`follow_logs`] follows or waits for.
+struct Watch {
+    /// The services whose new containers are followed (`None`: all).
+    services: Option<BTreeSet<String>>,
+    /// Containers whose output is being streamed.
+    attached: BTreeSet<String>,
+    /// Containers expected to start (created by a recreation or a scale-up, or restarting):
+    /// following goes on until they start or are removed.
+    pending: BTreeSet<String>,
+    /// Names of the containers seen, for those whose start event carries none.
+    names: BTreeMap<String, String>,
+    /// Every container followed so far: one that starts again was restarted, and is followed
+    /// from its new start; any other is new, and followed from its first line (its start event
+    /// comes after its first lines, at times in the next second).
+    followed: BTreeSet<String>,
+    /// Containers that exited and still exist: `restart` may start them again, which only
+    /// the linger waits for. A removed one will not.
+    exited: BTreeSet<String>,
+}
+
+impl Watch {
+    fn idle(&self) -> bool {
+        self.attached.is_empty() && self.pending.is_empty()
+    }
+
+    /// Marks `target` attached; `false` when it already was.
+    fn attach(&mut self, target: &AttachTarget) -> bool {
+        self.pending.remove(&target.id);
+        self.exited.remove(&target.id);
+        self.names.insert(target.id.clone(), target.name.clone());
+        self.followed.insert(target.id.clone());
+        self.attached.insert(target.id.clone())
+    }
 }
 
 /// [`attach_logs`] with the engine options, the services to watch for and a linger of
@@ -347,11 +387,15 @@ pub async fn follow_logs(
         Some(list) if list.is_empty() => None,
         Some(list) => Some(list.iter().cloned().collect()),
     };
-    // With a linger, creations are watched too: a recreated container is created after its
-    // predecessor died and may start well after the linger.
+    // With a linger, creations and removals are watched too (a container created by a
+    // recreation or a scale-up is waited for until it starts, however long that takes), and
+    // stops, which restart the linger. Podman calls a removal `remove`; Docker accepts the
+    // name and reports none.
     let mut filters = Filters::new().with("type", "container").with("event", "start");
     if options.linger.is_some() {
-        filters = filters.with("event", "create");
+        for action in ["create", "destroy", "remove", "die", "stop"] {
+            filters = filters.with("event", action);
+        }
     }
     let mut events = engine.events(&EventOptions {
         since: Some(unix_now().saturating_sub(1)),
@@ -359,83 +403,116 @@ pub async fn follow_logs(
         filters: filters.label(labels::project_filter(project)).label(labels::filter(labels::ONEOFF, "False")),
     });
     let mut events_open = true;
-    let mut attached: BTreeSet<String> = BTreeSet::new();
-    let mut names: BTreeMap<String, AttachTarget> = BTreeMap::new();
+    let mut watch = Watch {
+        services,
+        attached: BTreeSet::new(),
+        pending: BTreeSet::new(),
+        names: BTreeMap::new(),
+        followed: BTreeSet::new(),
+        exited: BTreeSet::new(),
+    };
     let mut running = FuturesUnordered::new();
-    let mut restarting: BTreeSet<String> = BTreeSet::new();
     let output = &options.output;
     for target in containers {
-        attached.insert(target.id.clone());
-        names.insert(target.id.clone(), target.clone());
-        running.push(follow(Arc::clone(&engine), target, output.clone(), sink));
+        if watch.attach(&target) {
+            running.push(follow(Arc::clone(&engine), target, output.clone(), sink));
+        }
     }
-    let mut idle_since: Option<tokio::time::Instant> = None;
+    let mut last_activity = tokio::time::Instant::now();
     loop {
-        if running.is_empty() && restarting.is_empty() {
+        let deadline = if watch.idle() {
             match options.linger {
-                Some(linger) if events_open => {
-                    let since = *idle_since.get_or_insert_with(tokio::time::Instant::now);
-                    if since.elapsed() >= linger {
-                        return Ok(());
-                    }
-                }
+                Some(linger) if events_open && !watch.exited.is_empty() => Some(last_activity + linger),
                 _ => return Ok(()),
             }
         } else {
-            idle_since = None;
-        }
-        let idle_deadline = idle_since.zip(options.linger).map(|(since, linger)| since + linger);
+            None
+        };
         tokio::select! {
             () = cancel.cancelled() => return Ok(()),
-            () = sleep_until(idle_deadline), if idle_deadline.is_some() => {}
+            () = sleep_until(deadline), if deadline.is_some() => return Ok(()),
             Some(ended) = running.next(), if !running.is_empty() => {
-                attached.remove(&ended.id);
+                last_activity = tokio::time::Instant::now();
+                watch.attached.remove(&ended.id);
                 match after_end(engine.as_ref(), &ended).await? {
                     AfterEnd::Running(since) => {
-                        attached.insert(ended.id.clone());
-                        running.push(follow(Arc::clone(&engine), AttachTarget { since: Some(since), ..ended }, output.clone(), sink));
+                        let target = AttachTarget { since: Some(since), ..ended };
+                        if watch.attach(&target) {
+                            running.push(follow(Arc::clone(&engine), target, output.clone(), sink));
+                        }
                     }
                     AfterEnd::Restarting => {
-                        restarting.insert(ended.id.clone());
+                        watch.pending.insert(ended.id);
+                    }
+                    AfterEnd::Replaced(ids) => {
+                        // Each replacement is followed from its start event, which may have
+                        // come already (then it is attached) or comes later.
+                        watch.pending.extend(ids.into_iter().filter(|id| !watch.attached.contains(id)));
                     }
                     AfterEnd::Gone => {}
                     AfterEnd::Exited(code) => {
+                        watch.exited.insert(ended.id.clone());
                         sink.emit(Event::Exit { service: ended.service.clone(), container: ended.name.clone(), code });
                     }
                 }
             }
             event = events.next(), if events_open => {
                 let Some(Ok(event)) = event else {
-                    // Without events, containers that appear later are not followed; those
-                    // already attached still are.
+                    // Without events, containers that appear later are not followed (nor
+                    // waited for); those already attached still are.
                     events_open = false;
+                    watch.pending.clear();
                     continue;
                 };
-                let id = event.actor_id.clone();
-                if attached.contains(&id) {
+                let service = event.attributes.get(labels::SERVICE).map_or("", String::as_str);
+                if watch.services.as_ref().is_some_and(|s| !s.contains(service)) {
                     continue;
                 }
-                let service = event.attributes.get(labels::SERVICE).cloned().unwrap_or_default();
-                if services.as_ref().is_some_and(|s| !s.contains(&service)) {
-                    continue;
+                last_activity = tokio::time::Instant::now();
+                if let Some(mut target) = watch.on_event(&event) {
+                    if target.since.is_some() {
+                        // Restarted: from the start the engine recorded, which precedes its
+                        // start event.
+                        if let Ok(details) = engine.inspect_container(&target.id).await {
+                            target.since = Some(started_at(&details.state.started_at));
+                        }
+                    }
+                    running.push(follow(Arc::clone(&engine), target, output.clone(), sink));
                 }
-                if event.action_name() == "create" {
-                    // Followed once it starts; until then `logs -f` does not end.
-                    restarting.insert(id);
-                    continue;
-                }
-                let name = event
-                    .attributes
-                    .get("name")
-                    .cloned()
-                    .or_else(|| names.get(&id).map(|t| t.name.clone()))
-                    .unwrap_or_else(|| id.clone());
-                restarting.remove(&id);
-                attached.insert(id.clone());
-                let target = AttachTarget { id: id.clone(), name, service, since: Some(event.time()) };
-                names.insert(id, target.clone());
-                running.push(follow(Arc::clone(&engine), target, output.clone(), sink));
             }
+        }
+    }
+}
+
+impl Watch {
+    /// Takes in an event of a followed service; returns a container to start following.
+    fn on_event(&mut self, event: &EngineEvent) -> Option<AttachTarget> {
+        let id = &event.actor_id;
+        if let Some(name) = event.attributes.get("name") {
+            self.names.insert(id.clone(), name.clone());
+        }
+        match event.action_name() {
+            // Followed once it starts; until then `logs -f` does not end.
+            "create" if !self.attached.contains(id) => {
+                self.pending.insert(id.clone());
+                None
+            }
+            "destroy" | "remove" => {
+                self.pending.remove(id);
+                self.exited.remove(id);
+                None
+            }
+            "start" if !self.attached.contains(id) => {
+                let target = AttachTarget {
+                    id: id.clone(),
+                    name: self.names.get(id).cloned().unwrap_or_else(|| id.clone()),
+                    service: event.attributes.get(labels::SERVICE).cloned().unwrap_or_default(),
+                    since: self.followed.contains(id).then(|| event.time()),
+                };
+                self.attach(&target);
+                Some(target)
+            }
+            _ => None,
         }
     }
 }

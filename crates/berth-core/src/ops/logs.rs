@@ -7,7 +7,7 @@
 //! merged in time order instead (Compose interleaves them as they arrive). With `--follow`,
 //! stopped containers are shown and running ones followed through [`super::attach`], which
 //! also picks up containers that restart, are recreated or scaled up while following, and
-//! reports each exit; it ends when none is left running.
+//! reports each exit; it ends when none is left running or about to start.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -24,9 +24,10 @@ use crate::labels;
 use crate::query::{self, OneOff, QueryError};
 use crate::wait::parse_rfc3339;
 
-/// How long `logs -f` keeps watching after the last container stopped, for a restart that
-/// stops then starts it again.
-pub const RESTART_GRACE: Duration = Duration::from_secs(1);
+/// How long `logs -f` keeps watching once no followed container runs or is about to start,
+/// after the last event of its services (the stop of the last one, usually), for a restart
+/// that stops a container then starts it again (see [`FollowOptions::linger`]).
+pub const RESTART_GRACE: Duration = Duration::from_secs(3);
 
 /// What `logs` was asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -25,6 +25,7 @@ pub mod stop;
 pub mod unpause;
 pub mod up;
 pub mod wait;
+pub mod watch;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -52,9 +52,34 @@ pub fn engine_required() -> bool {
     std::env::var_os("CI").is_some() || std::env::var("BERTH_REQUIRE_ENGINE").is_ok_and(|v| v == "1")
 }
 
-/// The real engine, or `None` (after saying so) when none answers and none is required.
+/// Podman's socket as `scripts/engine.sh --podman` serves it.
+pub const PODMAN_SOCKET: &str = "unix:///run/podman/podman.sock";
+
+/// Whether the tests run against Podman (`BERTH_TEST_ENGINE=podman`) instead of Docker.
+pub fn is_podman() -> bool {
+    match std::env::var("BERTH_TEST_ENGINE").unwrap_or_default().to_lowercase().as_str() {
+        "podman" => true,
+        "" | "docker" => false,
+        other => panic!("BERTH_TEST_ENGINE={other}: expected docker or podman"),
+    }
+}
+
+/// Points the engine client and the `docker` CLI the tests run at the selected engine: on
+/// Podman, `DOCKER_HOST` defaults to Podman's socket.
+fn select_engine() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if is_podman() && std::env::var_os("DOCKER_HOST").is_none_or(|h| h.is_empty()) {
+            std::env::set_var("DOCKER_HOST", PODMAN_SOCKET);
+        }
+    });
+}
+
+/// The real engine, or `None` (after saying so) when none answers and none is required. The
+/// engine is Docker, or Podman with `BERTH_TEST_ENGINE=podman`; the wrong one is a failure.
 pub async fn real_engine() -> Option<std::sync::Arc<dyn berth_engine::Engine>> {
     use berth_engine::{ConnectOptions, DockerEngine, Engine};
+    select_engine();
     let connected = match DockerEngine::connect(&ConnectOptions::default()).await {
         Ok(engine) => match engine.ping().await {
             Ok(()) => Ok(engine),
@@ -63,7 +88,18 @@ pub async fn real_engine() -> Option<std::sync::Arc<dyn berth_engine::Engine>> {
         Err(e) => Err(e.to_string()),
     };
     match connected {
-        Ok(engine) => Some(std::sync::Arc::new(engine)),
+        Ok(engine) => {
+            let host = std::env::var("DOCKER_HOST").unwrap_or_default();
+            let podman = engine.capabilities().is_podman;
+            assert_eq!(
+                podman,
+                is_podman(),
+                "BERTH_TEST_ENGINE={} but the engine at DOCKER_HOST={host} is {}",
+                std::env::var("BERTH_TEST_ENGINE").unwrap_or_default(),
+                if podman { "Podman" } else { "not Podman" }
+            );
+            Some(std::sync::Arc::new(engine))
+        }
         Err(e) if engine_required() => panic!("no container engine answers and one is required: {e}"),
         Err(e) => {
             eprintln!("SKIPPED: no container engine answers ({e}); set BERTH_REQUIRE_ENGINE=1 to make this a failure");

@@ -674,7 +674,9 @@ pub(crate) fn details_from(c: m::ContainerInspectResponse) -> ContainerDetails {
         error: s.error.unwrap_or_default(),
         started_at: s.started_at.unwrap_or_default(),
         finished_at: s.finished_at.unwrap_or_default(),
-        health: s.health.map(health_state_from),
+        // Podman reports `Health` with an empty status for a container without a check, where
+        // Docker leaves it out: both mean no health check.
+        health: s.health.filter(|h| !matches!(h.status, None | Some(m::HealthStatusEnum::EMPTY))).map(health_state_from),
     });
     let network_settings = c.network_settings.map(|n| NetworkSettings {
         networks: n
@@ -1634,5 +1636,17 @@ mod tests {
         assert_eq!(from_nanos(Some(-5)), None);
         assert_eq!(from_nanos(Some(1_000)), Some(Duration::from_micros(1)));
         assert_eq!(nanos(Duration::from_secs(1)), 1_000_000_000);
+    }
+
+    #[test]
+    fn an_empty_health_status_is_no_health_check() {
+        let inspect = |status: &str| -> ContainerDetails {
+            let json = serde_json::json!({"State": {"Status": "running", "Health": {"Status": status, "FailingStreak": 0}}});
+            details_from(serde_json::from_value(json).expect("an inspect document"))
+        };
+        // Podman's answer for a container without a health check (Docker has no `Health`).
+        assert!(inspect("").state.health.is_none());
+        let health = inspect("starting").state.health.expect("health");
+        assert_eq!(health.status, HealthStatus::Starting);
     }
 }

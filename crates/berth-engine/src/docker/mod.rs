@@ -10,6 +10,8 @@
 mod convert;
 mod raw;
 mod registry;
+mod retry;
+mod transport;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -29,7 +31,7 @@ use crate::engine::{
 };
 use crate::error::{EngineError, EngineResult, ObjectKind};
 use crate::types::container::{
-    ArchivePutOptions, AttachOptions, ContainerCreate, ContainerDetails, ContainerListOptions,
+    ArchivePutOptions, AttachOptions, ContainerCreate, ContainerStatus, ContainerDetails, ContainerListOptions,
     ContainerStats, ContainerSummary, EndpointConfig, ExecConfig, ExecDetails, ExecStartOptions,
     LogFrame, LogsOptions, OutputStream, PathStat, RemoveOptions, StopOptions, TopResult,
     WaitCondition, WaitResult,
@@ -319,14 +321,7 @@ impl DockerEngine {
                 major_version: usize::try_from(api.major).unwrap_or(1),
                 minor_version: usize::try_from(api.minor).unwrap_or(0),
             };
-            match &host {
-                EngineHost::Unix(path) => {
-                    Docker::connect_with_unix(&path.to_string_lossy(), REQUEST_TIMEOUT_SECS, &version)
-                }
-                EngineHost::Tcp(addr) => {
-                    Docker::connect_with_http(&format!("tcp://{addr}"), REQUEST_TIMEOUT_SECS, &version)
-                }
-            }
+            transport::docker(&host, REQUEST_TIMEOUT_SECS, &version)
         };
         let ping = raw::RawClient::new(host.clone(), ApiVersion::CLIENT_MAX);
         let ping = tokio::time::timeout(std::time::Duration::from_secs(PING_TIMEOUT_SECS), ping.ping()).await;
@@ -392,6 +387,21 @@ impl DockerEngine {
         }
         let recorded = self.inspect_podman_container(id).await?.config.stop_timeout.filter(|t| *t > 0);
         Ok(Some(recorded.map_or(10, |t| i32::try_from(t).unwrap_or(i32::MAX))))
+    }
+
+    /// After the engine refused to stop (restart) container `id`: on Podman, which refuses
+    /// that for a paused container, unpauses it and says to try again (true). Docker stops a
+    /// paused container by sending the signal and thawing it, so the signal reaches the
+    /// processes on both engines. Else false: the refusal stands.
+    async fn thawed_after_refusal(&self, id: &str, refusal: &EngineError) -> EngineResult<bool> {
+        if !self.caps.is_podman || refusal.is_not_found() {
+            return Ok(false);
+        }
+        if self.inspect_podman_container(id).await?.state.status != ContainerStatus::Paused {
+            return Ok(false);
+        }
+        self.unpause_container(id).await?;
+        Ok(true)
     }
 
     /// Inspects a container on Podman, whose `State.Status` has values Docker's has not
@@ -607,7 +617,13 @@ impl Engine for DockerEngine {
             t: self.stop_timeout(id, options).await?,
             signal: options.signal.clone().filter(|_| self.caps.supports_stop_signal_param()),
         };
-        self.docker.stop_container(id, Some(opts)).await.map_err(self.err(ObjectKind::Container, id))
+        let stopped = self.docker.stop_container(id, Some(opts.clone())).await.map_err(self.err(ObjectKind::Container, id));
+        match stopped {
+            Err(e) if self.thawed_after_refusal(id, &e).await? => {
+                self.docker.stop_container(id, Some(opts)).await.map_err(self.err(ObjectKind::Container, id))
+            }
+            other => other,
+        }
     }
 
     async fn restart_container(&self, id: &str, options: &StopOptions) -> EngineResult<()> {
@@ -615,7 +631,14 @@ impl Engine for DockerEngine {
             t: self.stop_timeout(id, options).await?,
             signal: options.signal.clone().filter(|_| self.caps.supports_stop_signal_param()),
         };
-        self.docker.restart_container(id, Some(opts)).await.map_err(self.err(ObjectKind::Container, id))
+        let restarted =
+            self.docker.restart_container(id, Some(opts.clone())).await.map_err(self.err(ObjectKind::Container, id));
+        match restarted {
+            Err(e) if self.thawed_after_refusal(id, &e).await? => {
+                self.docker.restart_container(id, Some(opts)).await.map_err(self.err(ObjectKind::Container, id))
+            }
+            other => other,
+        }
     }
 
     async fn kill_container(&self, id: &str, signal: Option<&str>) -> EngineResult<()> {
@@ -760,7 +783,20 @@ impl Engine for DockerEngine {
 
     fn stats(&self, id: &str, stream: bool) -> EngineStream<ContainerStats> {
         let opts = q::StatsOptions { stream, one_shot: false };
-        self.docker.stats(id, Some(opts)).map_ok(convert::stats_from).map_err(self.err(ObjectKind::Container, id)).boxed()
+        // Podman spells the id `Id` (Docker: `id`), which bollard does not read: the sample
+        // then carries the id it was asked for.
+        let asked = id.to_owned();
+        self.docker
+            .stats(id, Some(opts))
+            .map_ok(move |s| {
+                let mut sample = convert::stats_from(s);
+                if sample.id.is_empty() {
+                    sample.id.clone_from(&asked);
+                }
+                sample
+            })
+            .map_err(self.err(ObjectKind::Container, id))
+            .boxed()
     }
 
     async fn archive_stat(&self, id: &str, path: &str) -> EngineResult<PathStat> {

@@ -3,7 +3,8 @@
 //! tags and `extrahosts`, which bollard's single-valued options cannot express). Its exchange
 //! and response parsing also serve the plain-HTTP registry client (`registry`).
 //!
-//! One request per connection (`Connection: close`). `request` keeps whole bodies in memory
+//! One request per connection (`Connection: close`); a request that fails on its way is sent
+//! once more when [`retry::should_retry`] says it is safe. `request` keeps whole bodies in memory
 //! (small JSON documents); `stream` sends a body stream chunked and returns the response body
 //! as a stream.
 
@@ -16,6 +17,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 
 use crate::engine::ByteStream;
 
+use super::retry::{self, Failure};
 use crate::connect::EngineHost;
 use crate::error::{EngineError, EngineResult};
 use crate::version::ApiVersion;
@@ -70,8 +72,20 @@ impl RawClient {
         self.send(method, &format!("/v{}{path}", self.version), body).await
     }
 
-    /// Sends `method target` as it is (no API version added).
+    /// Sends `method target` as it is (no API version added), once more when the first try
+    /// failed in a way [`retry::should_retry`] deems safe.
     async fn send(&self, method: &str, path: &str, body: Option<&[u8]>) -> EngineResult<RawResponse> {
+        match self.send_once(method, path, body).await {
+            Err((failure, _)) if retry::should_retry(method, failure) => {
+                tokio::time::sleep(retry::PAUSE).await;
+                self.send_once(method, path, body).await.map_err(|(_, e)| e)
+            }
+            other => other.map_err(|(_, e)| e),
+        }
+    }
+
+    /// One try of [`Self::send`]; a failure says how far the request got.
+    async fn send_once(&self, method: &str, path: &str, body: Option<&[u8]>) -> Result<RawResponse, (Failure, EngineError)> {
         let mut req = format!("{method} {path} HTTP/1.1\r\nHost: docker\r\nUser-Agent: berth\r\nConnection: close\r\n");
         if let Some(b) = body {
             let _ = write!(req, "Content-Type: application/json\r\nContent-Length: {}\r\n", b.len());
@@ -83,28 +97,35 @@ impl RawClient {
         if let Some(b) = body {
             bytes.extend_from_slice(b);
         }
-        let unreachable = |e: std::io::Error| EngineError::Unreachable {
-            host: self.host.to_string(),
-            reason: e.to_string(),
-            hint: Some("Is the docker daemon running?".to_owned()),
-        };
-        let io = |e: std::io::Error| EngineError::Io { context: format!("{method} {path}"), source: e };
-        let raw = match &self.host {
-            EngineHost::Unix(p) => {
-                round_trip(tokio::net::UnixStream::connect(p).await.map_err(unreachable)?, &bytes).await.map_err(io)?
-            }
-            EngineHost::Tcp(a) => {
-                round_trip(tokio::net::TcpStream::connect(a.as_str()).await.map_err(unreachable)?, &bytes).await.map_err(io)?
-            }
-        };
-        parse_response(&raw, method == "HEAD")
+        let io = |e: std::io::Error| (retry::classify_io(&e, false), EngineError::Io { context: format!("{method} {path}"), source: e });
+        let raw = round_trip(self.connect_once().await?, &bytes).await.map_err(io)?;
+        if raw.is_empty() {
+            // Closed before a response: as hyper's "connection closed before message completed".
+            return Err((Failure::ConnectionLost, protocol("the engine closed the connection without answering")));
+        }
+        parse_response(&raw, method == "HEAD").map_err(|e| (Failure::Other, e))
     }
 
+    /// A connection to the engine, tried twice when the first is refused.
     async fn connect(&self) -> EngineResult<Box<dyn Conn>> {
-        let unreachable = |e: std::io::Error| EngineError::Unreachable {
-            host: self.host.to_string(),
-            reason: e.to_string(),
-            hint: Some("Is the docker daemon running?".to_owned()),
+        match self.connect_once().await {
+            Err((failure, _)) if retry::should_retry("POST", failure) => {
+                tokio::time::sleep(retry::PAUSE).await;
+                self.connect_once().await.map_err(|(_, e)| e)
+            }
+            other => other.map_err(|(_, e)| e),
+        }
+    }
+
+    async fn connect_once(&self) -> Result<Box<dyn Conn>, (Failure, EngineError)> {
+        let unreachable = |e: std::io::Error| {
+            let failure = retry::classify_io(&e, true);
+            let error = EngineError::Unreachable {
+                host: self.host.to_string(),
+                reason: e.to_string(),
+                hint: Some("Is the docker daemon running?".to_owned()),
+            };
+            (failure, error)
         };
         Ok(match &self.host {
             EngineHost::Unix(p) => Box::new(tokio::net::UnixStream::connect(p).await.map_err(unreachable)?),

@@ -1,0 +1,187 @@
+//! The HTTP transport under bollard: the same client bollard builds for a unix socket or a
+//! TCP address (one connection per request, no pool), with one difference: a request that
+//! fails on its way to the engine is sent once more when [`retry::should_retry`] says it is
+//! safe (reads after a reset, anything that never reached the engine).
+
+use std::path::Path;
+use std::pin::Pin;
+
+use bollard::errors::Error as BollardError;
+use bollard::{BollardRequest, ClientVersion, Docker};
+use bytes::Bytes;
+use http_body_util::{Either, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::{Request, Response};
+use hyper_util::client::legacy::connect::{Connect, HttpConnector};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+use super::retry;
+use crate::connect::EngineHost;
+
+/// bollard's request body: a whole body, or a stream (uploads, attach input).
+type Body = Either<Full<Bytes>, StreamBody<Pin<Box<dyn futures::Stream<Item = Result<Frame<Bytes>, std::io::Error>> + Send>>>>;
+
+/// A bollard client for `host` whose requests go through [`send`].
+pub(super) fn docker(host: &EngineHost, timeout: u64, version: &ClientVersion) -> Result<Docker, BollardError> {
+    match host {
+        EngineHost::Unix(path) => {
+            if !Path::new(path).exists() {
+                return Err(BollardError::SocketNotFoundError(path.to_string_lossy().into_owned()));
+            }
+            let client = pool(hyperlocal::UnixConnector);
+            let address = format!("unix://{}", hex::encode(path.to_string_lossy().as_bytes()));
+            Docker::connect_with_custom_transport(move |req| send(client.clone(), req), Some(address), timeout, version)
+        }
+        EngineHost::Tcp(addr) => {
+            let client = pool(HttpConnector::new());
+            Docker::connect_with_custom_transport(move |req| send(client.clone(), req), Some(format!("http://{addr}")), timeout, version)
+        }
+    }
+}
+
+/// A client keeping no idle connection, as bollard's own: an engine may close an idle one
+/// at any time.
+fn pool<C: Connect + Clone>(connector: C) -> Client<C, Body> {
+    Client::builder(TokioExecutor::new()).pool_max_idle_per_host(0).build(connector)
+}
+
+/// Sends `request`, and once more when the first try failed in a way that makes it safe.
+async fn send<C>(client: Client<C, Body>, request: BollardRequest) -> Result<Response<Incoming>, BollardError>
+where
+    C: Connect + Clone + Send + Sync + 'static,
+{
+    let again = replay(&request);
+    let method = request.method().clone();
+    let error = match client.request(request).await {
+        Ok(response) => return Ok(response),
+        Err(e) => e,
+    };
+    let failure = retry::classify_chain(&error, error.is_connect());
+    match again {
+        Some(again) if retry::should_retry(method.as_str(), failure) => {
+            tokio::time::sleep(retry::PAUSE).await;
+            client.request(again).await.map_err(BollardError::from)
+        }
+        _ => Err(BollardError::from(error)),
+    }
+}
+
+/// A copy of `request` to send again; `None` for a streamed body, which cannot be replayed.
+fn replay(request: &BollardRequest) -> Option<BollardRequest> {
+    let Either::Left(body) = request.body() else { return None };
+    let mut copy = Request::new(Either::Left(body.clone()));
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    Some(copy)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use crate::connect::EngineHost;
+    use crate::docker::DockerEngine;
+    use crate::engine::Engine;
+    use crate::types::network::ListOptions;
+
+    /// An engine on a unix socket that drops (without reading it) the connection of as many
+    /// requests as `drops` says, and answers the others: the ping with its API version,
+    /// reads with `[]`, changes with 204.
+    struct Flaky {
+        drops: Arc<AtomicUsize>,
+        connections: Arc<AtomicUsize>,
+        path: std::path::PathBuf,
+    }
+
+    impl Flaky {
+        fn start(name: &str) -> Self {
+            let path = std::env::temp_dir().join(format!("berth-{name}-{}.sock", std::process::id()));
+            let _ = std::fs::remove_file(&path);
+            let listener = tokio::net::UnixListener::bind(&path).expect("bind a unix socket");
+            let drops = Arc::new(AtomicUsize::new(0));
+            let connections = Arc::new(AtomicUsize::new(0));
+            let (d, c) = (Arc::clone(&drops), Arc::clone(&connections));
+            tokio::spawn(async move {
+                while let Ok((mut conn, _)) = listener.accept().await {
+                    c.fetch_add(1, Ordering::SeqCst);
+                    if d.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+                        // Closing with the request unread resets the client's connection.
+                        drop(conn);
+                        continue;
+                    }
+                    tokio::spawn(async move {
+                        let mut head = Vec::new();
+                        let mut buf = [0u8; 1024];
+                        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                            match conn.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => head.extend_from_slice(&buf[..n]),
+                            }
+                        }
+                        let head = String::from_utf8_lossy(&head);
+                        let answer = if head.starts_with("GET /_ping") {
+                            "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Length: 2\r\n\r\nOK".to_owned()
+                        } else if head.starts_with("GET ") {
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]".to_owned()
+                        } else {
+                            "HTTP/1.1 204 No Content\r\n\r\n".to_owned()
+                        };
+                        let _ = conn.write_all(answer.as_bytes()).await;
+                        let _ = conn.shutdown().await;
+                    });
+                }
+            });
+            Self { drops, connections, path }
+        }
+
+        /// Connections made while `f` ran, with the next `drops` of them dropped.
+        async fn count<T>(&self, drops: usize, f: impl std::future::Future<Output = T>) -> (T, usize) {
+            self.drops.store(drops, Ordering::SeqCst);
+            let before = self.connections.load(Ordering::SeqCst);
+            let out = f.await;
+            self.drops.store(0, Ordering::SeqCst);
+            (out, self.connections.load(Ordering::SeqCst) - before)
+        }
+    }
+
+    impl Drop for Flaky {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_is_sent_again_once_after_a_reset() {
+        let flaky = Flaky::start("retry-read");
+        let engine = DockerEngine::connect_host(EngineHost::Unix(flaky.path.clone())).await.expect("connect");
+        let (listed, connections) = flaky.count(1, engine.list_networks(&ListOptions::default())).await;
+        assert!(listed.expect("the second try answers").is_empty());
+        assert_eq!(connections, 2);
+        // Once only: a second reset is reported.
+        let (listed, connections) = flaky.count(2, engine.list_networks(&ListOptions::default())).await;
+        assert!(listed.is_err());
+        assert_eq!(connections, 2);
+        // The raw client (used for archive stats, configs, builds) does the same.
+        let (listed, connections) = flaky.count(1, engine.list_configs(&ListOptions::default())).await;
+        assert!(listed.expect("the second try answers").is_empty());
+        assert_eq!(connections, 2);
+    }
+
+    #[tokio::test]
+    async fn a_change_the_engine_may_have_seen_is_not_sent_again() {
+        let flaky = Flaky::start("retry-change");
+        let engine = DockerEngine::connect_host(EngineHost::Unix(flaky.path.clone())).await.expect("connect");
+        let (started, connections) = flaky.count(1, engine.start_container("web")).await;
+        assert!(started.is_err());
+        assert_eq!(connections, 1);
+        let (started, connections) = flaky.count(0, engine.start_container("web")).await;
+        started.expect("answered");
+        assert_eq!(connections, 1);
+    }
+}
