@@ -426,8 +426,10 @@ fn events_match_the_reference() {
     ];
     std::thread::sleep(Duration::from_secs(2));
     let worker = format!("{PROJECT}-worker-1");
-    let o = Command::new("docker").args(["restart", "-t", "1", &worker]).output().expect("docker restart");
-    assert!(o.status.success());
+    // Time enough for the worker's TERM trap (it runs once the current `sleep 1` ends): under
+    // load, Podman 4.3's restart of a container it had to kill after `-t 1` once failed.
+    let o = Command::new("docker").args(["restart", "-t", "5", &worker]).output().expect("docker restart");
+    assert!(o.status.success(), "docker restart: {}", String::from_utf8_lossy(&o.stderr));
     std::thread::sleep(Duration::from_secs(2));
     let mut outputs = Vec::new();
     for child in procs {
