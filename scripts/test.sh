@@ -47,9 +47,10 @@ if [ "${BERTH_SKIP_PODMAN:-}" != 1 ]; then
         # Every suite that drives the real engine and needs no Swarm. Not yet here
         # (docs/engines.md says why): berth-core's e2e_attach (attached output of a container
         # restarted by its policy shows the first run's line twice in about one run of two).
-        # e2e_build runs the reference's builds with the classic
-        # builder there (Podman has no BuildKit); e2e_pull runs its scenarios one at a time
-        # there (Podman 4.3 loses image names given concurrently).
+        # e2e_build runs the reference's builds with the classic builder there (Podman has no
+        # BuildKit); e2e_build and e2e_pull run their scenarios one at a time there (Podman 4.3
+        # loses image names given concurrently, and removing an image can remove another
+        # test's).
         podman_status=0
         podman_suites=(e2e_attach e2e_attached e2e_build e2e_containers e2e_cp e2e_demo e2e_down
             e2e_exec e2e_interop e2e_logs e2e_pull e2e_run e2e_scale e2e_up e2e_wait lifecycle_flags
