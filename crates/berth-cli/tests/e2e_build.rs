@@ -48,6 +48,7 @@ fn steps(out: &Output) -> usize {
 
 #[test]
 fn the_demo_web_image_builds() {
+    let _serial = e2e_support::podman_serial();
     let file = repo_root().join("examples/demo/compose.yaml");
     let Some(project) = Project::with_file("the_demo_web_image_builds", &file) else { return };
     let _images = ImageCleanup(&project);
@@ -63,6 +64,7 @@ fn the_demo_web_image_builds() {
 
 #[test]
 fn dockerignore_keeps_files_out_of_the_image_as_the_reference_does() {
+    let _serial = e2e_support::podman_serial();
     let dir = tempfile::tempdir().expect("tempdir");
     let Some(project) = project_in(
         "dockerignore_keeps_files_out",
@@ -110,6 +112,7 @@ fn dockerignore_keeps_files_out_of_the_image_as_the_reference_does() {
 
 #[test]
 fn args_and_target_select_what_a_multi_stage_build_makes() {
+    let _serial = e2e_support::podman_serial();
     let dir = tempfile::tempdir().expect("tempdir");
     let dockerfile = "FROM berth-test/busybox:latest AS base\n\
                       ARG FROM_FILE\nARG FROM_ENV\nARG FROM_CLI=default\n\
@@ -135,6 +138,7 @@ fn args_and_target_select_what_a_multi_stage_build_makes() {
 
 #[test]
 fn a_build_shared_by_services_runs_once() {
+    let _serial = e2e_support::podman_serial();
     let dir = tempfile::tempdir().expect("tempdir");
     let compose = "x-build: &b\n  context: .\nservices:\n  one:\n    build: *b\n  two:\n    build: *b\n    image: SHARED\n";
     let Some(project) = project_in(
@@ -154,6 +158,7 @@ fn a_build_shared_by_services_runs_once() {
 
 #[test]
 fn up_builds_missing_images_and_rebuilds_only_when_asked() {
+    let _serial = e2e_support::podman_serial();
     let dir = tempfile::tempdir().expect("tempdir");
     let Some(project) = project_in(
         "up_builds_missing_images",
@@ -190,6 +195,7 @@ fn up_builds_missing_images_and_rebuilds_only_when_asked() {
 
 #[test]
 fn pull_policy_build_builds_on_every_up() {
+    let _serial = e2e_support::podman_serial();
     let dir = tempfile::tempdir().expect("tempdir");
     let Some(project) = project_in(
         "pull_policy_build",
@@ -210,6 +216,7 @@ fn pull_policy_build_builds_on_every_up() {
 
 #[test]
 fn no_build_with_a_missing_image_fails_as_the_reference_does() {
+    let _serial = e2e_support::podman_serial();
     let dir = tempfile::tempdir().expect("tempdir");
     let Some(project) = project_in(
         "no_build_missing_image",
@@ -235,18 +242,24 @@ fn no_build_with_a_missing_image_fails_as_the_reference_does() {
 }
 
 /// The build containers Podman's builder (buildah) keeps in its storage, which its Docker API
-/// does not list: `podman ps --external`, their names.
+/// does not list: Podman's own API lists them with `external=true`, in state `storage`. (Asked
+/// of the service, not of the `podman` command, which would open the storage the service is
+/// building in.)
 fn buildah_containers() -> Vec<String> {
-    let out = std::process::Command::new("podman")
-        .args(["ps", "-a", "--external", "--format", "{{.ID}}"])
+    let host = std::env::var("DOCKER_HOST").unwrap_or_default();
+    let socket = host.strip_prefix("unix://").unwrap_or(&host);
+    let out = std::process::Command::new("curl")
+        .args(["-sf", "--unix-socket", socket, "http://podman/v4.0.0/libpod/containers/json?all=true&external=true"])
         .output()
-        .expect("run podman");
+        .expect("run curl");
     assert!(out.status.success(), "{}", describe(&out));
-    text(&out.stdout).lines().map(str::to_owned).collect()
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("container list");
+    list.iter().filter(|c| c["State"] == "storage").filter_map(|c| c["Id"].as_str().map(str::to_owned)).collect()
 }
 
 #[test]
 fn a_failed_step_ends_with_its_exit_code_and_unsupported_options_are_named() {
+    let _serial = e2e_support::podman_serial();
     let dir = tempfile::tempdir().expect("tempdir");
     let Some(project) = project_in(
         "failed_step_exit_code",
@@ -286,6 +299,7 @@ fn a_failed_step_ends_with_its_exit_code_and_unsupported_options_are_named() {
 
 #[test]
 fn down_rmi_local_removes_the_images_the_project_built() {
+    let _serial = e2e_support::podman_serial();
     let dir = tempfile::tempdir().expect("tempdir");
     let Some(project) = project_in(
         "down_rmi_local",
@@ -336,6 +350,7 @@ impl Drop for Container {
 
 #[test]
 fn down_rmi_all_removes_what_the_reference_removes() {
+    let _serial = e2e_support::podman_serial();
     let dir = tempfile::tempdir().expect("tempdir");
     let Some(project) = project_in("down_rmi_all", dir.path(), &[("compose.yaml", "services: {}\n")]) else { return };
     let _images = ImageCleanup(&project);
@@ -400,6 +415,7 @@ const AUTH_CONFIG: &str = r#"{"auths":{"127.0.0.1:5001":{"auth":"YmVydGh0ZXN0OmJ
 
 #[test]
 fn base_images_come_from_an_authenticated_registry_with_the_docker_config() {
+    let _serial = e2e_support::podman_serial();
     let dir = tempfile::tempdir().expect("tempdir");
     let base = format!("{AUTH_REGISTRY}/berth-e2e/build-base-{}:1", std::process::id());
     let compose = "services:\n  app:\n    build:\n      context: .\n      pull: true\n";

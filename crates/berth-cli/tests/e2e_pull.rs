@@ -28,16 +28,6 @@ fn registries(test: &str) -> bool {
     up
 }
 
-/// On Podman, one test at a time: every image here is the test image under another name, and
-/// Podman 4.3 adds or removes a name by rewriting the image's whole list of names (libimage's
-/// `Tag`/`Untag` and pulls), so names given at the same moment by concurrent tests are lost
-/// ("image not known" just after `docker tag`). Docker runs the tests concurrently. Take it
-/// first in each test, so that it is released after the test's images are removed.
-fn podman_serial() -> Option<std::sync::MutexGuard<'static, ()>> {
-    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    e2e_support::is_podman().then(|| ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
-}
-
 /// Local images the test made, removed at the end even when it fails.
 struct Images(Vec<String>);
 
@@ -116,7 +106,7 @@ fn with_config(c: &mut Command, dir: &Path) -> Output {
 
 #[test]
 fn pull_fetches_images_and_classifies_failures_like_compose() {
-    let _serial = podman_serial();
+    let _serial = e2e_support::podman_serial();
     let mut images = Images(Vec::new());
     let good = images.add(&unique(OPEN, "pull-good", "1"));
     let missing = unique(OPEN, "pull-good", "nope");
@@ -164,7 +154,7 @@ fn pull_fetches_images_and_classifies_failures_like_compose() {
 
 #[test]
 fn unreachable_registry_is_named_with_the_fix() {
-    let _serial = podman_serial();
+    let _serial = e2e_support::podman_serial();
     let yaml = "services:\n  far:\n    image: 127.0.0.1:5999/berth-e2e/none:1\n";
     let Some((p, _dir)) = project("unreachable_registry", yaml) else { return };
     let out = p.berth(&["pull"]);
@@ -175,7 +165,7 @@ fn unreachable_registry_is_named_with_the_fix() {
 
 #[test]
 fn push_and_pull_with_credentials_from_the_docker_config() {
-    let _serial = podman_serial();
+    let _serial = e2e_support::podman_serial();
     let mut images = Images(Vec::new());
     let image = images.add(&unique(AUTH, "auth", "1"));
     let yaml = format!(
@@ -218,7 +208,7 @@ fn push_and_pull_with_credentials_from_the_docker_config() {
 
 #[test]
 fn credential_helper_from_creds_store_is_used() {
-    let _serial = podman_serial();
+    let _serial = e2e_support::podman_serial();
     let mut images = Images(Vec::new());
     let image = images.add(&unique(AUTH, "helper", "1"));
     let yaml = format!("services:\n  app:\n    image: {image}\n");
@@ -246,7 +236,7 @@ fn credential_helper_from_creds_store_is_used() {
 
 #[test]
 fn up_follows_pull_policy() {
-    let _serial = podman_serial();
+    let _serial = e2e_support::podman_serial();
     let mut images = Images(Vec::new());
     // Local only (never pushed): pulling it fails.
     let local = images.add(&unique(OPEN, "policy-local", "1"));
@@ -298,7 +288,7 @@ fn up_follows_pull_policy() {
 
 #[test]
 fn config_resolve_image_digests_pins_images_like_compose() {
-    let _serial = podman_serial();
+    let _serial = e2e_support::podman_serial();
     let mut images = Images(Vec::new());
     let image = images.add(&unique(OPEN, "digest", "1"));
     let untagged = image.trim_end_matches(":1").to_owned();
@@ -381,7 +371,7 @@ fn image_id(image: &str) -> String {
 
 #[test]
 fn refresh_pull_policies_pull_once_the_period_has_passed() {
-    let _serial = podman_serial();
+    let _serial = e2e_support::podman_serial();
     let mut images = Images(Vec::new());
     let daily = images.add(&unique(OPEN, "refresh-daily", "1"));
     let every = images.add(&unique(OPEN, "refresh-every", "1"));

@@ -67,7 +67,7 @@ fn watch_syncs_files_and_rebuilds() {
 
     let mut child = project.berth_cmd().args(["watch", "--quiet"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("berth watch");
     let stdout = child.stdout.take().expect("stdout");
-    let _watching = Watching(child);
+    let watching = Watching(child);
     let lines = Arc::new(Mutex::new(Vec::<String>::new()));
     let seen = Arc::clone(&lines);
     std::thread::spawn(move || {
@@ -97,6 +97,24 @@ fn watch_syncs_files_and_rebuilds() {
         printed("service \"app\" successfully built") && project.containers().len() == 1 && container_id(&project) != before
     });
     assert!(printed("Rebuilding service \"app\" after changes were detected..."));
+    drop(watching);
+
+    // `up --watch`: the same, beside the attached output, the notes after Compose's marker.
+    let mut child = project.berth_cmd().args(["up", "--watch"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("berth up --watch");
+    let stdout = child.stdout.take().expect("stdout");
+    let _up = Watching(child);
+    lines.lock().expect("lines").clear();
+    let seen = Arc::clone(&lines);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            seen.lock().expect("lines").push(line);
+        }
+    });
+    let marked = |line: &str| lines.lock().expect("lines").iter().any(|l| l.trim_start() == format!("⦿ {line}"));
+    eventually(Duration::from_secs(90), "up --watch enabled", || marked("Watch enabled"));
+    write(root, "src/a.txt", "three\n");
+    eventually(Duration::from_secs(90), "synced under up", || in_container(&project, "cat /app/src/a.txt") == "three\n");
+    eventually(Duration::from_secs(90), "sync reported", || marked("Syncing \"app\" after changes were detected"));
 }
 
 fn write(root: &Path, path: &str, content: &str) {

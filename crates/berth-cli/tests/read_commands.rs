@@ -406,6 +406,18 @@ fn stats_no_stream_matches_the_reference() {
     assert_eq!(b.lines().count(), r.lines().count());
 }
 
+/// The `events` processes of a test, killed if the test fails before it stops them.
+struct Running(Vec<std::process::Child>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Starts `events` on both, restarts a worker, and compares what they reported about it.
 #[test]
 fn events_match_the_reference() {
@@ -418,19 +430,21 @@ fn events_match_the_reference() {
         }
         cmd.current_dir(elsewhere()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("starting events")
     };
-    let procs = vec![
+    let mut procs = Running(vec![
         spawn(reference(), true),
         spawn(Command::new(env!("CARGO_BIN_EXE_berth")), true),
         spawn(reference(), false),
         spawn(Command::new(env!("CARGO_BIN_EXE_berth")), false),
-    ];
+    ]);
     std::thread::sleep(Duration::from_secs(2));
     let worker = format!("{PROJECT}-worker-1");
-    let o = Command::new("docker").args(["restart", "-t", "1", &worker]).output().expect("docker restart");
-    assert!(o.status.success());
+    // Time enough for the worker's TERM trap (it runs once the current `sleep 1` ends): under
+    // load, Podman 4.3's restart of a container it had to kill after `-t 1` once failed.
+    let o = Command::new("docker").args(["restart", "-t", "5", &worker]).output().expect("docker restart");
+    assert!(o.status.success(), "docker restart: {}", String::from_utf8_lossy(&o.stderr));
     std::thread::sleep(Duration::from_secs(2));
     let mut outputs = Vec::new();
-    for child in procs {
+    for child in std::mem::take(&mut procs.0) {
         let o = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
         assert!(o.success());
         outputs.push(child.wait_with_output().expect("events output"));

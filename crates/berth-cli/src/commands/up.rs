@@ -24,6 +24,7 @@ use berth_core::observe::observe;
 use berth_core::observed::ContainerState;
 use berth_core::ops::attach::{attach_logs, AttachError, AttachTarget};
 use berth_core::ops::up::{prepare_project, up, UpOptions};
+use berth_core::ops::watch::{watch, watched_services, ServiceWatch, WatchOptions};
 use berth_core::ops::{create::create, kill, start, stop, OpsError, Outcome};
 use berth_core::reconcile::RecreatePolicy;
 use berth_engine::Engine;
@@ -120,6 +121,9 @@ pub struct UpArgs {
     /// Maximum duration to wait for the project to be running|healthy
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub wait_timeout: Option<i64>,
+    /// Watch source code and rebuild/refresh containers when files are updated.
+    #[arg(short = 'w', long)]
+    pub watch: bool,
 }
 
 /// When attached `up` stops everything.
@@ -167,6 +171,9 @@ fn validate(args: &UpArgs) -> anyhow::Result<(bool, Cascade)> {
     }
     if args.always_recreate_deps && args.no_recreate {
         anyhow::bail!("--always-recreate-deps and --no-recreate are incompatible");
+    }
+    if args.no_build && args.watch {
+        anyhow::bail!("--no-build and --watch are incompatible");
     }
     Ok((detach, cascade))
 }
@@ -261,6 +268,16 @@ pub fn run(global: &GlobalArgs, args: &UpArgs) -> anyhow::Result<u8> {
         });
     }
     let (attach, watch) = attach_sets(&project, args)?;
+    // As in Compose 2.26.1, only attached `up` watches (`-d` and `--wait` ignore `--watch`).
+    let watching = if args.watch {
+        let reporter = super::watch::Printer { prefix: String::new() };
+        let watched = watched_services(&project, &args.services, &reporter)?;
+        let builder = opts.builder.clone().unwrap_or_else(|| EngineBuilder::shared(BuildSettings::default()));
+        let watch_opts = super::watch::options(&args.services, builder, opts.clone());
+        Some((watched, watch_opts))
+    } else {
+        None
+    };
     let settings = engine::display_settings(global)?;
     let log_options = LogOptions {
         paint: settings.log_paint(args.no_color),
@@ -278,6 +295,7 @@ pub fn run(global: &GlobalArgs, args: &UpArgs) -> anyhow::Result<u8> {
         cascade,
         exit_code_from: args.exit_code_from.clone(),
         log_options,
+        watching,
     };
     engine::block_on(attached.run())?
 }
@@ -384,6 +402,18 @@ struct Attached<'a> {
     cascade: Cascade,
     exit_code_from: Option<String>,
     log_options: LogOptions,
+    /// `--watch`: the services watched, and how.
+    watching: Option<(Vec<ServiceWatch>, WatchOptions)>,
+}
+
+/// What Compose puts before its watch messages among the attached output: the marker, aligned
+/// after as many spaces as the log prefixes are wide (its watch logger's name, `#watch`, counts).
+fn watch_prefix(names: &[String], prefix: bool) -> String {
+    if !prefix {
+        return String::new();
+    }
+    let width = names.iter().map(|n| n.chars().count()).chain(std::iter::once("#watch".len())).max().unwrap_or(0) + 1;
+    format!("{} ⦿ ", " ".repeat(width))
 }
 
 /// What ended the attached phase.
@@ -422,7 +452,7 @@ impl Attached<'_> {
         })
     }
 
-    async fn run(self) -> anyhow::Result<u8> {
+    async fn run(mut self) -> anyhow::Result<u8> {
         let mut interrupts = Interrupts::catch()?;
         let engine = engine::connect().await?;
         let dry_run = self.global.dry_run;
@@ -516,6 +546,18 @@ impl Attached<'_> {
                 spawn_attach(&mut attaches, all);
             }
         }
+
+        // `--watch` runs beside the attached output until `up` ends; its build output is not
+        // shown, as in Compose.
+        let watch_cancel = CancellationToken::new();
+        let reporter = super::watch::Printer { prefix: watch_prefix(&names, self.log_options.prefix) };
+        let watching = self.watching.take().map(|(watched, watch_opts)| {
+            let (engine, project, cancel) = (Arc::clone(&engine), self.project.clone(), watch_cancel.clone());
+            tokio::spawn(async move {
+                let output = super::watch::BuildOutput { quiet: true };
+                watch(engine, &project, &watched, &watch_opts, &reporter, &output, &cancel).await
+            })
+        });
 
         let (started_tx, mut started_rx) = mpsc::unbounded_channel();
         let start_sink = StartSink { started: started_tx };
@@ -666,6 +708,12 @@ impl Attached<'_> {
             }
         }
         attach_cancel.cancel();
+        watch_cancel.cancel();
+        if let Some(task) = watching {
+            if let Ok(Err(e)) = task.await {
+                failure.get_or_insert(anyhow::anyhow!("{e}"));
+            }
+        }
         while attaches.join_next().await.is_some() {}
         sink.printer.close();
         stop_progress.finish();
@@ -737,6 +785,16 @@ mod tests {
             message(&["-d", "--exit-code-from", "web"]),
             "--detach cannot be combined with --abort-on-container-exit, --attach or --attach-dependencies"
         );
+    }
+
+    #[test]
+    fn watch_flag_and_its_marker() {
+        assert_eq!(message(&["-w", "--no-build"]), "--no-build and --watch are incompatible");
+        assert!(args(&["--watch"]).watch);
+        // The marker is aligned after the widest log prefix, `#watch` included.
+        assert_eq!(watch_prefix(&["app-1".into()], true), format!("{} ⦿ ", " ".repeat(7)));
+        assert_eq!(watch_prefix(&["frontend-1".into()], true), format!("{} ⦿ ", " ".repeat(11)));
+        assert_eq!(watch_prefix(&["app-1".into()], false), "");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use berth_core::build::{BuildSettings, EngineBuilder};
 use berth_core::events::{Event, EventSink};
 use berth_core::execute::CancellationToken;
-use berth_core::ops::up::{up, UpOptions};
+use berth_core::ops::up::{up, ImageBuilder, UpOptions};
 use berth_core::ops::watch::{watch, watched_services, WatchOptions, WatchReporter};
 use berth_core::reconcile::RecreatePolicy;
 use clap::Args;
@@ -40,13 +40,16 @@ pub struct WatchArgs {
 const POLL: Duration = Duration::from_millis(250);
 const QUIET_PERIOD: Duration = Duration::from_millis(500);
 
-/// Prints watch notes on stdout and warnings as Compose's logger shows them.
-struct Printer;
+/// Prints watch notes on stdout (after `prefix`) and warnings as Compose's logger shows them.
+pub struct Printer {
+    /// What goes before each note: nothing for `watch`, Compose's watch marker for `up --watch`.
+    pub prefix: String,
+}
 
 impl WatchReporter for Printer {
     fn note(&self, message: &str) {
         // A closed stdout must not stop watching.
-        let _ = listing::print(&format!("{message}\n"));
+        let _ = listing::print(&format!("{}{message}\n", self.prefix));
     }
 
     fn warn(&self, message: &str) {
@@ -56,9 +59,10 @@ impl WatchReporter for Printer {
     }
 }
 
-/// The output of rebuilds (unless `--quiet`); progress is not drawn while watching.
-struct BuildOutput {
-    quiet: bool,
+/// The output of rebuilds (unless `quiet`); progress is not drawn while watching.
+pub struct BuildOutput {
+    /// `--quiet`: no build output.
+    pub quiet: bool,
 }
 
 impl EventSink for BuildOutput {
@@ -67,10 +71,16 @@ impl EventSink for BuildOutput {
             Event::Build { text, .. } if !self.quiet => {
                 let _ = listing::print(&text);
             }
-            Event::Warning { message } => Printer.warn(&message),
+            Event::Warning { message } => Printer { prefix: String::new() }.warn(&message),
             _ => {}
         }
     }
+}
+
+/// How `watch` (and `up --watch`) watches: `services`, rebuilding with `builder`, recreating
+/// with `up`'s settings.
+pub fn options(services: &[String], builder: Arc<dyn ImageBuilder>, up: UpOptions) -> WatchOptions {
+    WatchOptions { services: services.to_vec(), builder, up, poll: POLL, quiet_period: QUIET_PERIOD }
 }
 
 /// Passes events on without the build output (`--quiet`).
@@ -90,7 +100,7 @@ pub fn run(global: &GlobalArgs, args: &WatchArgs) -> anyhow::Result<u8> {
     if let Some(unknown) = args.services.iter().find(|s| !project.services.contains_key(*s)) {
         anyhow::bail!("no such service: {unknown}");
     }
-    let watched = watched_services(&project, &args.services, &Printer)?;
+    let watched = watched_services(&project, &args.services, &Printer { prefix: String::new() })?;
     // Services that build and have watch rules are always rebuilt by `up` (Compose's rule).
     for service in project.services.values_mut().filter(|s| s.build.is_some() && s.develop.is_some()) {
         "build".clone_into(&mut service.pull_policy);
@@ -123,14 +133,15 @@ pub fn run(global: &GlobalArgs, args: &WatchArgs) -> anyhow::Result<u8> {
             return Ok(code);
         }
     }
-    let opts = WatchOptions { services: args.services.clone(), builder, up: base, poll: POLL, quiet_period: QUIET_PERIOD };
+    let opts = options(&args.services, builder, base);
     let quiet = args.quiet;
     engine::block_on(async move {
         let engine = engine::connect().await?;
         let cancel = CancellationToken::new();
         let mut interrupts = engine::Interrupts::catch()?;
         let output = BuildOutput { quiet };
-        let watching = watch(engine, &project, &watched, &opts, &Printer, &output, &cancel);
+        let printer = Printer { prefix: String::new() };
+        let watching = watch(engine, &project, &watched, &opts, &printer, &output, &cancel);
         let (result, interrupted) = engine::interruptible(&mut interrupts, &cancel, watching).await;
         result?;
         if interrupted {

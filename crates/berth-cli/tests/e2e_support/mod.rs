@@ -59,6 +59,18 @@ pub fn skip_on_podman(test: &str, limitation: &str) -> bool {
     is_podman()
 }
 
+/// On Podman, one test at a time (of the test binary that takes it first thing in each test,
+/// held until the test's images are removed); on Docker, nothing. For tests that make images
+/// from the test images: Podman 4.3 changes an image's names by rewriting its whole list
+/// (libimage's `Tag`/`Untag`, and pulls), so names given to one image at once by concurrent
+/// tests are lost; and removing an image also removes "parents" it finds by layer, which for
+/// images made of `LABEL` steps (no layer of their own) can be the build cache or even the
+/// images of another test built on the same base.
+pub fn podman_serial() -> Option<std::sync::MutexGuard<'static, ()>> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    is_podman().then(|| ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+}
+
 /// Points every process the tests start at the selected engine: for Podman, `DOCKER_HOST`
 /// (unless already set) and `CONTAINERS_CONF` as `scripts/engine.sh --podman` prints them.
 fn select_engine() {

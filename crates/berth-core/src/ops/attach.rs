@@ -251,13 +251,29 @@ pub(crate) async fn stream_lines(
     }
 }
 
-/// Streams one container's output until it ends; returns the target when it does.
-async fn follow(engine: Arc<dyn Engine>, target: AttachTarget, output: OutputOptions, sink: &dyn EventSink) -> AttachTarget {
+/// Streams one container's output until it ends, then finds out what became of it. A
+/// restarted container is followed from the start the engine recorded, which precedes its
+/// start event. The engine calls are made here, not in [`follow_logs`]'s loop, so that an
+/// engine slow to answer them (Podman holds a container's lock while it stops or starts it)
+/// holds up no other container's output, nor the events.
+async fn follow(
+    engine: Arc<dyn Engine>,
+    mut target: AttachTarget,
+    restarted: bool,
+    output: OutputOptions,
+    sink: &dyn EventSink,
+) -> (AttachTarget, Result<AfterEnd, AttachError>) {
+    if restarted {
+        if let Ok(details) = engine.inspect_container(&target.id).await {
+            target.since = Some(started_at(&details.state.started_at));
+        }
+    }
     let options = output.engine_options(true, target.since);
     // A broken log stream ends the attachment of this container; its state decides what
     // comes next.
     let _ = stream_lines(engine.as_ref(), &target, &options, sink).await;
-    target
+    let after = after_end(engine.as_ref(), &target).await;
+    (target, after)
 }
 
 /// What became of a container whose output ended.
@@ -415,7 +431,7 @@ pub async fn follow_logs(
     let output = &options.output;
     for target in containers {
         if watch.attach(&target) {
-            running.push(follow(Arc::clone(&engine), target, output.clone(), sink));
+            running.push(follow(Arc::clone(&engine), target, false, output.clone(), sink));
         }
     }
     let mut last_activity = tokio::time::Instant::now();
@@ -431,14 +447,14 @@ pub async fn follow_logs(
         tokio::select! {
             () = cancel.cancelled() => return Ok(()),
             () = sleep_until(deadline), if deadline.is_some() => return Ok(()),
-            Some(ended) = running.next(), if !running.is_empty() => {
+            Some((ended, after)) = running.next(), if !running.is_empty() => {
                 last_activity = tokio::time::Instant::now();
                 watch.attached.remove(&ended.id);
-                match after_end(engine.as_ref(), &ended).await? {
+                match after? {
                     AfterEnd::Running(since) => {
                         let target = AttachTarget { since: Some(since), ..ended };
                         if watch.attach(&target) {
-                            running.push(follow(Arc::clone(&engine), target, output.clone(), sink));
+                            running.push(follow(Arc::clone(&engine), target, false, output.clone(), sink));
                         }
                     }
                     AfterEnd::Restarting => {
@@ -469,15 +485,9 @@ pub async fn follow_logs(
                     continue;
                 }
                 last_activity = tokio::time::Instant::now();
-                if let Some(mut target) = watch.on_event(&event) {
-                    if target.since.is_some() {
-                        // Restarted: from the start the engine recorded, which precedes its
-                        // start event.
-                        if let Ok(details) = engine.inspect_container(&target.id).await {
-                            target.since = Some(started_at(&details.state.started_at));
-                        }
-                    }
-                    running.push(follow(Arc::clone(&engine), target, output.clone(), sink));
+                if let Some(target) = watch.on_event(&event) {
+                    let restarted = target.since.is_some();
+                    running.push(follow(Arc::clone(&engine), target, restarted, output.clone(), sink));
                 }
             }
         }

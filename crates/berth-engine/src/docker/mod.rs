@@ -130,8 +130,8 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
-/// The `/build` query string.
-fn build_query(o: &BuildOptions) -> EngineResult<String> {
+/// The `/build` query string (`podman`: for Podman's Docker-compatible service).
+fn build_query(o: &BuildOptions, podman: bool) -> EngineResult<String> {
     let mut q: Vec<(String, String)> = Vec::new();
     let mut push = |k: &str, v: String| q.push((k.to_owned(), v));
     push("dockerfile", o.dockerfile.clone().unwrap_or_else(|| "Dockerfile".to_owned()));
@@ -161,7 +161,13 @@ fn build_query(o: &BuildOptions) -> EngineResult<String> {
     if !o.build_args.is_empty() {
         push("buildargs", json(serde_json::json!(o.build_args)));
     }
-    if !o.labels.is_empty() {
+    if podman && !o.labels.is_empty() {
+        // Podman 4.3 turns a map of labels into one LABEL step each in Go's random map order,
+        // so a rebuild misses the cache one time in two and makes a new image; it keeps the
+        // order of a list of `key=value` (which Docker does not take).
+        let list: Vec<String> = o.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        push("labels", json(serde_json::json!(list)));
+    } else if !o.labels.is_empty() {
         push("labels", json(serde_json::json!(o.labels)));
     }
     if let Some(n) = &o.network_mode {
@@ -959,7 +965,7 @@ impl Engine for DockerEngine {
     fn build_image(&self, options: &BuildOptions, context: ByteStream) -> EngineStream<BuildEvent> {
         // bollard takes one tag and one extra host; the engine takes repeated parameters, so
         // builds go through the raw client.
-        let query = match build_query(options) {
+        let query = match build_query(options, self.caps.is_podman) {
             Ok(q) => q,
             Err(e) => return futures::stream::once(async move { Err(e) }).boxed(),
         };
@@ -1248,16 +1254,20 @@ mod tests {
             ulimits: vec!["nofile=1024:2048".into()],
             ..Default::default()
         };
-        let q = build_query(&o).unwrap();
+        let q = build_query(&o, false).unwrap();
         assert!(q.starts_with("dockerfile=Dockerfile&t=a%3A1&t=b%3A2&extrahosts=h1%3A10.0.0.1&extrahosts=h2%3A10.0.0.2&rm=1"), "{q}");
         assert!(q.contains("buildargs=%7B%22K%22%3A%22v%20w%22%7D"), "{q}");
         assert!(q.contains("ulimits=%5B%7B%22Name%22%3A%22nofile%22%2C%22Soft%22%3A1024%2C%22Hard%22%3A2048%7D%5D"), "{q}");
         let bad = BuildOptions { ulimits: vec!["nofile".into()], ..Default::default() };
-        assert!(build_query(&bad).is_err());
+        assert!(build_query(&bad, false).is_err());
         let o = BuildOptions { memory: Some(1024), remote: Some("https://h/r.git".into()), force_remove: true, ..Default::default() };
-        let q = build_query(&o).unwrap();
+        let q = build_query(&o, false).unwrap();
         assert!(q.contains("&rm=1&forcerm=1&"), "{q}");
         assert!(q.ends_with("&memory=1024&remote=https%3A//h/r.git"), "{q}");
+        // Labels: a map for Docker, an ordered list for Podman.
+        let o = BuildOptions { labels: std::collections::BTreeMap::from([("b".to_owned(), "2".to_owned()), ("a".to_owned(), "1".to_owned())]), ..Default::default() };
+        assert!(build_query(&o, false).unwrap().contains("&labels=%7B%22a%22%3A%221%22%2C%22b%22%3A%222%22%7D"));
+        assert!(build_query(&o, true).unwrap().contains("&labels=%5B%22a%3D1%22%2C%22b%3D2%22%5D"));
     }
 
     #[test]
