@@ -107,7 +107,8 @@ fn plugin_word(args: &[OsString]) -> Option<usize> {
 
 /// `-v`/`--version` given among the global flags (before the command) become the `version`
 /// command, as Docker Compose's standalone binary rewrites them. Run as a plugin, Compose
-/// has no such rewrite: its hidden `--version` flag without a command shows the help.
+/// has no such rewrite: its hidden `--version` flag without a command shows the help. The
+/// command `help`, whatever follows it, shows the root help, as Compose's (cobra's) does.
 fn version_command(mut args: Vec<OsString>, plugin: bool) -> Vec<OsString> {
     let mut i = 1;
     while let Some(arg) = args.get(i).and_then(|a| a.to_str()) {
@@ -122,6 +123,10 @@ fn version_command(mut args: Vec<OsString>, plugin: bool) -> Vec<OsString> {
         } else if arg.starts_with('-') {
             i += 1;
         } else {
+            if arg == "help" {
+                args.truncate(i);
+                args.push(OsString::from("--help"));
+            }
             break;
         }
     }
@@ -180,6 +185,9 @@ mod tests {
         assert_eq!(normalize(&["docker-compose", "--version"]).unwrap().0, ["berth", "version"]);
         assert_eq!(normalize(&["docker-compose", "-p", "x", "-v"]).unwrap().0, ["berth", "-p", "x", "version"]);
         assert_eq!(normalize(&["docker-compose", "compose", "--version"]).unwrap().0, ["berth", "--help"]);
+        assert_eq!(normalize(&["docker-compose", "-p", "x", "help", "up"]).unwrap().0, ["berth", "-p", "x", "--help"]);
+        assert_eq!(normalize(&["docker-compose", "compose", "help"]).unwrap().0, ["berth", "--help"]);
+        assert_eq!(normalize(&["docker-compose", "run", "svc", "help"]).unwrap().0, ["berth", "run", "svc", "help"]);
         // After the command, `-v` is the command's own flag.
         assert_eq!(normalize(&["berth", "down", "-v"]).unwrap().0, ["berth", "down", "-v"]);
         assert_eq!(normalize(&["berth", "-f", "-v", "ps"]).unwrap().0, ["berth", "-f", "-v", "ps"]);
