@@ -161,14 +161,16 @@ fn build_query(o: &BuildOptions, podman: bool) -> EngineResult<String> {
     if !o.build_args.is_empty() {
         push("buildargs", json(serde_json::json!(o.build_args)));
     }
-    if podman && !o.labels.is_empty() {
+    if !o.labels.is_empty() {
         // Podman 4.3 turns a map of labels into one LABEL step each in Go's random map order,
         // so a rebuild misses the cache one time in two and makes a new image; it keeps the
         // order of a list of `key=value` (which Docker does not take).
-        let list: Vec<String> = o.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        push("labels", json(serde_json::json!(list)));
-    } else if !o.labels.is_empty() {
-        push("labels", json(serde_json::json!(o.labels)));
+        let labels = if podman {
+            serde_json::json!(o.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>())
+        } else {
+            serde_json::json!(o.labels)
+        };
+        push("labels", json(labels));
     }
     if let Some(n) = &o.network_mode {
         push("networkmode", n.clone());

@@ -75,13 +75,7 @@ impl RawClient {
     /// Sends `method target` as it is (no API version added), once more when the first try
     /// failed in a way [`retry::should_retry`] deems safe.
     async fn send(&self, method: &str, path: &str, body: Option<&[u8]>) -> EngineResult<RawResponse> {
-        match self.send_once(method, path, body).await {
-            Err((failure, _)) if retry::should_retry(method, failure) => {
-                tokio::time::sleep(retry::PAUSE).await;
-                self.send_once(method, path, body).await.map_err(|(_, e)| e)
-            }
-            other => other.map_err(|(_, e)| e),
-        }
+        retry::at_most_twice(method, || self.send_once(method, path, body)).await
     }
 
     /// One try of [`Self::send`]; a failure says how far the request got.
@@ -108,13 +102,7 @@ impl RawClient {
 
     /// A connection to the engine, tried twice when the first is refused.
     async fn connect(&self) -> EngineResult<Box<dyn Conn>> {
-        match self.connect_once().await {
-            Err((failure, _)) if retry::should_retry("POST", failure) => {
-                tokio::time::sleep(retry::PAUSE).await;
-                self.connect_once().await.map_err(|(_, e)| e)
-            }
-            other => other.map_err(|(_, e)| e),
-        }
+        retry::at_most_twice("POST", || self.connect_once()).await
     }
 
     async fn connect_once(&self) -> Result<Box<dyn Conn>, (Failure, EngineError)> {

@@ -15,6 +15,22 @@ use std::time::Duration;
 /// short enough not to be noticed.
 pub(crate) const PAUSE: Duration = Duration::from_millis(100);
 
+/// Runs `attempt` once more, after [`PAUSE`], when its first failure is one
+/// [`should_retry`] deems safe for `method`; the error that stands is the last one.
+pub(crate) async fn at_most_twice<T, F, Fut>(method: &str, mut attempt: F) -> Result<T, crate::error::EngineError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, (Failure, crate::error::EngineError)>>,
+{
+    match attempt().await {
+        Err((failure, _)) if should_retry(method, failure) => {
+            tokio::time::sleep(PAUSE).await;
+            attempt().await.map_err(|(_, e)| e)
+        }
+        other => other.map_err(|(_, e)| e),
+    }
+}
+
 /// How far a failed request got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Failure {
