@@ -14,6 +14,7 @@ pub mod exec;
 pub mod kill;
 pub mod logs;
 pub mod pause;
+pub mod publish;
 pub mod pull;
 pub mod push;
 pub mod restart;
