@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod display;
 mod exit;
+mod menu;
 mod plugin;
 mod terminal;
 

@@ -224,7 +224,7 @@ pub fn ignore_orphans(project: &Project) -> bool {
 
 /// Docker Compose's `utils.StringToBool`: trimmed and lower-cased, `y` or what Go's
 /// `strconv.ParseBool` takes as true; anything else is false.
-fn compose_bool(value: &str) -> bool {
+pub fn compose_bool(value: &str) -> bool {
     let value = value.trim().to_lowercase();
     value == "y" || berth_spec::discovery::parse_go_bool(&value) == Some(true)
 }

@@ -10,6 +10,7 @@ pub mod attach;
 pub mod cp;
 pub mod create;
 pub mod down;
+mod event_feed;
 pub mod exec;
 pub mod kill;
 pub mod logs;
