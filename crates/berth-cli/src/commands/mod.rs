@@ -47,7 +47,7 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
         resolve_global_options(&mut cli.global, &|k| std::env::var(k).ok())?;
         check_global_options(&cli.global)?;
     }
-    engine::set_connect_options(cli.global.host.clone(), cli.global.context.clone());
+    engine::set_connect_options(&cli.global);
     match cli.command {
         Command::Config(args) => config::run(&cli.global, &args),
         Command::Up(args) => up::run(&cli.global, &args),
