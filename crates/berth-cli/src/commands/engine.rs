@@ -222,11 +222,9 @@ pub fn ignore_orphans(project: &Project) -> bool {
     project.environment.get("COMPOSE_IGNORE_ORPHANS").is_some_and(|v| compose_bool(v))
 }
 
-/// Docker Compose's `utils.StringToBool`: trimmed and lower-cased, `y` or what Go's
-/// `strconv.ParseBool` takes as true; anything else is false.
+/// Docker Compose's `utils.StringToBool`.
 pub fn compose_bool(value: &str) -> bool {
-    let value = value.trim().to_lowercase();
-    value == "y" || berth_spec::discovery::parse_go_bool(&value) == Some(true)
+    berth_spec::discovery::string_to_bool(value)
 }
 
 /// `COMPOSE_REMOVE_ORPHANS` as the process had it when berth started: Docker Compose reads it

@@ -157,6 +157,7 @@ pub fn project_options(global: &GlobalArgs) -> anyhow::Result<berth_spec::discov
     opts.project_directory.clone_from(&global.project_directory);
     opts.env_files.clone_from(&global.env_files);
     opts.profiles.clone_from(&global.profiles);
+    opts.compatibility = global.compatibility;
     Ok(opts)
 }
 

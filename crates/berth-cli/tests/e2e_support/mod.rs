@@ -377,8 +377,9 @@ impl Project {
                 refs.extend(text(&out.stdout).lines().map(str::to_owned));
             }
         }
-        let prefix = format!("{}-", self.name);
-        for r in refs.into_iter().filter(|r| !r.contains(':') || r.starts_with(&prefix)) {
+        // `<project>-<service>`, or `<project>_<service>` with `--compatibility`.
+        let prefixes = [format!("{}-", self.name), format!("{}_", self.name)];
+        for r in refs.into_iter().filter(|r| !r.contains(':') || prefixes.iter().any(|p| r.starts_with(p))) {
             let _ = Command::new("docker").args(["rmi", "-f", &r]).output();
         }
     }
