@@ -289,3 +289,49 @@ fn tls_failures_name_the_problem_with_the_reference_exit_code() {
     assert!(!out.status.success(), "{}", describe(&out));
     assert!(text(&out.stderr).contains(&path(empty.path(), "key.pem")), "{}", describe(&out));
 }
+
+/// `docker context create NAME --docker SPEC` in the docker configuration directory `config`.
+fn create_context(config: &Path, name: &str, spec: &str) {
+    let out = Command::new("docker")
+        .env("DOCKER_CONFIG", config)
+        .args(["context", "create", name, "--docker", spec])
+        .output()
+        .expect("run docker context create");
+    assert!(out.status.success(), "docker context create {name}: {}", describe(&out));
+}
+
+#[test]
+fn contexts_bring_their_own_tls() {
+    let Some(project) = Project::new("tls") else { return };
+    let pki = Pki::new();
+    let proxy = Proxy::start(&pki);
+    project.berth_ok(&["up", "-d"]);
+    // Contexts made by the docker CLI itself, so the store's layout is the real one.
+    let config = tempfile::tempdir().expect("temporary directory");
+    let host = proxy.host();
+    let (ca, cert, key) = (path(&pki.good, "ca.pem"), path(&pki.good, "cert.pem"), path(&pki.good, "key.pem"));
+    create_context(config.path(), "secure", &format!("host={host},ca={ca},cert={cert},key={key}"));
+    let wrong = path(&pki.wrong_ca, "ca.pem");
+    create_context(config.path(), "wrong", &format!("host={host},ca={wrong},cert={cert},key={key}"));
+    create_context(config.path(), "insecure", &format!("host={host},ca={wrong},cert={cert},key={key},skip-tls-verify=true"));
+    let dir = config.path().display().to_string();
+
+    let with = |cmd: &mut Command, env: &[(&str, &str)]| {
+        cmd.env("DOCKER_CONFIG", &dir);
+        // The environment's TLS settings do not apply to a context.
+        cmd.env("DOCKER_TLS_VERIFY", "1").env("DOCKER_CERT_PATH", "/nonexistent");
+        cmd.envs(env.iter().copied()).args(["ps", "-q"]).output().expect("run")
+    };
+    let out = with(project.berth_cmd().args(["--context", "secure"]), &[]);
+    lists(&out, &project, "berth --context secure");
+    lists(&with(&mut project.berth_cmd(), &[("DOCKER_CONTEXT", "secure")]), &project, "DOCKER_CONTEXT=secure berth");
+    lists(&with(&mut project.reference_cmd(), &[("DOCKER_CONTEXT", "secure")]), &project, "DOCKER_CONTEXT=secure docker compose");
+    lists(&with(&mut project.berth_cmd(), &[("DOCKER_CONTEXT", "insecure")]), &project, "the context skipping verification");
+
+    let berth = with(&mut project.berth_cmd(), &[("DOCKER_CONTEXT", "wrong")]);
+    let reference = with(&mut project.reference_cmd(), &[("DOCKER_CONTEXT", "wrong")]);
+    assert!(!berth.status.success() && !reference.status.success(), "{}\n{}", describe(&berth), describe(&reference));
+    assert_eq!(berth.status.code(), reference.status.code(), "{}\n{}", describe(&berth), describe(&reference));
+    let err = text(&berth.stderr);
+    assert!(err.contains(&host) && err.contains("not signed by the trusted CA"), "{err}");
+}

@@ -149,6 +149,12 @@ pub fn resolve_host(
     env: &dyn Fn(&str) -> Option<String>,
     home: Option<&Path>,
 ) -> EngineResult<ResolvedHost> {
+    if options.host.is_some() && options.context.is_some() {
+        // The docker CLI's words, which Docker Compose prints too.
+        return Err(EngineError::invalid(
+            "conflicting options: either specify --host or --context, not both".to_owned(),
+        ));
+    }
     let nonempty = |k: &str| env(k).filter(|v| !v.trim().is_empty());
     let config_dir = nonempty("DOCKER_CONFIG")
         .map(PathBuf::from)
@@ -362,9 +368,13 @@ mod tests {
         let opts = ConnectOptions { context: Some("remote".into()), ..ConnectOptions::default() };
         let r = resolve_host(&opts, &env, Some(&home)).unwrap();
         assert_eq!(r.host, EngineHost::Tcp("remote:2375".into()));
-        // --host beats everything.
-        let opts = ConnectOptions { context: Some("remote".into()), host: Some("tcp://x:1".into()), ..ConnectOptions::default() };
+        // --host beats the environment and the current context, but not together with
+        // --context.
+        let opts = ConnectOptions { host: Some("tcp://x:1".into()), ..ConnectOptions::default() };
         assert_eq!(resolve_host(&opts, &env, Some(&home)).unwrap().origin, HostOrigin::Flag);
+        let opts = ConnectOptions { context: Some("remote".into()), ..opts };
+        let err = resolve_host(&opts, &env, Some(&home)).unwrap_err().to_string();
+        assert!(err.ends_with("conflicting options: either specify --host or --context, not both"), "{err}");
         let _ = std::fs::remove_dir_all(&home);
     }
 
