@@ -288,8 +288,16 @@ impl Project {
             return Vec::new();
         }
         let mut args = vec!["inspect"];
-        args.extend(ids);
-        let mut all: Vec<Value> = serde_json::from_str(&docker(&args)).expect("docker inspect JSON");
+        args.extend(&ids);
+        let out = Command::new("docker").args(&args).output().expect("run docker");
+        // A container removed between the listing and the inspect (a recreation under way):
+        // list again. The inspect still prints the others, but a retry sees the new state.
+        if !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("No such object") {
+            std::thread::sleep(Duration::from_millis(200));
+            return self.containers();
+        }
+        assert!(out.status.success(), "docker {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        let mut all: Vec<Value> = serde_json::from_slice(&out.stdout).expect("docker inspect JSON");
         all.sort_by_key(|c| c["Name"].as_str().unwrap_or_default().to_owned());
         all
     }
@@ -369,8 +377,9 @@ impl Project {
                 refs.extend(text(&out.stdout).lines().map(str::to_owned));
             }
         }
-        let prefix = format!("{}-", self.name);
-        for r in refs.into_iter().filter(|r| !r.contains(':') || r.starts_with(&prefix)) {
+        // `<project>-<service>`, or `<project>_<service>` with `--compatibility`.
+        let prefixes = [format!("{}-", self.name), format!("{}_", self.name)];
+        for r in refs.into_iter().filter(|r| !r.contains(':') || prefixes.iter().any(|p| r.starts_with(p))) {
             let _ = Command::new("docker").args(["rmi", "-f", &r]).output();
         }
     }

@@ -4,7 +4,7 @@
 //! registry itself, with the credentials the engine would have been given), and pushing an OCI
 //! artifact (blobs, then the manifest), which Docker Compose does from the client too.
 //!
-//! Only plain HTTP is spoken (berth carries no TLS stack), so only registries the engine
+//! Only plain HTTP is spoken (TLS serves the engine connection only), so only registries the engine
 //! itself reaches over plain HTTP are asked: those its configuration marks insecure (Podman's
 //! `registries.conf`, listed in `/info` as `RegistryConfig.IndexConfigs` with `Secure: false`;
 //! Docker's insecure CIDRs, 127.0.0.0/8 by default). Any other registry is a clear error.

@@ -1,31 +1,39 @@
 //! The HTTP transport under bollard: the same client bollard builds for a unix socket or a
-//! TCP address (one connection per request, no pool), with one difference: a request that
-//! fails on its way to the engine is sent once more when [`retry::should_retry`] says it is
-//! safe (reads after a reset, anything that never reached the engine). Each try is reported
-//! to [`crate::trace`].
+//! TCP address (one connection per request, no pool), or TLS over TCP (see [`tls`]), with one
+//! difference: a request that fails on its way to the engine is sent once more when
+//! [`retry::should_retry`] says it is safe (reads after a reset, anything that never reached
+//! the engine). Each try is reported to [`crate::trace`].
 
+use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bollard::errors::Error as BollardError;
 use bollard::{BollardRequest, ClientVersion, Docker};
 use bytes::Bytes;
 use http_body_util::{Either, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
-use hyper::{Request, Response};
-use hyper_util::client::legacy::connect::{Connect, HttpConnector};
+use hyper::{Request, Response, Uri};
+use hyper_util::client::legacy::connect::{Connect, Connected, Connection, HttpConnector};
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpStream;
 
-use super::retry;
+use super::{retry, tls};
 use crate::trace;
 use crate::connect::EngineHost;
 
 /// bollard's request body: a whole body, or a stream (uploads, attach input).
 type Body = Either<Full<Bytes>, StreamBody<Pin<Box<dyn futures::Stream<Item = Result<Frame<Bytes>, std::io::Error>> + Send>>>>;
 
-/// A bollard client for `host` whose requests go through [`send`].
-pub(super) fn docker(host: &EngineHost, timeout: u64, version: &ClientVersion) -> Result<Docker, BollardError> {
+/// A bollard client for `host` (over `tls` when given) whose requests go through [`send`].
+pub(super) fn docker(host: &EngineHost, tls: Option<&tls::Tls>, timeout: u64, version: &ClientVersion) -> Result<Docker, BollardError> {
+    if let (EngineHost::Tcp(addr), Some(tls)) = (host, tls) {
+        let client = pool(TlsConnector { addr: Arc::from(addr.as_str()), tls: tls.clone() });
+        return Docker::connect_with_custom_transport(move |req| send(client.clone(), req), Some(format!("https://{addr}")), timeout, version);
+    }
     match host {
         EngineHost::Unix(path) => {
             if !Path::new(path).exists() {
@@ -46,6 +54,65 @@ pub(super) fn docker(host: &EngineHost, timeout: u64, version: &ClientVersion) -
 /// at any time.
 fn pool<C: Connect + Clone>(connector: C) -> Client<C, Body> {
     Client::builder(TokioExecutor::new()).pool_max_idle_per_host(0).build(connector)
+}
+
+/// Opens TLS connections to one engine address, whatever the request's URI says.
+#[derive(Clone)]
+struct TlsConnector {
+    addr: Arc<str>,
+    tls: tls::Tls,
+}
+
+impl tower_service::Service<Uri> for TlsConnector {
+    type Response = TlsConnection;
+    type Error = std::io::Error;
+    type Future = Pin<Box<dyn Future<Output = std::io::Result<TlsConnection>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: Uri) -> Self::Future {
+        let (addr, tls) = (Arc::clone(&self.addr), self.tls.clone());
+        Box::pin(async move { Ok(TlsConnection(TokioIo::new(tls.connect(&addr).await?))) })
+    }
+}
+
+/// A TLS connection as hyper reads and writes it.
+struct TlsConnection(TokioIo<tokio_rustls::client::TlsStream<TcpStream>>);
+
+impl Connection for TlsConnection {
+    fn connected(&self) -> Connected {
+        Connected::new()
+    }
+}
+
+impl hyper::rt::Read for TlsConnection {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: hyper::rt::ReadBufCursor<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl hyper::rt::Write for TlsConnection {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.0.is_write_vectored()
+    }
+
+    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[std::io::IoSlice<'_>]) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
+    }
 }
 
 /// Sends `request`, and once more when the first try failed in a way that makes it safe.
