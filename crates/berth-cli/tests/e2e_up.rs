@@ -120,7 +120,9 @@ fn orphan_variables_as_the_reference_reads_them() {
     std::fs::write(&file, format!("services:\n{}", sleeper("keep"))).expect("write compose.yaml");
 
     let warned = project.berth_ok(&["up", "-d"]);
-    assert!(text(&warned.stderr).contains("Found orphan containers"), "{}", describe(&warned));
+    let stderr = text(&warned.stderr);
+    let (warning, running) = (stderr.find("Found orphan containers"), stderr.find("keep-1  Running"));
+    assert!(warning.is_some() && warning < running, "the warning comes first, as the reference's\n{}", describe(&warned));
     std::fs::write(dir.join(".env"), "COMPOSE_IGNORE_ORPHANS= True \n").expect("write .env");
     let quiet = project.berth_ok(&["up", "-d"]);
     assert!(!text(&quiet.stderr).contains("Found orphan"), "{}", describe(&quiet));
