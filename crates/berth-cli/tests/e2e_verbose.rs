@@ -45,7 +45,8 @@ fn verbose_logs_requests_and_plans_on_stderr_only() {
     assert_eq!(text(&verbose.stdout), text(&plain.stdout));
     assert_eq!(text(&plain.stdout), format!("{container} app running berth-test/busybox:latest\n"));
     assert!(debug_lines(&plain.stderr).is_empty(), "{}", describe(&plain));
-    assert!(debug_lines(&verbose.stderr).iter().any(|l| l.contains("msg=\"GET /containers/json?")), "{}", describe(&verbose));
+    let listed = |l: &String| l.contains("msg=\"GET /") && l.contains("/containers/json?") && l.contains(" 200 (");
+    assert!(debug_lines(&verbose.stderr).iter().any(listed), "{}", describe(&verbose));
 
     // Compose's own debug line, worded as the reference words it.
     let ours = p.berth_ok(&["--verbose", "--parallel", "2", "ps", "-q"]);
@@ -59,7 +60,7 @@ fn verbose_logs_requests_and_plans_on_stderr_only() {
     let out = p.berth_ok(&["--verbose", "down", "-t", "0"]);
     assert!(out.stdout.is_empty(), "{}", describe(&out));
     let lines = debug_lines(&out.stderr);
-    assert!(lines.iter().any(|l| l.contains("msg=\"DELETE /containers/") && l.contains(" 204 (")), "{}", describe(&out));
+    assert!(lines.iter().any(|l| l.contains("msg=\"DELETE /") && l.contains("/containers/") && l.contains(" 204 (")), "{}", describe(&out));
     assert!(lines.iter().any(|l| l.contains(&format!("plan: remove container {container} (down)"))), "{}", describe(&out));
 
     // Root-only, as in Compose: after the command it is an unknown flag.

@@ -3,6 +3,10 @@
 //! difference: a request that fails on its way to the engine is sent once more when
 //! [`retry::should_retry`] says it is safe (reads after a reset, anything that never reached
 //! the engine). Each try is reported to [`crate::trace`].
+//!
+//! Every request path is given the negotiated API version (`/v1.41/containers/json`), as the
+//! docker CLI sends it: bollard 0.19 builds that prefix and then drops it (it joins the
+//! absolute path onto the URL), so without this the engine would answer with its newest API.
 
 use std::future::Future;
 use std::path::Path;
@@ -30,9 +34,15 @@ type Body = Either<Full<Bytes>, StreamBody<Pin<Box<dyn futures::Stream<Item = Re
 
 /// A bollard client for `host` (over `tls` when given) whose requests go through [`send`].
 pub(super) fn docker(host: &EngineHost, tls: Option<&tls::Tls>, timeout: u64, version: &ClientVersion) -> Result<Docker, BollardError> {
+    let api: Arc<str> = Arc::from(format!("/v{}.{}", version.major_version, version.minor_version));
     if let (EngineHost::Tcp(addr), Some(tls)) = (host, tls) {
         let client = pool(TlsConnector { addr: Arc::from(addr.as_str()), tls: tls.clone() });
-        return Docker::connect_with_custom_transport(move |req| send(client.clone(), req), Some(format!("https://{addr}")), timeout, version);
+        return Docker::connect_with_custom_transport(
+            move |req| send(client.clone(), versioned(req, &api)),
+            Some(format!("https://{addr}")),
+            timeout,
+            version,
+        );
     }
     match host {
         EngineHost::Unix(path) => {
@@ -41,13 +51,37 @@ pub(super) fn docker(host: &EngineHost, tls: Option<&tls::Tls>, timeout: u64, ve
             }
             let client = pool(hyperlocal::UnixConnector);
             let address = format!("unix://{}", hex::encode(path.to_string_lossy().as_bytes()));
-            Docker::connect_with_custom_transport(move |req| send(client.clone(), req), Some(address), timeout, version)
+            Docker::connect_with_custom_transport(move |req| send(client.clone(), versioned(req, &api)), Some(address), timeout, version)
         }
         EngineHost::Tcp(addr) => {
             let client = pool(HttpConnector::new());
-            Docker::connect_with_custom_transport(move |req| send(client.clone(), req), Some(format!("http://{addr}")), timeout, version)
+            Docker::connect_with_custom_transport(
+                move |req| send(client.clone(), versioned(req, &api)),
+                Some(format!("http://{addr}")),
+                timeout,
+                version,
+            )
         }
     }
+}
+
+/// `request` with `api` (`/v1.41`) before its path, unless the path already names a version.
+fn versioned(mut request: BollardRequest, api: &str) -> BollardRequest {
+    let uri = request.uri();
+    let path = uri.path();
+    let named = path.strip_prefix("/v").and_then(|rest| rest.chars().next()).is_some_and(|c| c.is_ascii_digit());
+    if named {
+        return request;
+    }
+    let path_and_query = uri.path_and_query().map_or(path, hyper::http::uri::PathAndQuery::as_str);
+    let mut parts = uri.clone().into_parts();
+    if let Ok(with_version) = format!("{api}{path_and_query}").parse() {
+        parts.path_and_query = Some(with_version);
+        if let Ok(new) = Uri::from_parts(parts) {
+            *request.uri_mut() = new;
+        }
+    }
+    request
 }
 
 /// A client keeping no idle connection, as bollard's own: an engine may close an idle one
@@ -163,6 +197,30 @@ fn replay(request: &BollardRequest) -> Option<BollardRequest> {
     *copy.version_mut() = request.version();
     *copy.headers_mut() = request.headers().clone();
     Some(copy)
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::*;
+
+    fn request(uri: &str) -> BollardRequest {
+        let mut r = Request::new(Either::Left(Full::new(Bytes::new())));
+        *r.uri_mut() = uri.parse().expect("uri");
+        r
+    }
+
+    #[test]
+    fn paths_get_the_api_version_once() {
+        let cases = [
+            ("http://h/containers/json?all=1", "http://h/v1.41/containers/json?all=1"),
+            ("unix://6162/_ping", "unix://6162/v1.41/_ping"),
+            ("http://h/v1.43/info", "http://h/v1.43/info"),
+            ("http://h/volumes", "http://h/v1.41/volumes"),
+        ];
+        for (uri, want) in cases {
+            assert_eq!(versioned(request(uri), "/v1.41").uri().to_string(), want);
+        }
+    }
 }
 
 #[cfg(test)]
