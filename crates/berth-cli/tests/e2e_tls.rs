@@ -171,6 +171,16 @@ fn up_ps_down_over_tls_from_the_environment() {
     project.berth_ok(&["up", "-d"]);
     assert_eq!(project.states(), ["app-1=running"]);
     lists(&project.berth(&["ps", "-q"]), &project, "berth ps");
+    // Streams over the same TLS connection: an exec's hijacked connection, a one-off container
+    // attached to, logs.
+    let out = project.berth_ok(&["exec", "-T", "app", "echo", "exec over TLS"]);
+    assert_eq!(text(&out.stdout), "exec over TLS\n", "{}", describe(&out));
+    let out = project.berth_ok(&["run", "--rm", "-T", "app", "sh", "-c", "echo run over TLS; echo to stderr >&2"]);
+    assert_eq!(text(&out.stdout), "run over TLS\n", "{}", describe(&out));
+    assert!(text(&out.stderr).contains("to stderr"), "{}", describe(&out));
+    project.berth_ok(&["exec", "-T", "app", "sh", "-c", "echo logged > /proc/1/fd/1"]);
+    let out = project.berth_ok(&["logs", "--no-log-prefix", "app"]);
+    assert_eq!(text(&out.stdout), "logged\n", "{}", describe(&out));
     // The reference, through the same proxy, sees the same.
     let reference = project.reference_cmd().args(["ps", "-q"]).output().expect("run the reference");
     lists(&reference, &project, "docker compose ps");
@@ -317,7 +327,8 @@ fn contexts_bring_their_own_tls() {
     let dir = config.path().display().to_string();
 
     let with = |cmd: &mut Command, env: &[(&str, &str)]| {
-        cmd.env("DOCKER_CONFIG", &dir);
+        // DOCKER_HOST would beat DOCKER_CONTEXT (the Podman runs set it).
+        cmd.env("DOCKER_CONFIG", &dir).env_remove("DOCKER_HOST");
         // The environment's TLS settings do not apply to a context.
         cmd.env("DOCKER_TLS_VERIFY", "1").env("DOCKER_CERT_PATH", "/nonexistent");
         cmd.envs(env.iter().copied()).args(["ps", "-q"]).output().expect("run")

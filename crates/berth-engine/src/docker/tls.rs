@@ -37,13 +37,14 @@ impl std::fmt::Debug for Tls {
 
 impl Tls {
     /// The TLS client for `host` from `settings`, reading the certificate files; `None` for a
-    /// unix socket, which is local and never wrapped in TLS.
+    /// unix socket, which the docker CLI never wraps in TLS (it still reads the files, so a
+    /// missing one is an error there too).
     pub(crate) fn for_host(settings: &TlsSettings, host: &EngineHost) -> EngineResult<Option<Self>> {
+        let config = client_config(settings)?;
         let EngineHost::Tcp(addr) = host else { return Ok(None) };
         let name = host_part(addr);
         let server_name = ServerName::try_from(name.to_owned())
             .map_err(|e| EngineError::invalid(format!("engine host {host}: {name:?} is not a valid TLS server name: {e}")))?;
-        let config = client_config(settings)?;
         Ok(Some(Self { connector: tokio_rustls::TlsConnector::from(Arc::new(config)), server_name }))
     }
 
@@ -256,9 +257,12 @@ mod tests {
     }
 
     #[test]
-    fn unix_sockets_are_not_wrapped() {
-        let settings = TlsSettings { ca: Some("/nonexistent/ca.pem".into()), cert: None, key: None, verify: true };
-        assert!(Tls::for_host(&settings, &EngineHost::Unix("/x.sock".into())).unwrap().is_none());
+    fn unix_sockets_are_not_wrapped_but_the_files_are_read() {
+        let insecure = TlsSettings { ca: None, cert: None, key: None, verify: false };
+        assert!(Tls::for_host(&insecure, &EngineHost::Unix("/x.sock".into())).unwrap().is_none());
+        assert!(Tls::for_host(&insecure, &EngineHost::Tcp("127.0.0.1:2376".into())).unwrap().is_some());
+        let missing = TlsSettings { ca: Some("/nonexistent/ca.pem".into()), cert: None, key: None, verify: true };
+        assert!(Tls::for_host(&missing, &EngineHost::Unix("/x.sock".into())).is_err());
     }
 
     #[test]
