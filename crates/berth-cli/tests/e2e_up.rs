@@ -138,3 +138,27 @@ fn orphan_variables_as_the_reference_reads_them() {
     drop(project);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A start that fails on a host port another container publishes says which container (and
+/// project) holds it, where the engine (and the reference) only say the port is taken.
+#[test]
+fn a_taken_port_names_the_container_that_holds_it() {
+    let dir = std::env::temp_dir().join(format!("berth-e2e-port-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create the project directory");
+    let file = dir.join("compose.yaml");
+    let port = e2e_support::free_port();
+    let service = format!(
+        "services:\n  web:\n    image: berth-test/busybox:latest\n    command: [\"sleep\", \"3600\"]\n    init: true\n    ports: [\"127.0.0.1:{port}:80\"]\n"
+    );
+    std::fs::write(&file, service).expect("write compose.yaml");
+    let Some(holder) = Project::with_file("a_taken_port_holder", &file) else { return };
+    let Some(second) = Project::with_file("a_taken_port_second", &file) else { return };
+    holder.berth_ok(&["up", "-d"]);
+
+    let failed = second.berth(&["up", "-d"]);
+    assert_eq!(failed.status.code(), Some(1), "{}", describe(&failed));
+    let stderr = text(&failed.stderr);
+    let named = format!("127.0.0.1:{port} is published by container {}-web-1 (project {})", holder.name, holder.name);
+    assert!(stderr.contains(&named), "{named:?} missing\n{}", describe(&failed));
+    let _ = std::fs::remove_dir_all(&dir);
+}
