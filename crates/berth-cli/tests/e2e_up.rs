@@ -160,5 +160,10 @@ fn a_taken_port_names_the_container_that_holds_it() {
     let stderr = text(&failed.stderr);
     let named = format!("127.0.0.1:{port} is published by container {}-web-1 (project {})", holder.name, holder.name);
     assert!(stderr.contains(&named), "{named:?} missing\n{}", describe(&failed));
+    for run in [&["run", "--rm", "--service-ports", "web", "true"][..], &["run", "-d", "--service-ports", "web"]] {
+        let failed = second.berth(run);
+        assert_ne!(failed.status.code(), Some(0), "{}", describe(&failed));
+        assert!(text(&failed.stderr).contains(&named), "{run:?}: {named:?} missing\n{}", describe(&failed));
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -65,6 +65,14 @@ pub async fn explain(engine: &dyn Engine, container: &str, error: &EngineError) 
     Some(format!("{message} ({hint})"))
 }
 
+/// `error` (from starting `container`) with [`explain`]'s hint when it is about a taken port.
+pub async fn explained(engine: &dyn Engine, container: &str, error: EngineError) -> EngineError {
+    match explain(engine, container, &error).await {
+        Some(message) => EngineError::Api { status: error.status().unwrap_or(500), message },
+        None => error,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
