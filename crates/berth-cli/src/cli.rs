@@ -192,3 +192,27 @@ pub enum Command {
     #[command(hide = true)]
     Alpha(crate::commands::alpha::AlphaArgs),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn global(args: &[&str]) -> GlobalArgs {
+        Cli::try_parse_from(args).expect("parses").global
+    }
+
+    #[test]
+    fn tls_flags_as_the_docker_cli_reads_them() {
+        // A bare switch does not take the next word (the command) as its value.
+        let g = global(&["berth", "--tlsverify", "ps"]);
+        assert_eq!((g.tls, g.tls_verify), (None, Some(true)));
+        let g = global(&["berth", "--tls", "--tlsverify=false", "--tlscacert", "/c/ca.pem", "--tlscert=/c/cert.pem", "--tlskey", "k", "ps"]);
+        assert_eq!((g.tls, g.tls_verify), (Some(true), Some(false)));
+        assert_eq!(g.tls_ca_cert, Some(PathBuf::from("/c/ca.pem")));
+        assert_eq!(g.tls_cert, Some(PathBuf::from("/c/cert.pem")));
+        assert_eq!(g.tls_key, Some(PathBuf::from("k")));
+        assert_eq!(global(&["berth", "--tls=0", "ps"]).tls, Some(false));
+        assert_eq!(global(&["berth", "--tls=T", "ps"]).tls, Some(true));
+        assert!(Cli::try_parse_from(["berth", "--tls=yes", "ps"]).is_err());
+    }
+}

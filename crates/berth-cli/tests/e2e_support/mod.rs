@@ -276,6 +276,12 @@ impl Project {
 
     /// The ids of the project's containers (one-off ones included), by container name.
     pub fn containers(&self) -> Vec<Value> {
+        self.containers_within(5)
+    }
+
+    /// [`containers`](Self::containers), listing again (up to `tries` times) when a container
+    /// went away between the listing and the inspect (a recreation under way).
+    fn containers_within(&self, tries: u32) -> Vec<Value> {
         let ids = docker(&[
             "ps",
             "-aq",
@@ -287,14 +293,12 @@ impl Project {
         if ids.is_empty() {
             return Vec::new();
         }
-        let mut args = vec!["inspect"];
+        let mut args = vec!["container", "inspect"];
         args.extend(&ids);
         let out = Command::new("docker").args(&args).output().expect("run docker");
-        // A container removed between the listing and the inspect (a recreation under way):
-        // list again. The inspect still prints the others, but a retry sees the new state.
-        if !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("No such object") {
+        if !out.status.success() && tries > 1 {
             std::thread::sleep(Duration::from_millis(200));
-            return self.containers();
+            return self.containers_within(tries - 1);
         }
         assert!(out.status.success(), "docker {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         let mut all: Vec<Value> = serde_json::from_slice(&out.stdout).expect("docker inspect JSON");
