@@ -93,6 +93,9 @@ pub async fn connect() -> anyhow::Result<Arc<dyn Engine>> {
     match DockerEngine::connect(&options).await {
         Ok(engine) => Ok(Arc::new(engine)),
         Err(EngineError::Unreachable { host, reason, hint }) => Err(EngineUnavailable { host, reason, hint }.into()),
+        // The connection options themselves are wrong (a missing context, --host with
+        // --context): said as the docker CLI says it, without "invalid request".
+        Err(EngineError::InvalidArgument { message }) => Err(anyhow::anyhow!(message)),
         Err(e) => Err(anyhow::anyhow!("{e}")),
     }
 }
