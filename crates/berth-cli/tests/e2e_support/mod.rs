@@ -274,24 +274,35 @@ impl Project {
         out
     }
 
-    /// The ids of the project's containers (one-off ones included), by container name.
+    /// The project's containers (one-off ones included), inspected, sorted by container name.
     pub fn containers(&self) -> Vec<Value> {
-        let ids = docker(&[
-            "ps",
-            "-aq",
-            "--no-trunc",
-            "--filter",
-            &format!("label=com.docker.compose.project={}", self.name),
-        ]);
-        let ids: Vec<&str> = ids.split_whitespace().collect();
-        if ids.is_empty() {
-            return Vec::new();
+        // A container listed can be gone when inspected (one being recreated, or removed by
+        // `--rm`): then the inspect fails, and the list is taken again.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let ids = docker(&[
+                "ps",
+                "-aq",
+                "--no-trunc",
+                "--filter",
+                &format!("label=com.docker.compose.project={}", self.name),
+            ]);
+            let ids: Vec<&str> = ids.split_whitespace().collect();
+            if ids.is_empty() {
+                return Vec::new();
+            }
+            let mut args = vec!["inspect", "--type", "container"];
+            args.extend(ids);
+            let out = Command::new("docker").args(&args).output().expect("run docker");
+            if !out.status.success() && attempts < 5 {
+                continue;
+            }
+            assert!(out.status.success(), "docker {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+            let mut all: Vec<Value> = serde_json::from_slice(&out.stdout).expect("docker inspect JSON");
+            all.sort_by_key(|c| c["Name"].as_str().unwrap_or_default().to_owned());
+            return all;
         }
-        let mut args = vec!["inspect"];
-        args.extend(ids);
-        let mut all: Vec<Value> = serde_json::from_str(&docker(&args)).expect("docker inspect JSON");
-        all.sort_by_key(|c| c["Name"].as_str().unwrap_or_default().to_owned());
-        all
     }
 
     /// The project's container of `service` number 1, inspected; panics when there is none.
