@@ -44,20 +44,18 @@ if [ "${BERTH_SKIP_PODMAN:-}" != 1 ]; then
         step "offline test images (Podman)"
         timed bash scripts/images.sh
         step "cargo test: end-to-end scenarios on Podman"
-        # Every suite that drives the real engine and needs no Swarm. Not yet here
-        # (docs/engines.md says why): berth-core's e2e_attach (attached output of a container
-        # restarted by its policy shows the first run's line twice in about one run of two).
+        # Every suite that drives the real engine and needs no Swarm.
         # e2e_build runs the reference's builds with the classic builder there (Podman has no
         # BuildKit); e2e_build and e2e_pull run their scenarios one at a time there (Podman 4.3
         # loses image names given concurrently, and removing an image can remove another
         # test's).
         podman_status=0
         podman_suites=(e2e_attach e2e_attached e2e_build e2e_containers e2e_cp e2e_demo e2e_down
-            e2e_exec e2e_interop e2e_logs e2e_pull e2e_run e2e_scale e2e_up e2e_wait lifecycle_flags
+            e2e_exec e2e_interop e2e_logs e2e_pull e2e_run e2e_scale e2e_tls e2e_up e2e_wait lifecycle_flags
             read_commands read_plugin)
         BERTH_TEST_ENGINE=podman cargo test -p berth-cli --locked --no-fail-fast \
             "${podman_suites[@]/#/--test=}" || podman_status=$?
-        core_suites=(e2e_interop e2e_podman e2e_up)
+        core_suites=(e2e_attach e2e_interop e2e_podman e2e_up)
         BERTH_TEST_ENGINE=podman cargo test -p berth-core --locked --no-fail-fast \
             "${core_suites[@]/#/--test=}" || podman_status=$?
         exit "$podman_status"

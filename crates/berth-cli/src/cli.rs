@@ -86,6 +86,31 @@ pub struct GlobalArgs {
     /// The docker context to use (the docker CLI's `-c`, passed on to plugins)
     #[arg(short = 'c', long, hide = true)]
     pub context: Option<String>,
+    /// Use TLS; implied by --tlsverify (the docker CLI's, passed on to plugins)
+    #[arg(long, hide = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, value_name = "bool")]
+    pub tls: Option<bool>,
+    /// Use TLS and verify the remote (the docker CLI's, passed on to plugins)
+    #[arg(long = "tlsverify", hide = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, value_name = "bool")]
+    pub tls_verify: Option<bool>,
+    /// Trust certs signed only by this CA (the docker CLI's, passed on to plugins)
+    #[arg(long = "tlscacert", hide = true, value_name = "string")]
+    pub tls_ca_cert: Option<PathBuf>,
+    /// Path to TLS certificate file (the docker CLI's, passed on to plugins)
+    #[arg(long = "tlscert", hide = true, value_name = "string")]
+    pub tls_cert: Option<PathBuf>,
+    /// Path to TLS key file (the docker CLI's, passed on to plugins)
+    #[arg(long = "tlskey", hide = true, value_name = "string")]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// A boolean flag's value as Go's `strconv.ParseBool` reads it (the docker CLI's flags are
+/// parsed so: `--tlsverify=false`, `--tls=0`).
+fn go_bool(value: &str) -> Result<bool, String> {
+    match value {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
+        other => Err(format!("invalid boolean {other:?}")),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -162,4 +187,28 @@ pub enum Command {
     /// Experimental commands
     #[command(hide = true)]
     Alpha(crate::commands::alpha::AlphaArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn global(args: &[&str]) -> GlobalArgs {
+        Cli::try_parse_from(args).expect("parses").global
+    }
+
+    #[test]
+    fn tls_flags_as_the_docker_cli_reads_them() {
+        // A bare switch does not take the next word (the command) as its value.
+        let g = global(&["berth", "--tlsverify", "ps"]);
+        assert_eq!((g.tls, g.tls_verify), (None, Some(true)));
+        let g = global(&["berth", "--tls", "--tlsverify=false", "--tlscacert", "/c/ca.pem", "--tlscert=/c/cert.pem", "--tlskey", "k", "ps"]);
+        assert_eq!((g.tls, g.tls_verify), (Some(true), Some(false)));
+        assert_eq!(g.tls_ca_cert, Some(PathBuf::from("/c/ca.pem")));
+        assert_eq!(g.tls_cert, Some(PathBuf::from("/c/cert.pem")));
+        assert_eq!(g.tls_key, Some(PathBuf::from("k")));
+        assert_eq!(global(&["berth", "--tls=0", "ps"]).tls, Some(false));
+        assert_eq!(global(&["berth", "--tls=T", "ps"]).tls, Some(true));
+        assert!(Cli::try_parse_from(["berth", "--tls=yes", "ps"]).is_err());
+    }
 }

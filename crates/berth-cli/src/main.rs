@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod display;
 mod exit;
+mod menu;
 mod plugin;
 mod terminal;
 
@@ -18,13 +19,7 @@ fn main() -> ExitCode {
     if let Some(code) = plugin::answer_metadata(&raw) {
         return code;
     }
-    let normalized = match plugin::normalize_args(raw) {
-        Ok(n) => n,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(exit::FAILURE);
-        }
-    };
+    let normalized = plugin::normalize_args(raw);
     if let Some(dir) = normalized.docker_config {
         // Before any thread starts: the docker CLI's `--config` names the directory that
         // `DOCKER_CONFIG` would.

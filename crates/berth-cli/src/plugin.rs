@@ -27,22 +27,13 @@ pub struct Normalized {
     pub docker_config: Option<OsString>,
 }
 
-/// A docker CLI option berth cannot honour.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Unsupported(pub String);
-
-impl std::fmt::Display for Unsupported {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "berth cannot connect with the docker CLI's {} option: TLS connections to the engine are not supported", self.0)
-    }
-}
-
 /// Rewrites the plugin invocation `<bin> [DOCKER OPTIONS] compose ARGS` into `berth ARGS`:
-/// `-H/--host` and `-c/--context` become berth's own (hidden) flags, `--config` is returned,
-/// `-D/--debug` and `-l/--log-level` (the docker CLI's logging) are dropped. Then, as Docker
-/// Compose's standalone binary does, `-v`/`--version` among the global flags become the
+/// the connection options (`-H/--host`, `-c/--context`, `--tls`, `--tlsverify`,
+/// `--tlscacert`, `--tlscert`, `--tlskey`) become berth's own (hidden) flags, `--config` is
+/// returned, `-D/--debug` and `-l/--log-level` (the docker CLI's logging) are dropped. Then, as
+/// Docker Compose's standalone binary does, `-v`/`--version` among the global flags become the
 /// `version` command.
-pub fn normalize_args(args: Vec<OsString>) -> Result<Normalized, Unsupported> {
+pub fn normalize_args(args: Vec<OsString>) -> Normalized {
     let mut out = Normalized::default();
     out.args.push(OsString::from("berth"));
     let rest: Vec<OsString> = args.into_iter().skip(1).collect();
@@ -71,18 +62,26 @@ pub fn normalize_args(args: Vec<OsString>) -> Result<Normalized, Unsupported> {
         };
         i += 1;
         match name.as_str() {
-            "-H" | "--host" | "-c" | "--context" => {
+            "-H" | "--host" | "-c" | "--context" | "--tlscacert" | "--tlscert" | "--tlskey" => {
                 out.args.push(OsString::from(&name));
                 out.args.extend(value);
             }
+            // Switches keep an explicit value (`--tlsverify=false` still turns TLS on).
+            "--tls" | "--tlsverify" => {
+                let mut flag = OsString::from(&name);
+                if let Some(v) = value {
+                    flag.push("=");
+                    flag.push(v);
+                }
+                out.args.push(flag);
+            }
             "--config" => out.docker_config = value,
-            "--tls" | "--tlsverify" | "--tlscacert" | "--tlscert" | "--tlskey" => return Err(Unsupported(name)),
             // -D/--debug, -l/--log-level: the docker CLI's own logging.
             _ => {}
         }
     }
     out.args = version_command(out.args, plugin_at.is_some());
-    Ok(out)
+    out
 }
 
 /// Where the plugin's name `compose` stands when everything before it is docker CLI options
@@ -96,7 +95,7 @@ fn plugin_word(args: &[OsString]) -> Option<usize> {
         let name = arg.split_once('=').map_or(arg, |(n, _)| n);
         if DOCKER_VALUED.contains(&name) {
             i += if arg.contains('=') { 1 } else { 2 };
-        } else if DOCKER_SWITCHES.contains(&arg) {
+        } else if DOCKER_SWITCHES.contains(&name) {
             i += 1;
         } else {
             return None;
@@ -152,16 +151,16 @@ pub fn answer_metadata(args: &[OsString]) -> Option<ExitCode> {
 mod tests {
     use super::*;
 
-    fn normalize(args: &[&str]) -> Result<(Vec<String>, Option<String>), Unsupported> {
-        let n = normalize_args(args.iter().map(OsString::from).collect())?;
+    fn normalize(args: &[&str]) -> (Vec<String>, Option<String>) {
+        let n = normalize_args(args.iter().map(OsString::from).collect());
         let args = n.args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
-        Ok((args, n.docker_config.map(|c| c.to_string_lossy().into_owned())))
+        (args, n.docker_config.map(|c| c.to_string_lossy().into_owned()))
     }
 
     #[test]
     fn plugin_form_loses_its_name() {
-        assert_eq!(normalize(&["/p/docker-compose", "compose", "ps", "-a"]).unwrap().0, ["berth", "ps", "-a"]);
-        assert_eq!(normalize(&["berth", "ps", "compose"]).unwrap().0, ["berth", "ps", "compose"]);
+        assert_eq!(normalize(&["/p/docker-compose", "compose", "ps", "-a"]).0, ["berth", "ps", "-a"]);
+        assert_eq!(normalize(&["berth", "ps", "compose"]).0, ["berth", "ps", "compose"]);
     }
 
     #[test]
@@ -169,27 +168,36 @@ mod tests {
         let (args, config) = normalize(&[
             "docker-compose", "--context", "remote", "-H", "unix:///x.sock", "-D", "--log-level=debug", "--config", "/cfg",
             "compose", "-p", "x", "ps",
-        ])
-        .unwrap();
+        ]);
         assert_eq!(args, ["berth", "--context", "remote", "-H", "unix:///x.sock", "-p", "x", "ps"]);
         assert_eq!(config.as_deref(), Some("/cfg"));
-        assert_eq!(normalize(&["docker-compose", "--host=tcp://h:1", "compose", "ls"]).unwrap().0, ["berth", "--host", "tcp://h:1", "ls"]);
+        assert_eq!(normalize(&["docker-compose", "--host=tcp://h:1", "compose", "ls"]).0, ["berth", "--host", "tcp://h:1", "ls"]);
+    }
+
+    #[test]
+    fn tls_options_before_the_plugin_name() {
+        let (args, _) = normalize(&[
+            "docker-compose", "--tlsverify", "--tlscacert", "/c/ca.pem", "--tlscert=/c/cert.pem", "--tlskey", "/c/key.pem",
+            "-H", "tcp://h:2376", "compose", "ps",
+        ]);
         assert_eq!(
-            normalize(&["docker-compose", "--tlsverify", "compose", "ls"]).unwrap_err(),
-            Unsupported("--tlsverify".into())
+            args,
+            ["berth", "--tlsverify", "--tlscacert", "/c/ca.pem", "--tlscert", "/c/cert.pem", "--tlskey", "/c/key.pem", "-H", "tcp://h:2376", "ps"]
         );
+        let (args, _) = normalize(&["docker-compose", "--tls", "--tlsverify=false", "compose", "ls"]);
+        assert_eq!(args, ["berth", "--tls", "--tlsverify=false", "ls"]);
     }
 
     #[test]
     fn version_flags_become_the_version_command() {
-        assert_eq!(normalize(&["docker-compose", "--version"]).unwrap().0, ["berth", "version"]);
-        assert_eq!(normalize(&["docker-compose", "-p", "x", "-v"]).unwrap().0, ["berth", "-p", "x", "version"]);
-        assert_eq!(normalize(&["docker-compose", "compose", "--version"]).unwrap().0, ["berth", "--help"]);
-        assert_eq!(normalize(&["docker-compose", "-p", "x", "help", "up"]).unwrap().0, ["berth", "-p", "x", "--help"]);
-        assert_eq!(normalize(&["docker-compose", "compose", "help"]).unwrap().0, ["berth", "--help"]);
-        assert_eq!(normalize(&["docker-compose", "run", "svc", "help"]).unwrap().0, ["berth", "run", "svc", "help"]);
+        assert_eq!(normalize(&["docker-compose", "--version"]).0, ["berth", "version"]);
+        assert_eq!(normalize(&["docker-compose", "-p", "x", "-v"]).0, ["berth", "-p", "x", "version"]);
+        assert_eq!(normalize(&["docker-compose", "compose", "--version"]).0, ["berth", "--help"]);
+        assert_eq!(normalize(&["docker-compose", "-p", "x", "help", "up"]).0, ["berth", "-p", "x", "--help"]);
+        assert_eq!(normalize(&["docker-compose", "compose", "help"]).0, ["berth", "--help"]);
+        assert_eq!(normalize(&["docker-compose", "run", "svc", "help"]).0, ["berth", "run", "svc", "help"]);
         // After the command, `-v` is the command's own flag.
-        assert_eq!(normalize(&["berth", "down", "-v"]).unwrap().0, ["berth", "down", "-v"]);
-        assert_eq!(normalize(&["berth", "-f", "-v", "ps"]).unwrap().0, ["berth", "-f", "-v", "ps"]);
+        assert_eq!(normalize(&["berth", "down", "-v"]).0, ["berth", "down", "-v"]);
+        assert_eq!(normalize(&["berth", "-f", "-v", "ps"]).0, ["berth", "-f", "-v", "ps"]);
     }
 }

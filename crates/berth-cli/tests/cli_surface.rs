@@ -112,7 +112,12 @@ fn docker_cli_options_before_the_plugin_name() {
     let out = berth(dir.path(), &["--config", &config.path().to_string_lossy(), "--context", "nowhere", "compose", "ps"], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     assert!(text(&out.stderr).contains("nowhere"), "{}", describe(&out));
-    let out = berth(dir.path(), &["--tlsverify", "compose", "ps"], &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
-    assert!(text(&out.stderr).contains("--tlsverify"), "{}", describe(&out));
+    // The TLS options reach the connection: here, the CA file they name is missing.
+    let certs = dir.path().display().to_string();
+    for args in [vec!["--tlsverify", "compose", "ps"], vec!["--tls", "--tlscacert", "ca.pem", "compose", "ps"]] {
+        let out = berth(dir.path(), &args, &[("DOCKER_CERT_PATH", certs.as_str()), ("DOCKER_HOST", "tcp://127.0.0.1:9")]);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", describe(&out));
+        assert!(text(&out.stderr).contains("reading the TLS CA certificate"), "{args:?}: {}", describe(&out));
+        assert!(text(&out.stderr).contains("ca.pem"), "{args:?}: {}", describe(&out));
+    }
 }

@@ -70,6 +70,25 @@ fn ctrl_c_stops_attached_up() {
 }
 
 #[test]
+fn the_menu_reads_keys_and_ctrl_c_stops_the_project() {
+    let Some(project) = Project::new("ctrl_c_stops_attached_up") else { return };
+    let words = project.berth_words(&["up", "--menu"]);
+    let mut term = e2e_support::Terminal::start(&words, &project.dir, &project.env);
+    term.expect("ready");
+    term.expect(" Enable Watch");
+    // Nothing to watch here: the menu says so, as Compose's does.
+    term.type_keys(b"w");
+    term.expect("Watch is not yet configured. Learn more: https://docs.docker.com/compose/file-watch/");
+    // Ctrl-C is a key while the menu reads them: the first stops the project gracefully.
+    term.type_keys(b"\x03");
+    let (code, shown) = term.finish();
+    assert_eq!(code, Some(130), "{shown}");
+    assert!(shown.contains("Gracefully stopping... (press Ctrl+C again to force)"), "{shown}");
+    assert!(shown.contains("\x1b[?25h"), "the cursor is shown again: {shown:?}");
+    assert_eq!(project.states(), ["app-1=exited", "side-1=exited"], "{shown}");
+}
+
+#[test]
 fn exit_code_from_returns_that_service_code() {
     let Some(project) = Project::new("exit_code_from_returns_that_service_code") else { return };
     let out = project.berth(&["up", "--exit-code-from", "job"]);

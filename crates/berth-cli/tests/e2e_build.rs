@@ -25,6 +25,13 @@ fn project_in(test: &str, dir: &Path, files: &[(&str, &str)]) -> Option<Project>
     Project::with_file(test, &dir.join("compose.yaml"))
 }
 
+/// A service `app` built from a Dockerfile that copies the file `version` in.
+const APP_FILES: &[(&str, &str)] = &[
+    ("compose.yaml", "services:\n  app:\n    build: .\n    command: [sleep, infinity]\n    init: true\n"),
+    ("Dockerfile", "FROM berth-test/busybox:latest\nCOPY version /version\n"),
+    ("version", "1"),
+];
+
 /// The output of `docker run --rm IMAGE sh -c SCRIPT`.
 fn run_in(image: &str, script: &str) -> String {
     docker(&["run", "--rm", "--network", "none", image, "sh", "-c", script])
@@ -160,17 +167,7 @@ fn a_build_shared_by_services_runs_once() {
 fn up_builds_missing_images_and_rebuilds_only_when_asked() {
     let _serial = e2e_support::podman_serial();
     let dir = tempfile::tempdir().expect("tempdir");
-    let Some(project) = project_in(
-        "up_builds_missing_images",
-        dir.path(),
-        &[
-            ("compose.yaml", "services:\n  app:\n    build: .\n    command: [sleep, infinity]\n    init: true\n"),
-            ("Dockerfile", "FROM berth-test/busybox:latest\nCOPY version /version\n"),
-            ("version", "1"),
-        ],
-    ) else {
-        return;
-    };
+    let Some(project) = project_in("up_builds_missing_images", dir.path(), APP_FILES) else { return };
     let _images = ImageCleanup(&project);
     let image = format!("{}-app", project.name);
     let out = project.berth_ok(&["up", "-d"]);
@@ -191,6 +188,33 @@ fn up_builds_missing_images_and_rebuilds_only_when_asked() {
 
     let out = project.berth_ok(&["up", "-d", "--build"]);
     assert_eq!(project.container("app")["Id"].as_str().unwrap_or_default(), second, "same image: nothing recreated\n{}", describe(&out));
+}
+
+#[test]
+fn compatibility_names_images_and_containers_with_underscores_like_the_reference() {
+    let _serial = e2e_support::podman_serial();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(project) = project_in("compatibility_names", dir.path(), APP_FILES) else { return };
+    let _images = ImageCleanup(&project);
+    let out = project.berth_ok(&["--compatibility", "up", "-d"]);
+    let (image, container) = (format!("{}_app", project.name), format!("/{}_app_1", project.name));
+    assert!(image_exists(&image), "the build is tagged {image}\n{}", describe(&out));
+    assert!(!image_exists(&format!("{}-app", project.name)));
+    let names: Vec<String> = project.containers().iter().map(|c| c["Name"].as_str().unwrap_or_default().to_owned()).collect();
+    assert_eq!(names, [container.clone()]);
+    let id = project.containers()[0]["Id"].clone();
+
+    // The reference in the same mode finds the same image and container: nothing to redo.
+    let out = project.reference_ok(&["--compatibility", "up", "-d"]);
+    assert_eq!(steps(&out), 0, "{}", describe(&out));
+    let after = project.containers();
+    assert_eq!((after.len(), &after[0]["Id"]), (1, &id), "{}", describe(&out));
+
+    // `COMPOSE_COMPATIBILITY` in the project's `.env` does what the flag does.
+    std::fs::write(dir.path().join(".env"), "COMPOSE_COMPATIBILITY=true\n").expect(".env");
+    project.berth_ok(&["down", "--rmi", "local"]);
+    assert!(project.containers().is_empty());
+    assert!(!image_exists(&image), "down --rmi local removes the {image} it built");
 }
 
 #[test]

@@ -146,6 +146,7 @@ fn follow_picks_up_restarts_recreations_and_scale_ups() {
     // `restart` stops the container, then starts it: its output goes on. (`steady` keeps
     // running meanwhile, so that following goes on however long the engine takes to start it
     // again; alone, the restarted container is waited for a few seconds only.)
+    let old = project.container("long")["Id"].as_str().unwrap_or_default().get(..12).unwrap_or_default().to_owned();
     project.reference_ok(&["restart", "long"]);
     let ups = |seen: &[String]| seen.iter().filter(|l| l.contains("| up ")).count();
     let start = Instant::now();
@@ -182,6 +183,9 @@ fn follow_picks_up_restarts_recreations_and_scale_ups() {
     for exit in ["long-1 exited with code 0", "long-2 exited with code 0", "steady-1 exited with code 0"] {
         assert!(seen.iter().any(|l| l == exit), "{exit:?} missing: {seen:#?}");
     }
+    // Following a container again shows none of its lines twice: one per start.
+    let count = |id: &str| seen.iter().filter(|l| **l == format!("long-1    | up {id}")).count();
+    assert_eq!((count(&old), count(&new)), (2, 1), "{seen:#?}");
 }
 
 #[test]

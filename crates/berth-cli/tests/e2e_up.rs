@@ -120,7 +120,9 @@ fn orphan_variables_as_the_reference_reads_them() {
     std::fs::write(&file, format!("services:\n{}", sleeper("keep"))).expect("write compose.yaml");
 
     let warned = project.berth_ok(&["up", "-d"]);
-    assert!(text(&warned.stderr).contains("Found orphan containers"), "{}", describe(&warned));
+    let stderr = text(&warned.stderr);
+    let (warning, running) = (stderr.find("Found orphan containers"), stderr.find("keep-1  Running"));
+    assert!(warning.is_some() && warning < running, "the warning comes first, as the reference's\n{}", describe(&warned));
     std::fs::write(dir.join(".env"), "COMPOSE_IGNORE_ORPHANS= True \n").expect("write .env");
     let quiet = project.berth_ok(&["up", "-d"]);
     assert!(!text(&quiet.stderr).contains("Found orphan"), "{}", describe(&quiet));
@@ -134,5 +136,34 @@ fn orphan_variables_as_the_reference_reads_them() {
     assert!(up.status.success(), "{}", describe(&up));
     assert_eq!(project.states(), ["keep-1=running"], "up removes the orphan\n{}", describe(&up));
     drop(project);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A start that fails on a host port another container publishes says which container (and
+/// project) holds it, where the engine (and the reference) only say the port is taken.
+#[test]
+fn a_taken_port_names_the_container_that_holds_it() {
+    let dir = std::env::temp_dir().join(format!("berth-e2e-port-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create the project directory");
+    let file = dir.join("compose.yaml");
+    let port = e2e_support::free_port();
+    let service = format!(
+        "services:\n  web:\n    image: berth-test/busybox:latest\n    command: [\"sleep\", \"3600\"]\n    init: true\n    ports: [\"127.0.0.1:{port}:80\"]\n"
+    );
+    std::fs::write(&file, service).expect("write compose.yaml");
+    let Some(holder) = Project::with_file("a_taken_port_holder", &file) else { return };
+    let Some(second) = Project::with_file("a_taken_port_second", &file) else { return };
+    holder.berth_ok(&["up", "-d"]);
+
+    let failed = second.berth(&["up", "-d"]);
+    assert_eq!(failed.status.code(), Some(1), "{}", describe(&failed));
+    let stderr = text(&failed.stderr);
+    let named = format!("127.0.0.1:{port} is published by container {}-web-1 (project {})", holder.name, holder.name);
+    assert!(stderr.contains(&named), "{named:?} missing\n{}", describe(&failed));
+    for run in [&["run", "--rm", "--service-ports", "web", "true"][..], &["run", "-d", "--service-ports", "web"]] {
+        let failed = second.berth(run);
+        assert_ne!(failed.status.code(), Some(0), "{}", describe(&failed));
+        assert!(text(&failed.stderr).contains(&named), "{run:?}: {named:?} missing\n{}", describe(&failed));
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -115,7 +115,7 @@ fn watch_syncs_files_and_rebuilds() {
     // `up --watch`: the same, beside the attached output, the notes after Compose's marker.
     let mut child = project.berth_cmd().args(["up", "--watch"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("berth up --watch");
     let stdout = child.stdout.take().expect("stdout");
-    let _up = Watching(child);
+    let up = Watching(child);
     lines.lock().expect("lines").clear();
     let seen = Arc::clone(&lines);
     std::thread::spawn(move || {
@@ -128,6 +128,23 @@ fn watch_syncs_files_and_rebuilds() {
     write(root, "src/a.txt", "three\n");
     eventually(Duration::from_secs(90), "synced under up", || in_container(&project, "cat /app/src/a.txt") == "three\n");
     eventually(Duration::from_secs(90), "sync reported", || marked("Syncing \"app\" after changes were detected"));
+    drop(up);
+
+    // The menu of attached `up` (`--menu`, on a terminal): `w` turns watching on, then off.
+    let mut term = e2e_support::Terminal::start(&project.berth_words(&["up", "--menu"]), &project.dir, &project.env);
+    term.expect(" Enable Watch");
+    term.type_keys(b"w");
+    term.expect("Watch enabled");
+    term.expect(" Disable Watch");
+    write(root, "src/a.txt", "four\n");
+    eventually(Duration::from_secs(90), "synced after w", || in_container(&project, "cat /app/src/a.txt") == "four\n");
+    term.type_keys(b"w");
+    eventually(Duration::from_secs(90), "the menu offers watching again", || {
+        term.shown().rsplit("Disable Watch").next().is_some_and(|after| after.contains(" Enable Watch"))
+    });
+    term.type_keys(b"\x03");
+    let (code, shown) = term.finish();
+    assert_eq!(code, Some(130), "{shown}");
 }
 
 fn write(root: &Path, path: &str, content: &str) {

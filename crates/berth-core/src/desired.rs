@@ -371,7 +371,7 @@ fn desired_service(
     let config_hash = service_hash(&hashed)?;
     let config_json = service_json(&hashed)?;
 
-    let image = if config.image.is_empty() { format!("{}-{name}", project.name) } else { config.image.clone() };
+    let image = berth_spec::project::image_name(project, &hashed);
     let depends_on = config
         .depends_on
         .iter()

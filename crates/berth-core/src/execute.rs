@@ -43,6 +43,7 @@ use crate::hash::service_hash;
 use crate::observe::CONFIG_LABEL;
 use crate::observed::{ContainerState, ObservedState};
 use crate::plan::{Action, Cause, ContainerRef, OpId, Operation, Plan, Replace};
+use crate::port_conflict;
 use crate::wait::{self, go_duration, unix_now, EventHub, WaitContainer, WaitFailure, WaitOutcome, WaitSpec};
 
 /// How to run a plan.
@@ -906,11 +907,12 @@ impl Runtime<'_> {
         self.emit(progress(ResourceKind::Container, &container.name, Status::Working, working));
         if !self.dry() {
             if let Err(e) = self.engine.start_container(&id).await {
+                let message = port_conflict::explain(self.engine.as_ref(), &id, &e).await.unwrap_or_else(|| e.to_string());
                 self.emit(Event::Progress(
                     Progress::new(ResourceKind::Container, container.name.clone(), Status::Error, "Error")
-                        .with_detail(e.to_string()),
+                        .with_detail(message.clone()),
                 ));
-                return Err(self.engine_error(op, service, format!("starting container {}", container.name), &e));
+                return Err(self.error(op, service, format!("starting container {}", container.name), OpErrorKind::Engine(message)));
             }
         }
         let still_working = !restart
@@ -990,8 +992,10 @@ impl Runtime<'_> {
         if !self.dry() {
             let options = StopOptions { timeout: timeout.map(duration_secs), signal: None };
             if let Err(e) = self.engine.restart_container(&id, &options).await {
-                self.emit(failed(ResourceKind::Container, &container.name, "Error", &e.to_string()));
-                return Err(self.engine_error(op, self.service_of(&id), format!("restarting container {}", container.name), &e));
+                let message = port_conflict::explain(self.engine.as_ref(), &id, &e).await.unwrap_or_else(|| e.to_string());
+                self.emit(failed(ResourceKind::Container, &container.name, "Error", &message));
+                let context = format!("restarting container {}", container.name);
+                return Err(self.error(op, self.service_of(&id), context, OpErrorKind::Engine(message)));
             }
         }
         self.emit(progress(ResourceKind::Container, &container.name, Status::Done, "Started"));

@@ -14,6 +14,7 @@ pub mod observe;
 pub mod observed;
 pub mod ops;
 pub mod plan;
+pub mod port_conflict;
 pub mod query;
 pub mod reconcile;
 pub mod wait;

@@ -1182,7 +1182,9 @@ fn images_to_prune(model: &Model, observed: &ObservedState, opts: &DownOptions) 
         if service.has_image {
             continue;
         }
-        let default = format!("{}-{name}", model.project);
+        // The loaded project's default name (`_` in compatibility mode); from labels alone,
+        // Compose's default.
+        let default = if service.image.is_empty() { format!("{}-{name}", model.project) } else { service.image.clone() };
         if exists(&default) {
             images.push(default);
         }

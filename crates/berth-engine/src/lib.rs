@@ -23,7 +23,7 @@ pub mod types;
 pub mod version;
 
 pub use auth::Credentials;
-pub use connect::{ConnectOptions, EngineHost, HostOrigin, ResolvedHost};
+pub use connect::{ConnectOptions, EngineHost, HostOrigin, ResolvedHost, TlsSettings};
 pub use docker::DockerEngine;
 pub use engine::{
     bytes_stream, AttachedIo, ByteStream, ContainerCreated, Engine, EngineStream, ExecStarted,

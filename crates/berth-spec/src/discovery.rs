@@ -45,6 +45,8 @@ pub struct ProjectOptions {
     pub env_files: Vec<String>,
     /// `--profile`, in order.
     pub profiles: Vec<String>,
+    /// `--compatibility`: Docker Compose v1 names (see [`crate::model::Project::compatibility`]).
+    pub compatibility: bool,
     /// The process environment (injected so tests need not touch the real one).
     pub env: Environment,
     /// The current directory.
@@ -393,6 +395,13 @@ fn io_reason(e: &std::io::Error) -> String {
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         _ => e.to_string(),
     }
+}
+
+/// Docker Compose's `utils.StringToBool`: trimmed and lower-cased, `y` or what Go's
+/// `strconv.ParseBool` takes as true; anything else is false.
+pub fn string_to_bool(value: &str) -> bool {
+    let value = value.trim().to_lowercase();
+    value == "y" || parse_go_bool(&value) == Some(true)
 }
 
 /// Go's `strconv.ParseBool`.

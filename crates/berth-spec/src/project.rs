@@ -99,6 +99,8 @@ pub fn load_project(opts: &ProjectOptions, flags: &LoadFlags, services: &[String
     let mut environment = discovery.environment.clone();
     environment.insert("COMPOSE_PROJECT_NAME", name);
     project.environment = environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    project.compatibility =
+        opts.compatibility || environment.get("COMPOSE_COMPATIBILITY").is_some_and(|v| discovery::string_to_bool(v));
 
     // compose-go's modelToProject, then Docker Compose's ToProject.
     let mut project = profiles::with_profiles(project, &discovery.profiles)?;
@@ -212,10 +214,11 @@ pub fn all_profiles(project: &Project) -> Vec<String> {
     set.into_iter().cloned().collect()
 }
 
-/// The image a service runs: `image:`, else `<project>-<service>` (what a build is tagged).
+/// The image a service runs: `image:`, else `<project>-<service>` (what a build is tagged;
+/// `<project>_<service>` in compatibility mode).
 pub fn image_name(project: &Project, service: &crate::model::ServiceConfig) -> String {
     if service.image.is_empty() {
-        format!("{}-{}", project.name, service.name)
+        format!("{}{}{}", project.name, project.name_separator(), service.name)
     } else {
         service.image.clone()
     }

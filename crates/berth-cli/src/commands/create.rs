@@ -113,15 +113,9 @@ pub fn create_settings(global: &GlobalArgs, project: &Project) -> CreateSettings
         .iter()
         .map(|f| if Path::new(f).is_absolute() { f.clone() } else { cwd.join(f).to_string_lossy().into_owned() })
         .collect();
-    let compatibility = global.compatibility
-        || project
-            .environment
-            .get("COMPOSE_COMPATIBILITY")
-            .and_then(|v| berth_spec::discovery::parse_go_bool(&v.to_lowercase()))
-            .unwrap_or(false);
     CreateSettings {
         env_files,
-        separator: if compatibility { "_" } else { "-" }.to_owned(),
+        separator: project.name_separator().to_owned(),
         ..CreateSettings::default()
     }
 }

@@ -29,12 +29,19 @@ pub struct EngineUnavailable {
     pub host: String,
     /// Why the connection failed.
     pub reason: String,
+    /// What to check; `None` when the engine answered but the connection failed anyway (a
+    /// TLS handshake), where asking whether the daemon runs would mislead.
+    pub hint: Option<String>,
 }
 
 impl std::fmt::Display for EngineUnavailable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let reason = self.reason.trim_end_matches(['.', ' ', '\n']);
-        write!(f, "cannot connect to the Docker engine at {}: {reason}. Is the docker daemon running?", self.host)
+        write!(f, "cannot connect to the Docker engine at {}: {reason}.", self.host)?;
+        match &self.hint {
+            Some(hint) => write!(f, " {hint}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -61,22 +68,34 @@ fn run_on<F: Future>(builder: &mut tokio::runtime::Builder, future: F) -> anyhow
     Ok(output)
 }
 
-/// The docker CLI's `-H/--host` and `-c/--context`, when given (see [`set_connect_options`]).
+/// The docker CLI's connection flags (`-H/--host`, `-c/--context`, `--tls*`), when given (see
+/// [`set_connect_options`]).
 static CONNECT: std::sync::OnceLock<ConnectOptions> = std::sync::OnceLock::new();
 
-/// Records the engine address given on the command line (`--host`, `--context`), for every
-/// later [`connect`]; the first call wins.
-pub fn set_connect_options(host: Option<String>, context: Option<String>) {
-    let _ = CONNECT.set(ConnectOptions { host, context });
+/// Records the engine address and TLS settings given on the command line, for every later
+/// [`connect`]; the first call wins.
+pub fn set_connect_options(global: &GlobalArgs) {
+    let _ = CONNECT.set(ConnectOptions {
+        host: global.host.clone(),
+        context: global.context.clone(),
+        tls: global.tls,
+        tls_verify: global.tls_verify,
+        tls_ca_cert: global.tls_ca_cert.clone(),
+        tls_cert: global.tls_cert.clone(),
+        tls_key: global.tls_key.clone(),
+    });
 }
 
 /// Connects to the engine: `--host`, `--context`, `DOCKER_HOST`, the docker context or the
-/// default socket names.
+/// default socket names, over TLS when the flags, the environment or the context ask for it.
 pub async fn connect() -> anyhow::Result<Arc<dyn Engine>> {
     let options = CONNECT.get().cloned().unwrap_or_default();
     match DockerEngine::connect(&options).await {
         Ok(engine) => Ok(Arc::new(engine)),
-        Err(EngineError::Unreachable { host, reason, .. }) => Err(EngineUnavailable { host, reason }.into()),
+        Err(EngineError::Unreachable { host, reason, hint }) => Err(EngineUnavailable { host, reason, hint }.into()),
+        // The connection options themselves are wrong (a missing context, --host with
+        // --context): said as the docker CLI says it, without "invalid request".
+        Err(EngineError::InvalidArgument { message }) => Err(anyhow::anyhow!(message)),
         Err(e) => Err(anyhow::anyhow!("{e}")),
     }
 }
@@ -206,11 +225,9 @@ pub fn ignore_orphans(project: &Project) -> bool {
     project.environment.get("COMPOSE_IGNORE_ORPHANS").is_some_and(|v| compose_bool(v))
 }
 
-/// Docker Compose's `utils.StringToBool`: trimmed and lower-cased, `y` or what Go's
-/// `strconv.ParseBool` takes as true; anything else is false.
-fn compose_bool(value: &str) -> bool {
-    let value = value.trim().to_lowercase();
-    value == "y" || berth_spec::discovery::parse_go_bool(&value) == Some(true)
+/// Docker Compose's `utils.StringToBool`.
+pub fn compose_bool(value: &str) -> bool {
+    berth_spec::discovery::string_to_bool(value)
 }
 
 /// `COMPOSE_REMOVE_ORPHANS` as the process had it when berth started: Docker Compose reads it
@@ -408,6 +425,7 @@ mod tests {
         let e = EngineUnavailable {
             host: "unix:///var/run/docker.sock".into(),
             reason: "No such file or directory (os error 2)".into(),
+            hint: Some("Is the docker daemon running?".into()),
         };
         assert_eq!(
             e.to_string(),

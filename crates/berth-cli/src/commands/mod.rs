@@ -47,7 +47,7 @@ pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
         resolve_global_options(&mut cli.global, &|k| std::env::var(k).ok())?;
         check_global_options(&cli.global)?;
     }
-    engine::set_connect_options(cli.global.host.clone(), cli.global.context.clone());
+    engine::set_connect_options(&cli.global);
     match cli.command {
         Command::Config(args) => config::run(&cli.global, &args),
         Command::Up(args) => up::run(&cli.global, &args),
@@ -157,6 +157,7 @@ pub fn project_options(global: &GlobalArgs) -> anyhow::Result<berth_spec::discov
     opts.project_directory.clone_from(&global.project_directory);
     opts.env_files.clone_from(&global.env_files);
     opts.profiles.clone_from(&global.profiles);
+    opts.compatibility = global.compatibility;
     Ok(opts)
 }
 

@@ -105,9 +105,9 @@ pub struct RunArgs {
 }
 
 /// Global flags that take a value (`-p NAME` among them), to find the command's name.
-pub const GLOBAL_VALUED: [&str; 15] = [
+pub const GLOBAL_VALUED: [&str; 18] = [
     "-f", "--file", "-p", "--project-name", "--project-directory", "--env-file", "--profile", "--progress", "--ansi", "--parallel",
-    "--workdir", "-H", "--host", "-c", "--context",
+    "--workdir", "-H", "--host", "-c", "--context", "--tlscacert", "--tlscert", "--tlskey",
 ];
 
 /// `run` flags that take a value, to find the service's name.

@@ -124,6 +124,9 @@ pub struct UpArgs {
     /// Watch source code and rebuild/refresh containers when files are updated.
     #[arg(short = 'w', long)]
     pub watch: bool,
+    /// Enable interactive shortcuts when running attached (Experimental). Incompatible with --detach.
+    #[arg(long, hide = true, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub menu: Option<bool>,
 }
 
 /// When attached `up` stops everything.
@@ -268,13 +271,15 @@ pub fn run(global: &GlobalArgs, args: &UpArgs) -> anyhow::Result<u8> {
         });
     }
     let (attach, watch) = attach_sets(&project, args)?;
+    let menu = crate::menu::wanted(args.menu, std::env::var("COMPOSE_MENU").ok().as_deref(), crate::terminal::stdout_is_terminal());
     // As in Compose 2.26.1, only attached `up` watches (`-d` and `--wait` ignore `--watch`).
     let watching = if args.watch {
-        let reporter = super::watch::Printer { prefix: String::new() };
-        let watched = watched_services(&project, &args.services, &reporter)?;
+        let watched = watched_services(&project, &args.services, &super::watch::Printer::default())?;
         let builder = opts.builder.clone().unwrap_or_else(|| EngineBuilder::shared(BuildSettings::default()));
         let watch_opts = super::watch::options(&args.services, builder, opts.clone());
-        Some((watched, watch_opts))
+        Some(Watching { initial: Some(watched), setup: Ok((args.services.clone(), watch_opts)) })
+    } else if menu {
+        Some(Watching { initial: None, setup: menu_watch_setup(&project, args, &opts) })
     } else {
         None
     };
@@ -296,6 +301,7 @@ pub fn run(global: &GlobalArgs, args: &UpArgs) -> anyhow::Result<u8> {
         exit_code_from: args.exit_code_from.clone(),
         log_options,
         watching,
+        menu,
     };
     engine::block_on(attached.run())?
 }
@@ -310,7 +316,7 @@ struct ContainerExit {
 /// Where attached containers' output goes: the log printer for the attached services, nothing
 /// once `up` is stopping; every exit is also passed on to the command's loop.
 struct AttachSink {
-    printer: LogPrinter,
+    printer: Arc<LogPrinter>,
     shown: BTreeSet<String>,
     aborting: AtomicBool,
     exits: mpsc::UnboundedSender<ContainerExit>,
@@ -402,8 +408,85 @@ struct Attached<'a> {
     cascade: Cascade,
     exit_code_from: Option<String>,
     log_options: LogOptions,
-    /// `--watch`: the services watched, and how.
-    watching: Option<(Vec<ServiceWatch>, WatchOptions)>,
+    /// `--watch`, or the menu's `w`.
+    watching: Option<Watching>,
+    /// Show the navigation menu (`--menu`).
+    menu: bool,
+}
+
+/// How attached `up` watches: from the start with `--watch`; turned on and off with the
+/// menu's `w`.
+struct Watching {
+    /// The services watched from the start (`--watch`), found before anything runs so that a
+    /// bad `develop` section fails `up` first.
+    initial: Option<Vec<ServiceWatch>>,
+    /// The services named and how to watch them, or why watching cannot be turned on (the
+    /// menu says it when `w` is typed).
+    setup: Result<(Vec<String>, WatchOptions), String>,
+}
+
+/// What the menu's `w` needs, as Compose checks it when the key is typed: a service with a
+/// `develop.watch` section, and building allowed.
+fn menu_watch_setup(project: &Project, args: &UpArgs, opts: &UpOptions) -> Result<(Vec<String>, WatchOptions), String> {
+    if !project.services.values().any(|s| s.develop.as_ref().is_some_and(|d| !d.watch.is_empty())) {
+        return Err("Watch is not yet configured. Learn more: https://docs.docker.com/compose/file-watch/".to_owned());
+    }
+    let Some(builder) = opts.builder.clone() else {
+        return Err("Cannot run watch mode with flag --no-build".to_owned());
+    };
+    Ok((args.services.clone(), super::watch::options(&args.services, builder, opts.clone())))
+}
+
+/// A running watch, stopped by cancelling it.
+struct WatchTask {
+    cancel: CancellationToken,
+    handle: tokio::task::JoinHandle<Result<(), berth_core::ops::watch::WatchError>>,
+}
+
+impl WatchTask {
+    fn spawn(engine: &Arc<dyn Engine>, project: &Project, watched: Vec<ServiceWatch>, opts: &WatchOptions, reporter: super::watch::Printer) -> Self {
+        let cancel = CancellationToken::new();
+        let (engine, project, opts, token) = (Arc::clone(engine), project.clone(), opts.clone(), cancel.clone());
+        let handle = tokio::spawn(async move {
+            let output = super::watch::BuildOutput { quiet: true };
+            watch(engine, &project, &watched, &opts, &reporter, &output, &token).await
+        });
+        WatchTask { cancel, handle }
+    }
+
+    /// Stops watching; returns the watch's failure, if it failed.
+    async fn stop(self) -> Option<anyhow::Error> {
+        self.cancel.cancel();
+        match self.handle.await {
+            Ok(Err(e)) => Some(anyhow::anyhow!("{e}")),
+            _ => None,
+        }
+    }
+}
+
+/// What the attached loop hears from the user: a signal, or a key of the menu.
+enum Input {
+    Interrupt,
+    Key(crate::menu::Key),
+}
+
+async fn next_input(interrupts: &mut Interrupts, keys: &mut Option<mpsc::UnboundedReceiver<crate::menu::Key>>) -> Input {
+    let key = async {
+        match keys.as_mut() {
+            Some(rx) => match rx.recv().await {
+                Some(key) => key,
+                None => std::future::pending().await,
+            },
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = interrupts.next() => Input::Interrupt,
+        key = key => match key {
+            crate::menu::Key::Interrupt => Input::Interrupt,
+            other => Input::Key(other),
+        },
+    }
 }
 
 /// What Compose puts before its watch messages among the attached output: the marker, aligned
@@ -452,6 +535,36 @@ impl Attached<'_> {
         })
     }
 
+    /// The menu's `w`: stops watching, or starts it; says why when it cannot, as Compose's
+    /// menu does (there for ten seconds above the menu, here as a line of the output).
+    async fn toggle_watch(
+        &self,
+        engine: &Arc<dyn Engine>,
+        task: &mut Option<WatchTask>,
+        reporter: &dyn Fn() -> super::watch::Printer,
+        printer: &LogPrinter,
+    ) {
+        if let Some(running) = task.take() {
+            if let Some(e) = running.stop().await {
+                printer.raw(&format!("{e}\n"));
+            }
+            return;
+        }
+        let failure = match self.watching.as_ref().map(|w| &w.setup) {
+            Some(Ok((services, opts))) => match watched_services(self.project, services, &reporter()) {
+                Ok(watched) => {
+                    *task = Some(WatchTask::spawn(engine, self.project, watched, opts, reporter()));
+                    return;
+                }
+                Err(e) => e.to_string(),
+            },
+            Some(Err(message)) => message.clone(),
+            None => return,
+        };
+        let prefix = if self.log_options.paint.enabled { "\x1b[36;1mWatch →\x1b[0m" } else { "Watch →" };
+        printer.raw(&format!("{prefix}  {failure}\n"));
+    }
+
     async fn run(mut self) -> anyhow::Result<u8> {
         let mut interrupts = Interrupts::catch()?;
         let engine = engine::connect().await?;
@@ -487,7 +600,7 @@ impl Attached<'_> {
             .filter(|c| !c.oneoff && self.watch.contains(&c.service) && self.project.services.contains_key(&c.service))
             .collect();
         containers.sort_by(|a, b| a.name.cmp(&b.name));
-        let printer = LogPrinter::stdio(self.log_options.clone());
+        let printer = Arc::new(LogPrinter::stdio(self.log_options.clone()));
         let mut names = Vec::new();
         for c in &containers {
             let shown = printer.register(&c.service, &c.name);
@@ -498,9 +611,22 @@ impl Attached<'_> {
         if !names.is_empty() {
             print!("{}", attaching_line(&names));
         }
+        // The menu, below the output, and its keys. Without a terminal to read keys from, `up`
+        // goes on without it, as Compose does.
+        let mut keys = None;
+        let mut key_input = None;
+        if self.menu {
+            match crate::menu::KeyInput::start() {
+                Ok((input, rx)) => {
+                    key_input = Some(input);
+                    keys = Some(rx);
+                }
+                Err(_) => eprintln!("could not start menu, an error occurred while starting."),
+            }
+        }
         let (exit_tx, mut exits) = mpsc::unbounded_channel();
         let sink = Arc::new(AttachSink {
-            printer,
+            printer: Arc::clone(&printer),
             shown: self.attach.clone(),
             aborting: AtomicBool::new(false),
             exits: exit_tx,
@@ -549,15 +675,19 @@ impl Attached<'_> {
 
         // `--watch` runs beside the attached output until `up` ends; its build output is not
         // shown, as in Compose.
-        let watch_cancel = CancellationToken::new();
-        let reporter = super::watch::Printer { prefix: watch_prefix(&names, self.log_options.prefix) };
-        let watching = self.watching.take().map(|(watched, watch_opts)| {
-            let (engine, project, cancel) = (Arc::clone(&engine), self.project.clone(), watch_cancel.clone());
-            tokio::spawn(async move {
-                let output = super::watch::BuildOutput { quiet: true };
-                watch(engine, &project, &watched, &watch_opts, &reporter, &output, &cancel).await
-            })
-        });
+        let reporter = || super::watch::Printer {
+            prefix: watch_prefix(&names, self.log_options.prefix),
+            to: Some(Arc::clone(&printer)),
+        };
+        let mut watch_task = None;
+        if let Some(w) = self.watching.as_mut() {
+            if let (Some(watched), Ok((_, watch_opts))) = (w.initial.take(), &w.setup) {
+                watch_task = Some(WatchTask::spawn(&engine, self.project, watched, watch_opts, reporter()));
+            }
+        }
+        if key_input.is_some() {
+            printer.footer(Some(&crate::menu::line(watch_task.is_some())));
+        }
 
         let (started_tx, mut started_rx) = mpsc::unbounded_channel();
         let start_sink = StartSink { started: started_tx };
@@ -654,7 +784,20 @@ impl Attached<'_> {
                         stop_wanted = true;
                     }
                 }
-                () = interrupts.next() => {
+                input = next_input(&mut interrupts, &mut keys) => {
+                    if let Input::Key(key) = input {
+                        if key == crate::menu::Key::Watch {
+                            self.toggle_watch(&engine, &mut watch_task, &reporter, &printer).await;
+                        }
+                        printer.footer(Some(&crate::menu::line(watch_task.is_some())));
+                        continue;
+                    }
+                    // The menu goes at the first interrupt; further Ctrl-Cs are signals again.
+                    if let Some(mut input) = key_input.take() {
+                        input.restore();
+                        keys = None;
+                        printer.footer(None);
+                    }
                     signals = signals.saturating_add(1);
                     match signals {
                         1 => {
@@ -708,12 +851,13 @@ impl Attached<'_> {
             }
         }
         attach_cancel.cancel();
-        watch_cancel.cancel();
-        if let Some(task) = watching {
-            if let Ok(Err(e)) = task.await {
-                failure.get_or_insert(anyhow::anyhow!("{e}"));
+        if let Some(task) = watch_task {
+            if let Some(e) = task.stop().await {
+                failure.get_or_insert(e);
             }
         }
+        printer.footer(None);
+        drop(key_input);
         while attaches.join_next().await.is_some() {}
         sink.printer.close();
         stop_progress.finish();

@@ -19,6 +19,7 @@ use super::create::create_settings;
 use super::{engine, listing};
 use crate::cli::GlobalArgs;
 use crate::display::clock::SystemClock;
+use crate::display::logs::LogPrinter;
 use crate::display::warning::warning_line;
 
 /// `watch [SERVICE...]`.
@@ -41,15 +42,24 @@ const POLL: Duration = Duration::from_millis(250);
 const QUIET_PERIOD: Duration = Duration::from_millis(500);
 
 /// Prints watch notes on stdout (after `prefix`) and warnings as Compose's logger shows them.
+#[derive(Default)]
 pub struct Printer {
     /// What goes before each note: nothing for `watch`, Compose's watch marker for `up --watch`.
     pub prefix: String,
+    /// Attached `up`'s log printer, which the notes go through (so they stay above its menu).
+    pub to: Option<Arc<LogPrinter>>,
 }
 
 impl WatchReporter for Printer {
     fn note(&self, message: &str) {
-        // A closed stdout must not stop watching.
-        let _ = listing::print(&format!("{}{message}\n", self.prefix));
+        let text = format!("{}{message}\n", self.prefix);
+        match &self.to {
+            Some(printer) => printer.raw(&text),
+            // A closed stdout must not stop watching.
+            None => {
+                let _ = listing::print(&text);
+            }
+        }
     }
 
     fn warn(&self, message: &str) {
@@ -71,7 +81,7 @@ impl EventSink for BuildOutput {
             Event::Build { text, .. } if !self.quiet => {
                 let _ = listing::print(&text);
             }
-            Event::Warning { message } => Printer { prefix: String::new() }.warn(&message),
+            Event::Warning { message } => Printer::default().warn(&message),
             _ => {}
         }
     }
@@ -100,7 +110,7 @@ pub fn run(global: &GlobalArgs, args: &WatchArgs) -> anyhow::Result<u8> {
     if let Some(unknown) = args.services.iter().find(|s| !project.services.contains_key(*s)) {
         anyhow::bail!("no such service: {unknown}");
     }
-    let watched = watched_services(&project, &args.services, &Printer { prefix: String::new() })?;
+    let watched = watched_services(&project, &args.services, &Printer::default())?;
     // Services that build and have watch rules are always rebuilt by `up` (Compose's rule).
     for service in project.services.values_mut().filter(|s| s.build.is_some() && s.develop.is_some()) {
         "build".clone_into(&mut service.pull_policy);
@@ -140,7 +150,7 @@ pub fn run(global: &GlobalArgs, args: &WatchArgs) -> anyhow::Result<u8> {
         let cancel = CancellationToken::new();
         let mut interrupts = engine::Interrupts::catch()?;
         let output = BuildOutput { quiet };
-        let printer = Printer { prefix: String::new() };
+        let printer = Printer::default();
         let watching = watch(engine, &project, &watched, &opts, &printer, &output, &cancel);
         let (result, interrupted) = engine::interruptible(&mut interrupts, &cancel, watching).await;
         result?;

@@ -27,6 +27,9 @@ use super::style::{Paint, RAINBOW, RESET};
 /// Buffered output is written once it reaches this size.
 const HIGH_WATER: usize = 64 * 1024;
 
+const HIDE_CURSOR: &[u8] = b"\x1b[?25l";
+const SHOW_CURSOR: &[u8] = b"\x1b[?25h";
+
 /// How long the flusher waits after the first unflushed line, so bursts are written together.
 pub const FLUSH_DELAY: Duration = Duration::from_millis(15);
 
@@ -84,6 +87,9 @@ struct State {
     err_buf: Vec<u8>,
     dirty: bool,
     closed: bool,
+    /// A line kept below the output on a terminal (`up`'s menu), and whether it is drawn.
+    footer: Option<Vec<u8>>,
+    footer_drawn: bool,
 }
 
 impl LogPrinter {
@@ -119,6 +125,8 @@ impl LogPrinter {
                 err_buf: Vec::with_capacity(4096),
                 dirty: false,
                 closed: false,
+                footer: None,
+                footer_drawn: false,
             }),
             wake: Condvar::new(),
             clock,
@@ -146,6 +154,27 @@ impl LogPrinter {
         self.shared.mark_dirty(&mut st);
     }
 
+    /// Keeps `footer` as the last line of the terminal, below the output (`None` removes it).
+    /// The cursor is hidden while it is shown, as Compose's menu hides it.
+    pub fn footer(&self, footer: Option<&str>) {
+        let mut st = self.shared.lock();
+        st.write_out();
+        st.erase_footer();
+        st.footer = footer.map(|f| f.as_bytes().to_vec());
+        if st.footer.is_none() {
+            let _ = st.out.write_all(SHOW_CURSOR);
+        }
+        st.draw_footer();
+        let _ = st.out.flush();
+    }
+
+    /// Prints `text` (whole lines) among the containers' output, such as watch notes.
+    pub fn raw(&self, text: &str) {
+        let mut st = self.shared.lock();
+        st.out_buf.extend_from_slice(text.as_bytes());
+        self.shared.mark_dirty(&mut st);
+    }
+
     /// Writes everything buffered.
     pub fn flush(&self) {
         self.shared.lock().flush_all();
@@ -158,6 +187,11 @@ impl LogPrinter {
             let mut st = self.shared.lock();
             st.closed = true;
             st.flush_all();
+            if st.footer.take().is_some() {
+                st.erase_footer();
+                let _ = st.out.write_all(SHOW_CURSOR);
+                let _ = st.out.flush();
+            }
         }
         self.shared.wake.notify_all();
         let handle = self.flusher.lock().unwrap_or_else(PoisonError::into_inner).take();
@@ -321,14 +355,42 @@ impl State {
     }
 
     fn write_out(&mut self) {
+        let footer = self.footer_drawn && !(self.out_buf.is_empty() && self.err_buf.is_empty());
+        if footer {
+            self.erase_footer();
+        }
         // A closed pipe (`logs | head`) must not panic; the lines are dropped.
         if !self.out_buf.is_empty() {
             let _ = self.out.write_all(&self.out_buf);
             self.out_buf.clear();
         }
         if !self.err_buf.is_empty() {
+            if footer {
+                let _ = self.out.flush();
+            }
             let _ = self.err.write_all(&self.err_buf);
             self.err_buf.clear();
+        }
+        if footer {
+            let _ = self.err.flush();
+            self.draw_footer();
+        }
+    }
+
+    /// Clears the footer's line; the output goes on from its start.
+    fn erase_footer(&mut self) {
+        if self.footer_drawn {
+            let _ = self.out.write_all(b"\r\x1b[2K");
+            self.footer_drawn = false;
+        }
+    }
+
+    fn draw_footer(&mut self) {
+        if let Some(footer) = &self.footer {
+            let _ = self.out.write_all(HIDE_CURSOR);
+            let _ = self.out.write_all(footer);
+            let _ = self.out.flush();
+            self.footer_drawn = true;
         }
     }
 
@@ -390,6 +452,23 @@ mod tests {
 
     fn opts() -> LogOptions {
         LogOptions { project: Some("lab".into()), ..LogOptions::default() }
+    }
+
+    #[test]
+    fn a_footer_stays_below_the_output_until_removed() {
+        let (p, out, _err) = printer(opts());
+        p.footer(Some("MENU"));
+        p.emit(log("lab-web-1", "web", "hello"));
+        p.flush();
+        p.raw("note\n");
+        p.flush();
+        p.footer(None);
+        p.emit(log("lab-web-1", "web", "after"));
+        p.close();
+        assert_eq!(
+            out.contents(),
+            "\x1b[?25lMENU\r\x1b[2Kweb-1  | hello\n\x1b[?25lMENU\r\x1b[2Knote\n\x1b[?25lMENU\r\x1b[2K\x1b[?25hweb-1  | after\n"
+        );
     }
 
     #[test]

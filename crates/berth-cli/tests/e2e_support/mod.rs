@@ -276,33 +276,34 @@ impl Project {
 
     /// The project's containers (one-off ones included), inspected, sorted by container name.
     pub fn containers(&self) -> Vec<Value> {
-        // A container listed can be gone when inspected (one being recreated, or removed by
-        // `--rm`): then the inspect fails, and the list is taken again.
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let ids = docker(&[
-                "ps",
-                "-aq",
-                "--no-trunc",
-                "--filter",
-                &format!("label=com.docker.compose.project={}", self.name),
-            ]);
-            let ids: Vec<&str> = ids.split_whitespace().collect();
-            if ids.is_empty() {
-                return Vec::new();
-            }
-            let mut args = vec!["inspect", "--type", "container"];
-            args.extend(ids);
-            let out = Command::new("docker").args(&args).output().expect("run docker");
-            if !out.status.success() && attempts < 5 {
-                continue;
-            }
-            assert!(out.status.success(), "docker {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-            let mut all: Vec<Value> = serde_json::from_slice(&out.stdout).expect("docker inspect JSON");
-            all.sort_by_key(|c| c["Name"].as_str().unwrap_or_default().to_owned());
-            return all;
+        self.containers_within(5)
+    }
+
+    /// [`containers`](Self::containers), listing again (up to `tries` times) when a container
+    /// went away between the listing and the inspect (a recreation under way).
+    fn containers_within(&self, tries: u32) -> Vec<Value> {
+        let ids = docker(&[
+            "ps",
+            "-aq",
+            "--no-trunc",
+            "--filter",
+            &format!("label=com.docker.compose.project={}", self.name),
+        ]);
+        let ids: Vec<&str> = ids.split_whitespace().collect();
+        if ids.is_empty() {
+            return Vec::new();
         }
+        let mut args = vec!["container", "inspect"];
+        args.extend(&ids);
+        let out = Command::new("docker").args(&args).output().expect("run docker");
+        if !out.status.success() && tries > 1 {
+            std::thread::sleep(Duration::from_millis(200));
+            return self.containers_within(tries - 1);
+        }
+        assert!(out.status.success(), "docker {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        let mut all: Vec<Value> = serde_json::from_slice(&out.stdout).expect("docker inspect JSON");
+        all.sort_by_key(|c| c["Name"].as_str().unwrap_or_default().to_owned());
+        all
     }
 
     /// The project's container of `service` number 1, inspected; panics when there is none.
@@ -380,8 +381,9 @@ impl Project {
                 refs.extend(text(&out.stdout).lines().map(str::to_owned));
             }
         }
-        let prefix = format!("{}-", self.name);
-        for r in refs.into_iter().filter(|r| !r.contains(':') || r.starts_with(&prefix)) {
+        // `<project>-<service>`, or `<project>_<service>` with `--compatibility`.
+        let prefixes = [format!("{}-", self.name), format!("{}_", self.name)];
+        for r in refs.into_iter().filter(|r| !r.contains(':') || prefixes.iter().any(|p| r.starts_with(p))) {
             let _ = Command::new("docker").args(["rmi", "-f", &r]).output();
         }
     }

@@ -254,11 +254,7 @@ pub fn one_off_name(ctx: &CreateContext<'_>, service: &ServiceConfig, run: &OneO
 
 /// The image a service runs: `image`, else the name a build is tagged with.
 pub fn image_name(ctx: &CreateContext<'_>, service: &ServiceConfig) -> String {
-    if service.image.is_empty() {
-        format!("{}{}{}", ctx.project.name, ctx.separator, service.name)
-    } else {
-        service.image.clone()
-    }
+    berth_spec::project::image_name(ctx.project, service)
 }
 
 /// The labels of a container, as Docker Compose merges them: the service's `labels`, then

@@ -20,6 +20,7 @@ use berth_engine::{
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
 
+use super::event_feed::EventFeed;
 use crate::events::{Event, EventSink, LogLine, Stream};
 use crate::execute::OpOutcome;
 use crate::plan::Action;
@@ -170,11 +171,13 @@ impl OutputOptions {
     }
 }
 
-/// Splits the engine's `2024-01-02T03:04:05.123456789Z ` off a line.
-fn split_timestamp(line: String) -> (Option<String>, String) {
-    match line.split_once(' ') {
-        Some((ts, rest)) if parse_rfc3339(ts).is_some() => (Some(ts.to_owned()), rest.to_owned()),
-        _ => (None, line),
+/// Splits the engine's `2024-01-02T03:04:05.123456789Z ` off the start of `text`.
+fn split_timestamp(text: &[u8]) -> (Option<String>, &[u8]) {
+    let Some(space) = text.iter().take(40).position(|b| *b == b' ') else { return (None, text) };
+    let (ts, rest) = text.split_at(space);
+    match std::str::from_utf8(ts) {
+        Ok(ts) if parse_rfc3339(ts).is_some() => (Some(ts.to_owned()), rest.get(1..).unwrap_or_default()),
+        _ => (None, text),
     }
 }
 
@@ -185,6 +188,8 @@ pub(crate) struct LineReader {
     service: String,
     container: String,
     timestamps: bool,
+    /// The time of the latest frame, for the unfinished lines at the end.
+    latest: Option<String>,
     done: bool,
 }
 
@@ -197,6 +202,7 @@ impl LineReader {
             service: target.service.clone(),
             container: target.name.clone(),
             timestamps: options.timestamps,
+            latest: None,
             done: false,
         }
     }
@@ -204,23 +210,43 @@ impl LineReader {
     /// Reads the next frame and appends the lines it completes to `out`; at the end of the
     /// output appends the unfinished lines and returns `false`. An engine error ends the
     /// output too.
+    ///
+    /// With timestamps, the engines send each log entry (a line, or a piece of a long one) as
+    /// one frame that starts with its time: a line gets the time of the frame that ends it,
+    /// and the pieces of a long line lose theirs. A TTY's output is one raw stream, where
+    /// every line starts with its time.
     pub(crate) async fn fill(&mut self, out: &mut VecDeque<LogLine>) -> Result<bool, EngineError> {
         if self.done {
             return Ok(false);
         }
-        let LineReader { frames, splitter, service, container, timestamps, done } = self;
-        let mut send = |stream: Stream, line: String| {
-            let (timestamp, line) = if *timestamps { split_timestamp(line) } else { (None, line) };
+        let LineReader { frames, splitter, service, container, timestamps, latest, done } = self;
+        let mut send = |stream: Stream, timestamp: Option<String>, line: String| {
             out.push_back(LogLine { service: service.clone(), container: container.clone(), stream, timestamp, line });
         };
         match frames.next().await {
+            Some(Ok(frame)) if *timestamps && frame.stream == OutputStream::Console => {
+                splitter.push(frame.stream, &frame.data, |stream, line| {
+                    let (timestamp, text) = split_timestamp(line.as_bytes());
+                    let text = if timestamp.is_some() { String::from_utf8_lossy(text).into_owned() } else { line };
+                    send(stream, timestamp, text);
+                });
+                Ok(true)
+            }
+            Some(Ok(frame)) if *timestamps => {
+                let (timestamp, data) = split_timestamp(&frame.data);
+                if timestamp.is_some() {
+                    *latest = timestamp;
+                }
+                splitter.push(frame.stream, data, |stream, line| send(stream, latest.clone(), line));
+                Ok(true)
+            }
             Some(Ok(frame)) => {
-                splitter.push(frame.stream, &frame.data, &mut send);
+                splitter.push(frame.stream, &frame.data, |stream, line| send(stream, None, line));
                 Ok(true)
             }
             end => {
                 *done = true;
-                splitter.flush(&mut send);
+                splitter.flush(|stream, line| send(stream, latest.clone(), line));
                 match end {
                     Some(Err(e)) => Err(e),
                     _ => Ok(false),
@@ -251,29 +277,111 @@ pub(crate) async fn stream_lines(
     }
 }
 
+/// What was printed of a container at the latest time its lines carry, so that following it
+/// again does not print it twice: engines replay from a `since` in whole seconds (Podman's
+/// log times have no fraction at all), and Podman's stream of a stopping container can
+/// carry the first line of its next run before it ends.
+#[derive(Debug, Default)]
+struct Printed {
+    /// The latest time (ns) among the lines printed.
+    latest: Option<i128>,
+    /// A fingerprint of each line printed at that time, in order.
+    at_latest: Vec<u64>,
+}
+
+fn fingerprint(line: &LogLine) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (line.stream == Stream::Stderr, &line.line).hash(&mut h);
+    h.finish()
+}
+
+impl Printed {
+    fn record(&mut self, time: i128, line: &LogLine) {
+        if self.latest != Some(time) {
+            self.latest = Some(time);
+            self.at_latest.clear();
+        }
+        self.at_latest.push(fingerprint(line));
+    }
+}
+
+/// Recognises the lines a new stream of a container repeats from [`Printed`]: those older
+/// than its latest time, then those at that time, in the order they were printed.
+struct Replay {
+    latest: Option<i128>,
+    at_latest: Vec<u64>,
+    matched: usize,
+}
+
+impl Replay {
+    fn of(printed: &Printed) -> Self {
+        Replay { latest: printed.latest, at_latest: printed.at_latest.clone(), matched: 0 }
+    }
+
+    /// `true` when `line` (at `time`) was printed already. Once a line is new, so are the
+    /// ones after it.
+    fn repeats(&mut self, time: i128, line: &LogLine) -> bool {
+        let Some(latest) = self.latest else { return false };
+        let repeated = time < latest
+            || (time == latest && self.at_latest.get(self.matched).is_some_and(|f| *f == fingerprint(line)));
+        if time == latest && repeated {
+            self.matched += 1;
+        }
+        if !repeated {
+            self.latest = None;
+        }
+        repeated
+    }
+}
+
 /// Streams one container's output until it ends, then finds out what became of it. A
 /// restarted container is followed from the start the engine recorded, which precedes its
 /// start event. The engine calls are made here, not in [`follow_logs`]'s loop, so that an
 /// engine slow to answer them (Podman holds a container's lock while it stops or starts it)
 /// holds up no other container's output, nor the events.
+///
+/// The engine is always asked for each line's time, to leave out what `printed` holds; the
+/// lines carry it only when `output` asks for it.
 async fn follow(
     engine: Arc<dyn Engine>,
     mut target: AttachTarget,
     restarted: bool,
     output: OutputOptions,
+    mut printed: Printed,
     sink: &dyn EventSink,
-) -> (AttachTarget, Result<AfterEnd, AttachError>) {
+) -> (AttachTarget, Printed, Result<AfterEnd, AttachError>) {
     if restarted {
         if let Ok(details) = engine.inspect_container(&target.id).await {
             target.since = Some(started_at(&details.state.started_at));
         }
     }
-    let options = output.engine_options(true, target.since);
-    // A broken log stream ends the attachment of this container; its state decides what
-    // comes next.
-    let _ = stream_lines(engine.as_ref(), &target, &options, sink).await;
+    let options = LogsOptions { timestamps: true, ..output.engine_options(true, target.since) };
+    let mut replay = Replay::of(&printed);
+    let mut reader = LineReader::new(engine.as_ref(), &target, &options);
+    let mut lines = VecDeque::new();
+    loop {
+        // A broken log stream ends the attachment of this container; its state decides what
+        // comes next.
+        let more = reader.fill(&mut lines).await.unwrap_or(false);
+        for mut line in lines.drain(..) {
+            if let Some(time) = line.timestamp.as_deref().and_then(parse_rfc3339) {
+                if replay.repeats(time, &line) {
+                    continue;
+                }
+                printed.record(time, &line);
+            }
+            if !output.timestamps {
+                line.timestamp = None;
+            }
+            sink.emit(Event::Log(line));
+        }
+        if !more {
+            break;
+        }
+    }
     let after = after_end(engine.as_ref(), &target).await;
-    (target, after)
+    (target, printed, after)
 }
 
 /// What became of a container whose output ended.
@@ -368,6 +476,8 @@ struct Watch {
     /// Containers that exited and still exist: `restart` may start them again, which only
     /// the linger waits for. A removed one will not.
     exited: BTreeSet<String>,
+    /// What was printed of the containers not followed at the moment.
+    printed: BTreeMap<String, Printed>,
 }
 
 impl Watch {
@@ -413,11 +523,14 @@ pub async fn follow_logs(
             filters = filters.with("event", action);
         }
     }
-    let mut events = engine.events(&EventOptions {
-        since: Some(unix_now().saturating_sub(1)),
-        until: None,
-        filters: filters.label(labels::project_filter(project)).label(labels::filter(labels::ONEOFF, "False")),
-    });
+    let mut events = EventFeed::new(
+        Arc::clone(&engine),
+        EventOptions {
+            since: Some(unix_now().saturating_sub(1)),
+            until: None,
+            filters: filters.label(labels::project_filter(project)).label(labels::filter(labels::ONEOFF, "False")),
+        },
+    );
     let mut events_open = true;
     let mut watch = Watch {
         services,
@@ -426,12 +539,13 @@ pub async fn follow_logs(
         names: BTreeMap::new(),
         followed: BTreeSet::new(),
         exited: BTreeSet::new(),
+        printed: BTreeMap::new(),
     };
     let mut running = FuturesUnordered::new();
     let output = &options.output;
     for target in containers {
         if watch.attach(&target) {
-            running.push(follow(Arc::clone(&engine), target, false, output.clone(), sink));
+            running.push(follow(Arc::clone(&engine), target, false, output.clone(), Printed::default(), sink));
         }
     }
     let mut last_activity = tokio::time::Instant::now();
@@ -447,14 +561,16 @@ pub async fn follow_logs(
         tokio::select! {
             () = cancel.cancelled() => return Ok(()),
             () = sleep_until(deadline), if deadline.is_some() => return Ok(()),
-            Some((ended, after)) = running.next(), if !running.is_empty() => {
+            Some((ended, printed, after)) = running.next(), if !running.is_empty() => {
                 last_activity = tokio::time::Instant::now();
                 watch.attached.remove(&ended.id);
+                watch.printed.insert(ended.id.clone(), printed);
                 match after? {
                     AfterEnd::Running(since) => {
                         let target = AttachTarget { since: Some(since), ..ended };
                         if watch.attach(&target) {
-                            running.push(follow(Arc::clone(&engine), target, false, output.clone(), sink));
+                            let printed = watch.printed.remove(&target.id).unwrap_or_default();
+                            running.push(follow(Arc::clone(&engine), target, false, output.clone(), printed, sink));
                         }
                     }
                     AfterEnd::Restarting => {
@@ -473,8 +589,8 @@ pub async fn follow_logs(
                 }
             }
             event = events.next(), if events_open => {
-                let Some(Ok(event)) = event else {
-                    // Without events, containers that appear later are not followed (nor
+                let Some(event) = event else {
+                    // The engine is gone: containers that appear later are not followed (nor
                     // waited for); those already attached still are.
                     events_open = false;
                     watch.pending.clear();
@@ -487,7 +603,8 @@ pub async fn follow_logs(
                 last_activity = tokio::time::Instant::now();
                 if let Some(target) = watch.on_event(&event) {
                     let restarted = target.since.is_some();
-                    running.push(follow(Arc::clone(&engine), target, restarted, output.clone(), sink));
+                    let printed = watch.printed.remove(&target.id).unwrap_or_default();
+                    running.push(follow(Arc::clone(&engine), target, restarted, output.clone(), printed, sink));
                 }
             }
         }
@@ -538,6 +655,41 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
 mod tests {
     use super::*;
 
+    fn log(text: &str) -> LogLine {
+        LogLine { service: "s".into(), container: "p-s-1".into(), stream: Stream::Stdout, timestamp: None, line: text.into() }
+    }
+
+    #[test]
+    fn a_new_stream_leaves_out_what_was_printed() {
+        let mut printed = Printed::default();
+        for (t, text) in [(1, "old"), (5, "bye"), (5, "up")] {
+            printed.record(t, &log(text));
+        }
+        let mut replay = Replay::of(&printed);
+        let shown: Vec<&str> = [(1, "old"), (5, "bye"), (5, "up"), (5, "again"), (6, "later"), (1, "late")]
+            .into_iter()
+            .filter(|(t, text)| !replay.repeats(*t, &log(text)))
+            .map(|(_, text)| text)
+            .collect();
+        assert_eq!(shown, ["again", "later", "late"], "once a line is new, so are those after it");
+
+        // A different line at the latest time is new, even if a later one matches.
+        let mut replay = Replay::of(&printed);
+        assert!(replay.repeats(5, &log("bye")));
+        assert!(!replay.repeats(5, &log("other")));
+        assert!(!replay.repeats(5, &log("up")));
+        // Nothing printed: nothing left out.
+        assert!(!Replay::of(&Printed::default()).repeats(1, &log("old")));
+    }
+
+    #[test]
+    fn timestamps_come_off_the_start() {
+        assert_eq!(split_timestamp(b"2024-01-02T03:04:05.123456789Z hi there"), (Some("2024-01-02T03:04:05.123456789Z".to_owned()), &b"hi there"[..]));
+        assert_eq!(split_timestamp(b"2024-01-02T03:04:05Z \n"), (Some("2024-01-02T03:04:05Z".to_owned()), &b"\n"[..]));
+        assert_eq!(split_timestamp(b"hello world"), (None, &b"hello world"[..]));
+        assert_eq!(split_timestamp(b""), (None, &b""[..]));
+    }
+
     fn split(frames: &[(OutputStream, &[u8])]) -> Vec<(Stream, String)> {
         let mut s = LineSplitter::default();
         let mut lines = Vec::new();
@@ -575,14 +727,5 @@ mod tests {
         let lines = split(&[(OutputStream::Stdout, b"a"), (OutputStream::Stdout, b"b"), (OutputStream::Stdout, b"c\n")]);
         assert_eq!(lines, [(Stream::Stdout, "abc".to_owned())]);
         assert!(split(&[]).is_empty());
-    }
-
-    #[test]
-    fn engine_timestamps_are_split_off() {
-        assert_eq!(
-            split_timestamp("2024-01-02T03:04:05.123456789Z hello world".to_owned()),
-            (Some("2024-01-02T03:04:05.123456789Z".to_owned()), "hello world".to_owned())
-        );
-        assert_eq!(split_timestamp("not a time".to_owned()), (None, "not a time".to_owned()));
     }
 }

@@ -164,8 +164,13 @@ fn line_time(line: &LogLine) -> i128 {
     line.timestamp.as_deref().and_then(parse_rfc3339).unwrap_or(i128::MIN)
 }
 
-/// Every container's output merged in time order: each container's lines are already in
-/// order, so the earliest of the next line of each is printed, holding one frame per container.
+/// How many lines of each container [`merged`] holds to put them in time order.
+const MERGE_WINDOW: usize = 64;
+
+/// Every container's output merged in time order: the earliest of the next line of each is
+/// printed. A container's lines come nearly in order: Docker stores its stdout and stderr
+/// lines from two writers, and a line can land a few after a later one of the other stream.
+/// So each container's next [`MERGE_WINDOW`] lines are held, sorted.
 async fn merged(engine: &dyn Engine, targets: &[AttachTarget], request: &LogsRequest, sink: &dyn EventSink) -> Result<(), LogsError> {
     struct Source<'a> {
         target: &'a AttachTarget,
@@ -184,7 +189,8 @@ async fn merged(engine: &dyn Engine, targets: &[AttachTarget], request: &LogsReq
         .collect();
     loop {
         for s in &mut all {
-            while s.more && s.lines.is_empty() {
+            while s.more && s.lines.len() < MERGE_WINDOW {
+                let before = s.lines.len();
                 match s.reader.fill(&mut s.lines).await {
                     Ok(more) => s.more = more,
                     Err(e) => {
@@ -192,6 +198,7 @@ async fn merged(engine: &dyn Engine, targets: &[AttachTarget], request: &LogsReq
                         tolerate(Err(e), s.target, sink)?;
                     }
                 }
+                sort_in(&mut s.lines, before);
             }
         }
         let next = all
@@ -201,6 +208,18 @@ async fn merged(engine: &dyn Engine, targets: &[AttachTarget], request: &LogsReq
         let Some(next) = next else { return Ok(()) };
         if let Some(line) = next.lines.pop_front() {
             sink.emit(Event::Log(line));
+        }
+    }
+}
+
+/// Moves each line from `from` on back past the earlier ones holding a later time (the
+/// lines before `from` are sorted). Stable: lines of the same time keep their order.
+fn sort_in(lines: &mut VecDeque<LogLine>, from: usize) {
+    for i in from..lines.len() {
+        let mut j = i;
+        while j > 0 && line_time(&lines[j - 1]) > line_time(&lines[j]) {
+            lines.swap(j - 1, j);
+            j -= 1;
         }
     }
 }
@@ -218,6 +237,15 @@ mod tests {
             timestamp: ts.map(str::to_owned),
             line: String::new(),
         }
+    }
+
+    #[test]
+    fn held_lines_are_put_in_time_order() {
+        let mut lines: VecDeque<LogLine> = ["2024-01-02T03:04:05.1Z", "2024-01-02T03:04:05.3Z"].map(|t| line(Some(t))).into();
+        lines.extend(["2024-01-02T03:04:05.2Z", "2024-01-02T03:04:05.4Z"].map(|t| line(Some(t))));
+        sort_in(&mut lines, 2);
+        let times: Vec<_> = lines.iter().filter_map(|l| l.timestamp.as_deref()).collect();
+        assert_eq!(times, ["2024-01-02T03:04:05.1Z", "2024-01-02T03:04:05.2Z", "2024-01-02T03:04:05.3Z", "2024-01-02T03:04:05.4Z"]);
     }
 
     #[test]

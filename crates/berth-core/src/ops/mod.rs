@@ -10,6 +10,7 @@ pub mod attach;
 pub mod cp;
 pub mod create;
 pub mod down;
+mod event_feed;
 pub mod exec;
 pub mod kill;
 pub mod logs;
@@ -137,13 +138,7 @@ pub(crate) fn exec_options(run: &RunOptions, keep_going: bool) -> ExecOptions {
 }
 
 /// The image each service of `project` runs (`image`, else `<project>-<service>`).
-pub fn service_image(project: &Project, service: &berth_spec::model::ServiceConfig) -> String {
-    if service.image.is_empty() {
-        format!("{}-{}", project.name, service.name)
-    } else {
-        service.image.clone()
-    }
-}
+pub use berth_spec::project::image_name as service_image;
 
 /// The id of each service image that exists locally, by image reference: what the
 /// `com.docker.compose.image` label records.

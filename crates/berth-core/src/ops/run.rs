@@ -354,10 +354,14 @@ pub async fn attach_and_start(
 ) -> Result<(AttachedIo, ExitWait), OpsError> {
     let context = |what: &str| format!("{what} container {id}");
     let attach = AttachOptions { stdin, stdout: true, stderr: true, stream: true, detach_keys, ..AttachOptions::default() };
-    let io = engine
-        .attach_container(id, &attach)
-        .await
-        .map_err(|source| OpsError::Engine { context: context("attaching to"), source })?;
+    // Podman binds the published ports when it prepares the attach: a taken one fails here.
+    let io = match engine.attach_container(id, &attach).await {
+        Ok(io) => io,
+        Err(e) => {
+            let source = crate::port_conflict::explained(engine.as_ref(), id, e).await;
+            return Err(OpsError::Engine { context: context("attaching to"), source });
+        }
+    };
     let spawn_wait = |condition: WaitCondition| {
         let waiter = Arc::clone(&engine);
         let owned = id.to_owned();
@@ -374,7 +378,10 @@ pub async fn attach_and_start(
     };
     // The wait requests must reach the engine before the container can exit.
     tokio::task::yield_now().await;
-    engine.start_container(id).await.map_err(|source| OpsError::Engine { context: context("starting"), source })?;
+    if let Err(e) = engine.start_container(id).await {
+        let source = crate::port_conflict::explained(engine.as_ref(), id, e).await;
+        return Err(OpsError::Engine { context: context("starting"), source });
+    }
     let exit: ExitWait = Box::pin(async move {
         let joined = |e: tokio::task::JoinError| berth_engine::EngineError::Io {
             context: "waiting for the container".to_owned(),
@@ -392,7 +399,11 @@ pub async fn attach_and_start(
 
 /// Starts the container without attaching (`run -d`).
 pub async fn start_detached(engine: &dyn Engine, id: &str) -> Result<(), OpsError> {
-    engine.start_container(id).await.map_err(|source| OpsError::Engine { context: format!("starting container {id}"), source })
+    if let Err(e) = engine.start_container(id).await {
+        let source = crate::port_conflict::explained(engine, id, e).await;
+        return Err(OpsError::Engine { context: format!("starting container {id}"), source });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

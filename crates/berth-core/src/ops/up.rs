@@ -256,7 +256,13 @@ pub async fn up(
         no_start: opts.no_start,
         wait: opts.wait && !opts.no_start,
     };
-    let plan = reconcile_up(&desired, &observed, &reconcile_opts)?;
+    let mut plan = reconcile_up(&desired, &observed, &reconcile_opts)?;
+    // Compose warns (of orphans) before it reports the containers it leaves alone; the
+    // warnings go back into the outcome's plan, which the dry run prints.
+    let warnings = std::mem::take(&mut plan.warnings);
+    for message in &warnings {
+        sink.emit(Event::Warning { message: message.clone() });
+    }
     report_untouched(&plan, &observed, &project, sink);
     let options = ExecOptions {
         parallel: opts.run.parallel,
@@ -278,4 +284,8 @@ pub async fn up(
         cancel,
     )
     .await
+    .map(|mut outcome| {
+        outcome.plan.warnings = warnings;
+        outcome
+    })
 }

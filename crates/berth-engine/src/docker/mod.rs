@@ -11,6 +11,7 @@ mod convert;
 mod raw;
 mod registry;
 mod retry;
+mod tls;
 mod transport;
 
 use std::collections::HashMap;
@@ -25,7 +26,7 @@ use bollard::Docker;
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 
-use crate::connect::{resolve_host_from_env, ConnectOptions, EngineHost};
+use crate::connect::{resolve_host_from_env, ConnectOptions, EngineHost, TlsSettings};
 use crate::engine::{
     AttachedIo, ByteStream, ContainerCreated, Engine, EngineStream, ExecStarted,
 };
@@ -69,7 +70,6 @@ impl std::fmt::Debug for DockerEngine {
     }
 }
 
-/// Maps a bollard error to an `EngineError`, naming the object for 404s.
 /// What Podman 4.3's refusals end with when an object's state, name or users are in the way,
 /// which Docker answers with 409 (a network in use: 403 or 409).
 const PODMAN_CONFLICTS: [&str; 3] = ["container state improper", "that name is already in use", "network is being used"];
@@ -85,12 +85,16 @@ pub(crate) fn refusal(status: u16, message: String) -> EngineError {
     }
 }
 
+/// Maps a bollard error to an `EngineError`, naming the object for 404s.
 fn map_err(host: &str, kind: ObjectKind, id: &str, e: BollardError) -> EngineError {
     match e {
         BollardError::DockerResponseServerError { status_code: 404, message } => {
             EngineError::NotFound { kind, id: id.to_owned(), message }
         }
         BollardError::DockerResponseServerError { status_code, message } => refusal(status_code, message),
+        BollardError::HyperLegacyError { err } if tls::failure(&err).is_some() => {
+            tls::unreachable(host, tls::failure(&err).unwrap_or_default())
+        }
         BollardError::HyperLegacyError { err } if err.is_connect() => EngineError::Unreachable {
             host: host.to_owned(),
             reason: std::error::Error::source(&err).map_or_else(|| err.to_string(), ToString::to_string),
@@ -316,19 +320,30 @@ const PING_TIMEOUT_SECS: u64 = 10;
 
 impl DockerEngine {
     /// Connects to the engine chosen by `options` and the environment (`DOCKER_HOST`,
-    /// `DOCKER_CONTEXT`, `~/.docker/config.json`), negotiating the API version.
+    /// `DOCKER_CONTEXT`, `~/.docker/config.json`, `DOCKER_TLS_VERIFY`...), negotiating the API
+    /// version.
     pub async fn connect(options: &ConnectOptions) -> EngineResult<Self> {
         let resolved = resolve_host_from_env(options)?;
-        Self::connect_host(resolved.host).await
+        Self::connect_tls(resolved.host, resolved.tls.as_ref()).await
     }
 
-    /// Connects to `host`, negotiating the API version.
+    /// Connects to `host` without TLS, negotiating the API version.
+    pub async fn connect_host(host: EngineHost) -> EngineResult<Self> {
+        Self::connect_tls(host, None).await
+    }
+
+    /// Connects to `host`, over TLS with `tls` when given and `host` is a TCP address,
+    /// negotiating the API version.
     ///
     /// The engine's API version (the client then speaks the older of that and bollard's) and
     /// whether it is Podman come from `GET /_ping`'s headers, as the docker CLI negotiates:
     /// Podman 4.3 takes seconds to answer `/version` (it asks its runtimes for their versions),
     /// and every command starts here. An engine whose ping does not say is asked `/version`.
-    pub async fn connect_host(host: EngineHost) -> EngineResult<Self> {
+    pub async fn connect_tls(host: EngineHost, tls: Option<&TlsSettings>) -> EngineResult<Self> {
+        let tls = match tls {
+            Some(settings) => tls::Tls::for_host(settings, &host)?,
+            None => None,
+        };
         let host_text: Arc<str> = Arc::from(host.to_string());
         let unreachable = |e: BollardError| match map_err(&host_text, ObjectKind::Other, "", e) {
             e @ EngineError::Unreachable { .. } => e,
@@ -343,10 +358,15 @@ impl DockerEngine {
                 major_version: usize::try_from(api.major).unwrap_or(1),
                 minor_version: usize::try_from(api.minor).unwrap_or(0),
             };
-            transport::docker(&host, REQUEST_TIMEOUT_SECS, &version)
+            transport::docker(&host, tls.as_ref(), REQUEST_TIMEOUT_SECS, &version)
         };
-        let ping = raw::RawClient::new(host.clone(), ApiVersion::CLIENT_MAX);
+        let ping = raw::RawClient::new(host.clone(), tls.clone(), ApiVersion::CLIENT_MAX);
         let ping = tokio::time::timeout(std::time::Duration::from_secs(PING_TIMEOUT_SECS), ping.ping()).await;
+        // A TLS failure (the only unreachable engine without a hint) stands: asking again
+        // would fail the same way.
+        if let Ok(Err(e @ EngineError::Unreachable { hint: None, .. })) = ping {
+            return Err(e);
+        }
         let pinged = ping.ok().and_then(Result::ok).and_then(|r| {
             let api: ApiVersion = r.header("Api-Version")?.parse().ok()?;
             Some((api, r.header("Libpod-Api-Version").is_some()))
@@ -366,7 +386,7 @@ impl DockerEngine {
         let api = server.min(ApiVersion::CLIENT_MAX);
         let docker = client(api).map_err(unreachable)?;
         Ok(Self {
-            raw: raw::RawClient::new(host.clone(), api),
+            raw: raw::RawClient::new(host.clone(), tls, api),
             docker,
             host,
             host_text,

@@ -18,6 +18,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 use crate::engine::ByteStream;
 
 use super::retry::{self, Failure};
+use super::tls::{self, Tls};
 use crate::connect::EngineHost;
 use crate::error::{EngineError, EngineResult};
 use crate::version::ApiVersion;
@@ -48,12 +49,14 @@ impl RawResponse {
 #[derive(Debug, Clone)]
 pub(crate) struct RawClient {
     host: EngineHost,
+    tls: Option<Tls>,
     version: ApiVersion,
 }
 
 impl RawClient {
-    pub fn new(host: EngineHost, version: ApiVersion) -> Self {
-        Self { host, version }
+    /// A client for `host`, over `tls` when given (TCP only).
+    pub fn new(host: EngineHost, tls: Option<Tls>, version: ApiVersion) -> Self {
+        Self { host, tls, version }
     }
 
     /// `GET /_ping` without an API version: its headers name the engine's API version
@@ -91,7 +94,10 @@ impl RawClient {
         if let Some(b) = body {
             bytes.extend_from_slice(b);
         }
-        let io = |e: std::io::Error| (retry::classify_io(&e, false), EngineError::Io { context: format!("{method} {path}"), source: e });
+        let io = |e: std::io::Error| match tls::failure(&e) {
+            Some(reason) => (Failure::Other, tls::unreachable(&self.host.to_string(), reason)),
+            None => (retry::classify_io(&e, false), EngineError::Io { context: format!("{method} {path}"), source: e }),
+        };
         let raw = round_trip(self.connect_once().await?, &bytes).await.map_err(io)?;
         if raw.is_empty() {
             // Closed before a response: as hyper's "connection closed before message completed".
@@ -107,6 +113,9 @@ impl RawClient {
 
     async fn connect_once(&self) -> Result<Box<dyn Conn>, (Failure, EngineError)> {
         let unreachable = |e: std::io::Error| {
+            if let Some(reason) = tls::failure(&e) {
+                return (Failure::Other, tls::unreachable(&self.host.to_string(), reason));
+            }
             let failure = retry::classify_io(&e, true);
             let error = EngineError::Unreachable {
                 host: self.host.to_string(),
@@ -115,9 +124,10 @@ impl RawClient {
             };
             (failure, error)
         };
-        Ok(match &self.host {
-            EngineHost::Unix(p) => Box::new(tokio::net::UnixStream::connect(p).await.map_err(unreachable)?),
-            EngineHost::Tcp(a) => Box::new(tokio::net::TcpStream::connect(a.as_str()).await.map_err(unreachable)?),
+        Ok(match (&self.host, &self.tls) {
+            (EngineHost::Unix(p), _) => Box::new(tokio::net::UnixStream::connect(p).await.map_err(unreachable)?),
+            (EngineHost::Tcp(a), Some(tls)) => Box::new(tls.connect(a).await.map_err(unreachable)?),
+            (EngineHost::Tcp(a), None) => Box::new(tokio::net::TcpStream::connect(a.as_str()).await.map_err(unreachable)?),
         })
     }
 

@@ -3,7 +3,7 @@
 //! `GET /distribution/{name}/json`; Podman 4.3 has no such endpoint, so berth asks the
 //! registry itself, with the credentials the engine would have been given.
 //!
-//! Only plain HTTP is spoken (berth carries no TLS stack), so only registries the engine
+//! Only plain HTTP is spoken (TLS serves the engine connection only), so only registries the engine
 //! itself reaches over plain HTTP are asked: those its configuration marks insecure (Podman's
 //! `registries.conf`, listed in `/info` as `RegistryConfig.IndexConfigs` with `Secure: false`;
 //! Docker's insecure CIDRs, 127.0.0.0/8 by default). Any other registry is a clear error.

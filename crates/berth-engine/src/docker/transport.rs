@@ -1,29 +1,48 @@
 //! The HTTP transport under bollard: the same client bollard builds for a unix socket or a
-//! TCP address (one connection per request, no pool), with one difference: a request that
-//! fails on its way to the engine is sent once more when [`retry::should_retry`] says it is
-//! safe (reads after a reset, anything that never reached the engine).
+//! TCP address (one connection per request, no pool), or TLS over TCP (see [`tls`]), with one
+//! difference: a request that fails on its way to the engine is sent once more when
+//! [`retry::should_retry`] says it is safe (reads after a reset, anything that never reached
+//! the engine).
+//!
+//! Every request path is given the negotiated API version (`/v1.41/containers/json`), as the
+//! docker CLI sends it: bollard 0.19 builds that prefix and then drops it (it joins the
+//! absolute path onto the URL), so without this the engine would answer with its newest API.
 
+use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bollard::errors::Error as BollardError;
 use bollard::{BollardRequest, ClientVersion, Docker};
 use bytes::Bytes;
 use http_body_util::{Either, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
-use hyper::{Request, Response};
-use hyper_util::client::legacy::connect::{Connect, HttpConnector};
+use hyper::{Request, Response, Uri};
+use hyper_util::client::legacy::connect::{Connect, Connected, Connection, HttpConnector};
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpStream;
 
-use super::retry;
+use super::{retry, tls};
 use crate::connect::EngineHost;
 
 /// bollard's request body: a whole body, or a stream (uploads, attach input).
 type Body = Either<Full<Bytes>, StreamBody<Pin<Box<dyn futures::Stream<Item = Result<Frame<Bytes>, std::io::Error>> + Send>>>>;
 
-/// A bollard client for `host` whose requests go through [`send`].
-pub(super) fn docker(host: &EngineHost, timeout: u64, version: &ClientVersion) -> Result<Docker, BollardError> {
+/// A bollard client for `host` (over `tls` when given) whose requests go through [`send`].
+pub(super) fn docker(host: &EngineHost, tls: Option<&tls::Tls>, timeout: u64, version: &ClientVersion) -> Result<Docker, BollardError> {
+    let api: Arc<str> = Arc::from(format!("/v{}.{}", version.major_version, version.minor_version));
+    if let (EngineHost::Tcp(addr), Some(tls)) = (host, tls) {
+        let client = pool(TlsConnector { addr: Arc::from(addr.as_str()), tls: tls.clone() });
+        return Docker::connect_with_custom_transport(
+            move |req| send(client.clone(), versioned(req, &api)),
+            Some(format!("https://{addr}")),
+            timeout,
+            version,
+        );
+    }
     match host {
         EngineHost::Unix(path) => {
             if !Path::new(path).exists() {
@@ -31,19 +50,102 @@ pub(super) fn docker(host: &EngineHost, timeout: u64, version: &ClientVersion) -
             }
             let client = pool(hyperlocal::UnixConnector);
             let address = format!("unix://{}", hex::encode(path.to_string_lossy().as_bytes()));
-            Docker::connect_with_custom_transport(move |req| send(client.clone(), req), Some(address), timeout, version)
+            Docker::connect_with_custom_transport(move |req| send(client.clone(), versioned(req, &api)), Some(address), timeout, version)
         }
         EngineHost::Tcp(addr) => {
             let client = pool(HttpConnector::new());
-            Docker::connect_with_custom_transport(move |req| send(client.clone(), req), Some(format!("http://{addr}")), timeout, version)
+            Docker::connect_with_custom_transport(
+                move |req| send(client.clone(), versioned(req, &api)),
+                Some(format!("http://{addr}")),
+                timeout,
+                version,
+            )
         }
     }
+}
+
+/// `request` with `api` (`/v1.41`) before its path, unless the path already names a version.
+fn versioned(mut request: BollardRequest, api: &str) -> BollardRequest {
+    let uri = request.uri();
+    let path = uri.path();
+    let named = path.strip_prefix("/v").and_then(|rest| rest.chars().next()).is_some_and(|c| c.is_ascii_digit());
+    if named {
+        return request;
+    }
+    let path_and_query = uri.path_and_query().map_or(path, hyper::http::uri::PathAndQuery::as_str);
+    let mut parts = uri.clone().into_parts();
+    if let Ok(with_version) = format!("{api}{path_and_query}").parse() {
+        parts.path_and_query = Some(with_version);
+        if let Ok(new) = Uri::from_parts(parts) {
+            *request.uri_mut() = new;
+        }
+    }
+    request
 }
 
 /// A client keeping no idle connection, as bollard's own: an engine may close an idle one
 /// at any time.
 fn pool<C: Connect + Clone>(connector: C) -> Client<C, Body> {
     Client::builder(TokioExecutor::new()).pool_max_idle_per_host(0).build(connector)
+}
+
+/// Opens TLS connections to one engine address, whatever the request's URI says.
+#[derive(Clone)]
+struct TlsConnector {
+    addr: Arc<str>,
+    tls: tls::Tls,
+}
+
+impl tower_service::Service<Uri> for TlsConnector {
+    type Response = TlsConnection;
+    type Error = std::io::Error;
+    type Future = Pin<Box<dyn Future<Output = std::io::Result<TlsConnection>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: Uri) -> Self::Future {
+        let (addr, tls) = (Arc::clone(&self.addr), self.tls.clone());
+        Box::pin(async move { Ok(TlsConnection(TokioIo::new(tls.connect(&addr).await?))) })
+    }
+}
+
+/// A TLS connection as hyper reads and writes it.
+struct TlsConnection(TokioIo<tokio_rustls::client::TlsStream<TcpStream>>);
+
+impl Connection for TlsConnection {
+    fn connected(&self) -> Connected {
+        Connected::new()
+    }
+}
+
+impl hyper::rt::Read for TlsConnection {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: hyper::rt::ReadBufCursor<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl hyper::rt::Write for TlsConnection {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.0.is_write_vectored()
+    }
+
+    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[std::io::IoSlice<'_>]) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
+    }
 }
 
 /// Sends `request`, and once more when the first try failed in a way that makes it safe.
@@ -76,6 +178,30 @@ fn replay(request: &BollardRequest) -> Option<BollardRequest> {
     *copy.version_mut() = request.version();
     *copy.headers_mut() = request.headers().clone();
     Some(copy)
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::*;
+
+    fn request(uri: &str) -> BollardRequest {
+        let mut r = Request::new(Either::Left(Full::new(Bytes::new())));
+        *r.uri_mut() = uri.parse().expect("uri");
+        r
+    }
+
+    #[test]
+    fn paths_get_the_api_version_once() {
+        let cases = [
+            ("http://h/containers/json?all=1", "http://h/v1.41/containers/json?all=1"),
+            ("unix://6162/_ping", "unix://6162/v1.41/_ping"),
+            ("http://h/v1.43/info", "http://h/v1.43/info"),
+            ("http://h/volumes", "http://h/v1.41/volumes"),
+        ];
+        for (uri, want) in cases {
+            assert_eq!(versioned(request(uri), "/v1.41").uri().to_string(), want);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -51,9 +51,23 @@ pub struct Project {
     /// The active profiles; not printed.
     #[serde(skip)]
     pub profiles: Vec<String>,
+    /// Docker Compose v1 names (`--compatibility`, or `COMPOSE_COMPATIBILITY` among the
+    /// project's variables): `_` joins the parts of generated names (`proj_web_1`, the image
+    /// `proj_web`) instead of `-`; not printed.
+    #[serde(skip)]
+    pub compatibility: bool,
 }
 
 impl Project {
+    /// What joins the parts of generated names: `-`, or `_` in compatibility mode.
+    pub fn name_separator(&self) -> &'static str {
+        if self.compatibility {
+            "_"
+        } else {
+            "-"
+        }
+    }
+
     /// The project as `config --format json` prints it.
     pub fn to_json_value(&self) -> Result<serde_json::Value> {
         output::render(self, OutputFormat::Json)
