@@ -80,6 +80,10 @@ pub struct GlobalArgs {
     /// DEPRECATED! USE --project-directory INSTEAD.
     #[arg(long, hide = true, value_name = "string")]
     pub workdir: Option<PathBuf>,
+    /// Show more output
+    // Root-only and hidden, as in Compose: `berth --verbose up`, not `berth up --verbose`.
+    #[arg(long, hide = true)]
+    pub verbose: bool,
     /// The engine to connect to (the docker CLI's `-H`, passed on to plugins)
     #[arg(short = 'H', long, hide = true)]
     pub host: Option<String>,

@@ -8,25 +8,12 @@ mod e2e_support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use e2e_support::{describe, docker, text, Project};
+use e2e_support::{describe, docker, registries, text, Project};
 
 const OPEN: &str = "127.0.0.1:5000";
 const AUTH: &str = "127.0.0.1:5001";
 const USER: &str = "berthtest";
 const PASSWORD: &str = "berthtest-secret";
-
-/// Whether the registries answer; without them a test fails when an engine is required
-/// (CI runs `scripts/registry.sh`), else it says it skipped.
-fn registries(test: &str) -> bool {
-    let up = [OPEN, AUTH].iter().all(|a| std::net::TcpStream::connect(a).is_ok());
-    if !up {
-        let required = std::env::var("BERTH_REQUIRE_ENGINE").is_ok_and(|v| v == "1")
-            || std::env::var("CI").is_ok_and(|v| !v.is_empty());
-        assert!(!required, "{test}: the local registries do not answer; run scripts/registry.sh");
-        eprintln!("SKIPPED {test}: the local registries do not answer (scripts/registry.sh starts them)");
-    }
-    up
-}
 
 /// Local images the test made, removed at the end even when it fails.
 struct Images(Vec<String>);

@@ -17,6 +17,7 @@ use futures::stream::BoxStream;
 use tokio::io::AsyncWrite;
 
 use crate::error::EngineResult;
+use crate::types::artifact::{ArtifactPush, ArtifactPushed};
 use crate::types::container::{
     ArchivePutOptions, AttachOptions, ContainerCreate, ContainerDetails, ContainerListOptions,
     ContainerStats, ContainerSummary, ExecConfig, ExecDetails, ExecStartOptions, LogFrame,
@@ -250,6 +251,12 @@ pub trait Engine: Send + Sync {
 
     /// Pushes an image.
     fn push_image(&self, options: &PushOptions) -> EngineStream<ProgressEvent>;
+
+    /// Pushes an OCI artifact (blobs and their manifest) to a registry. The engine has no
+    /// endpoint for it: berth speaks to the registry itself, over plain HTTP, to the
+    /// registries the docker tools reach that way (loopback addresses, and those the engine's
+    /// configuration marks insecure).
+    async fn push_artifact(&self, artifact: &ArtifactPush) -> EngineResult<ArtifactPushed>;
 
     /// Builds an image from a tar build context.
     fn build_image(&self, options: &BuildOptions, context: ByteStream) -> EngineStream<BuildEvent>;

@@ -7,6 +7,8 @@
 //! - [`FakeEngine`] is an in-memory daemon with the same observable behaviour, for tests of the
 //!   layers above.
 //! - [`auth`] finds registry credentials as the docker CLI does (`config.json`, helpers).
+//! - [`oci`] writes the OCI manifest of an artifact pushed with [`Engine::push_artifact`];
+//!   [`trace`] lets a front end see every HTTP request sent (a debug log).
 //! - [`archive`] reads and writes the tar archives the engine exchanges (copy, build contexts).
 //!
 //! No Compose semantics live here: labels are opaque strings and there is no planning.
@@ -19,6 +21,8 @@ pub mod engine;
 pub mod error;
 pub mod fake;
 pub mod filters;
+pub mod oci;
+pub mod trace;
 pub mod types;
 pub mod version;
 
@@ -32,6 +36,7 @@ pub use engine::{
 pub use error::{EngineError, EngineResult, ObjectKind};
 pub use fake::FakeEngine;
 pub use filters::Filters;
+pub use types::artifact::*;
 pub use types::container::*;
 pub use types::image::*;
 pub use types::network::*;

@@ -1,10 +1,12 @@
-//! `berth alpha`: Docker Compose 2.26.1's hidden group of experimental commands. berth has
-//! its `viz`: the project's services and their `depends_on` edges as a Graphviz DOT graph,
-//! optionally with each service's networks, ports and image. (`alpha publish`, which pushes
-//! the compose files to a registry as an OCI artifact, is not implemented.)
+//! `berth alpha`: Docker Compose 2.26.1's hidden group of experimental commands: `viz`, the
+//! project's services and their `depends_on` edges as a Graphviz DOT graph (optionally with
+//! each service's networks, ports and image), and `publish`, the project's compose files
+//! pushed to a registry as an OCI artifact (berth-core's `ops::publish`).
 
 use std::fmt::Write as _;
 
+use berth_core::ops::publish::{publish, ComposeFile, PublishError, PublishOptions};
+use berth_engine::OciVersion;
 use berth_spec::model::Project;
 use clap::{Args, Subcommand};
 
@@ -23,6 +25,23 @@ pub struct AlphaArgs {
 pub enum AlphaCommand {
     /// EXPERIMENTAL - Generate a graphviz graph from your compose file
     Viz(VizArgs),
+    /// Publish compose application
+    Publish(PublishArgs),
+}
+
+/// `alpha publish [OPTIONS] REPOSITORY[:TAG]`.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Where to publish the project: `REPOSITORY[:TAG]`
+    // A list, so that a wrong count gets Compose's message and exit code, not clap's.
+    #[arg(value_name = "REPOSITORY")]
+    pub repository: Vec<String>,
+    /// Pin image tags to digests
+    #[arg(long)]
+    pub resolve_image_digests: bool,
+    /// OCI Image/Artifact specification version (automatically determined by default)
+    #[arg(long, value_name = "string")]
+    pub oci_version: Option<String>,
 }
 
 /// `alpha viz [OPTIONS]`.
@@ -49,8 +68,56 @@ pub struct VizArgs {
 pub fn run(global: &GlobalArgs, args: &AlphaArgs) -> anyhow::Result<u8> {
     match &args.command {
         AlphaCommand::Viz(viz) => run_viz(global, viz),
+        AlphaCommand::Publish(publish) => run_publish(global, publish),
     }
 }
+
+fn run_publish(global: &GlobalArgs, args: &PublishArgs) -> anyhow::Result<u8> {
+    let [repository] = args.repository.as_slice() else {
+        anyhow::bail!("accepts 1 arg(s), received {}", args.repository.len());
+    };
+    // An empty `--oci-version` is Compose's default: decided by the registry's answer.
+    let oci_version = match args.oci_version.as_deref().filter(|v| !v.is_empty()) {
+        Some(v) => Some(v.parse::<OciVersion>().map_err(|e| anyhow::anyhow!("{e}"))?),
+        None => None,
+    };
+    let loaded = engine::load_project(global, &[])?;
+    let files: Vec<ComposeFile> = loaded
+        .discovery
+        .files
+        .iter()
+        .map(|f| ComposeFile { path: f.name.clone(), content: f.content.as_bytes().to_vec() })
+        .collect();
+    // The digests cover every service, whatever profiles are enabled, as in Compose.
+    let all_profiles = if args.resolve_image_digests {
+        let mut every = global.clone();
+        every.profiles = vec!["*".to_owned()];
+        Some(engine::load_project(&every, &[])?.project)
+    } else {
+        None
+    };
+    let opts = PublishOptions {
+        repository: repository.clone(),
+        oci_version,
+        credentials: super::pull::credentials(),
+        parallel: engine::run_options(global).parallel,
+        dry_run: global.dry_run,
+        created: crate::display::clock::local_rfc3339(&jiff::Zoned::now()),
+    };
+    let settings = engine::display_settings(global)?;
+    engine::block_on(async move {
+        let engine = engine::connect().await?;
+        let renderer = engine::progress(&settings, "Publishing", global.dry_run)?;
+        let result = publish(engine.as_ref(), &loaded.project, &files, all_profiles.as_ref(), &opts, &renderer).await;
+        renderer.finish();
+        match result {
+            Ok(_) => Ok(0),
+            Err(PublishError::Images(failures)) => Err(anyhow::anyhow!("{}", super::pull::summary("pushed", &failures))),
+            Err(e) => Err(anyhow::anyhow!("{e}")),
+        }
+    })?
+}
+
 
 fn run_viz(global: &GlobalArgs, args: &VizArgs) -> anyhow::Result<u8> {
     let size = usize::try_from(args.indentation_size)

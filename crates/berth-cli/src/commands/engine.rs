@@ -304,6 +304,16 @@ pub fn print_plan(outcome: &Outcome) {
     print!("{text}");
 }
 
+/// With `--verbose`, the plan that ran, as debug lines on stderr: the decisions and their
+/// causes that `--dry-run` prints.
+pub fn log_plan(outcome: &Outcome) {
+    if crate::display::debug::enabled() {
+        for line in outcome.plan.lines() {
+            crate::display::debug::log(&format!("plan: {line}"));
+        }
+    }
+}
+
 /// Set while a command waits for the user's answer: Ctrl-C then ends the command at once.
 static PROMPTING: AtomicBool = AtomicBool::new(false);
 
@@ -370,6 +380,8 @@ pub fn conclude(result: Result<Outcome, OpsError>, interrupted: bool, dry_run: b
         Ok(outcome) => {
             if dry_run {
                 print_plan(&outcome);
+            } else {
+                log_plan(&outcome);
             }
             Ok(0)
         }

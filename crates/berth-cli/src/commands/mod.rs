@@ -42,6 +42,9 @@ use crate::cli::{Cli, Command, GlobalArgs};
 
 /// Runs the parsed command; the result is the process exit code.
 pub fn run(mut cli: Cli) -> anyhow::Result<u8> {
+    if cli.global.verbose {
+        crate::display::debug::enable();
+    }
     if !matches!(cli.command, Command::Completion(_) | Command::Man(_) | Command::Plugin(_) | Command::Stack(_) | Command::Version(_)) {
         export_dot_env(&cli.global)?;
         resolve_global_options(&mut cli.global, &|k| std::env::var(k).ok())?;
@@ -136,6 +139,9 @@ fn resolve_global_options(global: &mut GlobalArgs, env: &dyn Fn(&str) -> Option<
                 .map_err(|_| anyhow::anyhow!("COMPOSE_PARALLEL_LIMIT must be an integer (found: {limit:?})"))?;
             global.parallel = Some(parsed);
         }
+    }
+    if let Some(limit) = global.parallel.filter(|p| *p > 0) {
+        crate::display::debug::log(&format!("Limiting max concurrency to {limit} jobs"));
     }
     Ok(())
 }

@@ -591,6 +591,9 @@ impl Attached<'_> {
             }
             return Ok(code);
         }
+        if let Ok(outcome) = &created {
+            engine::log_plan(outcome);
+        }
 
         // The containers to follow: those of the watched services, sorted by name.
         let observed = observe(engine.as_ref(), &self.project.name, false).await.map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -83,6 +83,16 @@ impl Clock for ManualClock {
     }
 }
 
+/// `now` as Go's `time.RFC3339` writes a local time: `2024-05-01T10:00:00+02:00`, or with `Z`
+/// when the zone is UTC.
+pub fn local_rfc3339(now: &jiff::Zoned) -> String {
+    if now.offset().seconds() == 0 {
+        now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    } else {
+        now.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+    }
+}
+
 /// RFC 3339 in UTC: `2024-05-01T10:00:00Z`, or with `nanos` the fixed nine-digit form Docker
 /// uses for log timestamps (`2024-05-01T10:00:00.000000000Z`).
 pub fn rfc3339(t: SystemTime, nanos: bool) -> String {

@@ -26,6 +26,7 @@
 #![cfg_attr(test, allow(dead_code, unused_imports))]
 
 pub mod clock;
+pub mod debug;
 pub mod format;
 pub mod logs;
 pub mod mode;

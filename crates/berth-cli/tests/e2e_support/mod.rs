@@ -512,3 +512,17 @@ impl Drop for Terminal {
         let _ = self.child.wait();
     }
 }
+
+/// The local registries of `scripts/registry.sh`: open, and with basic auth.
+pub const REGISTRIES: [&str; 2] = ["127.0.0.1:5000", "127.0.0.1:5001"];
+
+/// Whether the local registries answer; without them a test fails when an engine is required
+/// (CI runs `scripts/registry.sh`), else it says it skipped.
+pub fn registries(test: &str) -> bool {
+    let up = REGISTRIES.iter().all(|a| std::net::TcpStream::connect(a).is_ok());
+    if !up {
+        assert!(!engine_required(), "{test}: the local registries do not answer; run scripts/registry.sh");
+        eprintln!("SKIPPED {test}: the local registries do not answer (scripts/registry.sh starts them)");
+    }
+    up
+}

@@ -15,6 +15,7 @@ pub mod exec;
 pub mod kill;
 pub mod logs;
 pub mod pause;
+pub mod publish;
 pub mod pull;
 pub mod push;
 pub mod restart;

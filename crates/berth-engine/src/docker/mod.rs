@@ -31,6 +31,7 @@ use crate::engine::{
     AttachedIo, ByteStream, ContainerCreated, Engine, EngineStream, ExecStarted,
 };
 use crate::error::{EngineError, EngineResult, ObjectKind};
+use crate::types::artifact::{ArtifactPush, ArtifactPushed};
 use crate::types::container::{
     ArchivePutOptions, AttachOptions, ContainerCreate, ContainerStatus, ContainerDetails, ContainerListOptions,
     ContainerStats, ContainerSummary, EndpointConfig, ExecConfig, ExecDetails, ExecStartOptions,
@@ -975,6 +976,28 @@ impl Engine for DockerEngine {
         inspect.descriptor.digest.filter(|d| !d.is_empty()).ok_or_else(|| EngineError::Protocol {
             message: format!("the registry gave no digest for {reference}"),
         })
+    }
+
+    async fn push_artifact(&self, artifact: &ArtifactPush) -> EngineResult<ArtifactPushed> {
+        let image = registry::ManifestRef::parse(&artifact.reference);
+        // The docker tools speak plain HTTP to loopback registries (containerd's
+        // `MatchLocalhost`); berth also to those the engine is told are insecure.
+        let plain = registry::loopback(&image.host) || {
+            let info = self.raw_ok("GET", "/info", None, ObjectKind::Other, "").await?;
+            let info: serde_json::Value = serde_json::from_slice(&info.body)
+                .map_err(|e| EngineError::Protocol { message: format!("the engine's /info: {e}") })?;
+            registry::plain_http(&info, &image)
+        };
+        if !plain {
+            return Err(EngineError::Io {
+                context: format!("pushing to {}", image.host),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::Unsupported,
+                    "berth speaks plain HTTP only, to loopback registries and to those the engine's configuration marks insecure",
+                ),
+            });
+        }
+        registry::push_artifact(&image, artifact).await
     }
 
     fn push_image(&self, options: &PushOptions) -> EngineStream<ProgressEvent> {

@@ -6,7 +6,7 @@
 //! One request per connection (`Connection: close`); a request that fails on its way is sent
 //! once more when [`retry::should_retry`] says it is safe. `request` keeps whole bodies in memory
 //! (small JSON documents); `stream` sends a body stream chunked and returns the response body
-//! as a stream.
+//! as a stream. Requests are reported to [`crate::trace`].
 
 use std::fmt::Write as _;
 
@@ -20,6 +20,7 @@ use crate::engine::ByteStream;
 use super::retry::{self, Failure};
 use super::tls::{self, Tls};
 use crate::connect::EngineHost;
+use crate::trace;
 use crate::error::{EngineError, EngineResult};
 use crate::version::ApiVersion;
 
@@ -78,7 +79,20 @@ impl RawClient {
     /// Sends `method target` as it is (no API version added), once more when the first try
     /// failed in a way [`retry::should_retry`] deems safe.
     async fn send(&self, method: &str, path: &str, body: Option<&[u8]>) -> EngineResult<RawResponse> {
-        retry::at_most_twice(method, || self.send_once(method, path, body)).await
+        retry::at_most_twice(method, || async move {
+            let started = trace::start();
+            let result = self.send_once(method, path, body).await;
+            if started.is_some() {
+                let reason = result.as_ref().err().map(|(_, e)| e.to_string());
+                let outcome = match &result {
+                    Ok(r) => Ok(r.status),
+                    Err(_) => Err(reason.as_deref().unwrap_or_default()),
+                };
+                trace::report(started, trace::Peer::Engine, method, path, outcome);
+            }
+            result
+        })
+        .await
     }
 
     /// One try of [`Self::send`]; a failure says how far the request got.
@@ -141,6 +155,7 @@ impl RawClient {
         mut body: ByteStream,
     ) -> EngineResult<BoxStream<'static, EngineResult<Bytes>>> {
         let io = |e: std::io::Error| EngineError::Io { context: format!("POST {path}"), source: e };
+        let started = trace::start();
         let mut conn = self.connect().await?;
         let mut head = format!(
             "POST /v{}{path} HTTP/1.1\r\nHost: docker\r\nUser-Agent: berth\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n",
@@ -171,6 +186,7 @@ impl RawClient {
             .nth(1)
             .and_then(|s| s.parse::<u16>().ok())
             .ok_or_else(|| protocol("invalid HTTP status line"))?;
+        trace::report(started, trace::Peer::Engine, "POST", &format!("/v{}{path}", self.version), Ok(status));
         let mut chunked = false;
         loop {
             let mut line = String::new();

@@ -1,7 +1,8 @@
-//! A registry's Distribution API (HTTP API v2) asked directly, for the one question an engine
-//! may be unable to answer: the digest a registry serves for a tag. Docker answers it with
+//! A registry's Distribution API (HTTP API v2) spoken directly, for what an engine does not
+//! do: the digest a registry serves for a tag (Docker answers it with
 //! `GET /distribution/{name}/json`; Podman 4.3 has no such endpoint, so berth asks the
-//! registry itself, with the credentials the engine would have been given.
+//! registry itself, with the credentials the engine would have been given), and pushing an OCI
+//! artifact (blobs, then the manifest), which Docker Compose does from the client too.
 //!
 //! Only plain HTTP is spoken (TLS serves the engine connection only), so only registries the engine
 //! itself reaches over plain HTTP are asked: those its configuration marks insecure (Podman's
@@ -21,7 +22,10 @@ use sha2::Digest as _;
 
 use super::raw::{self, RawResponse};
 use crate::auth::registry_host;
+use crate::trace;
 use crate::error::{EngineError, EngineResult, ObjectKind};
+use crate::oci;
+use crate::types::artifact::{ArtifactPush, ArtifactPushed, OciVersion};
 use crate::types::image::RegistryAuth;
 
 /// How long one registry exchange may take.
@@ -83,6 +87,11 @@ pub(crate) fn plain_http(info: &serde_json::Value, image: &ManifestRef) -> bool 
         .is_some_and(|cidrs| cidrs.iter().filter_map(serde_json::Value::as_str).any(|cidr| in_cidr(ip, cidr)))
 }
 
+/// Whether `host` (`host[:port]`) is `localhost` or a loopback address.
+pub(crate) fn loopback(host: &str) -> bool {
+    host_ip(host).is_some_and(|ip| ip.is_loopback())
+}
+
 /// The address of a registry host written as an IP or `localhost` (names are not resolved).
 fn host_ip(host: &str) -> Option<IpAddr> {
     let bare = match host.strip_prefix('[') {
@@ -118,7 +127,7 @@ pub(crate) async fn manifest_digest(image: &ManifestRef, auth: Option<&RegistryA
     let mut answer = get(&url, ACCEPT, None).await?;
     if answer.status == 401 {
         let challenge = answer.header("WWW-Authenticate").unwrap_or_default().to_owned();
-        let authorization = authorize(&challenge, &image.repository, auth).await?;
+        let authorization = authorize(&challenge, &image.repository, "pull", auth).await?;
         answer = get(&url, ACCEPT, Some(&authorization)).await?;
     }
     match answer.status {
@@ -139,8 +148,127 @@ pub(crate) async fn manifest_digest(image: &ManifestRef, auth: Option<&RegistryA
     Ok(format!("sha256:{}", hex::encode(sha2::Sha256::digest(&answer.body))))
 }
 
-/// The `Authorization` header answering `challenge`.
-async fn authorize(challenge: &str, repository: &str, auth: Option<&RegistryAuth>) -> EngineResult<String> {
+/// Pushes `artifact` to `image`'s repository over plain HTTP: each layer blob the registry
+/// lacks, then the config blob and the manifest (tagged `image.reference`) in the OCI version
+/// asked for, else in 1.1, and in 1.0 when the registry refuses that with a client error other
+/// than an authentication one (as Docker Compose decides it).
+pub(crate) async fn push_artifact(image: &ManifestRef, artifact: &ArtifactPush) -> EngineResult<ArtifactPushed> {
+    let mut session = Session { image, auth: artifact.auth.as_ref(), authorization: None };
+    for layer in &artifact.layers {
+        session.push_blob(&layer.data).await?;
+    }
+    let Some(version) = artifact.oci_version else {
+        return match session.push_manifest(artifact, OciVersion::V1_1).await {
+            Err(EngineError::Api { status, .. }) if (400..500).contains(&status) && ![401, 403, 407].contains(&status) => {
+                session.push_manifest(artifact, OciVersion::V1_0).await
+            }
+            other => other,
+        };
+    };
+    session.push_manifest(artifact, version).await
+}
+
+/// Requests about one repository, with the `Authorization` the registry's first challenge
+/// asked for sent on every later request.
+struct Session<'a> {
+    image: &'a ManifestRef,
+    auth: Option<&'a RegistryAuth>,
+    authorization: Option<String>,
+}
+
+impl Session<'_> {
+    /// `method target` (a path on the registry, or an absolute URL it gave) with `headers`
+    /// and `body`, answering an authentication challenge once.
+    async fn send(&mut self, method: &str, target: &str, headers: &[(&str, String)], body: Option<&[u8]>) -> EngineResult<RawResponse> {
+        if target.starts_with("https://") {
+            return Err(EngineError::Api {
+                status: 0,
+                message: format!("the registry sent berth to {target}, over HTTPS, which berth does not speak"),
+            });
+        }
+        let url = if target.starts_with("http://") { target.to_owned() } else { format!("http://{}{target}", self.image.host) };
+        let mut all = headers.to_vec();
+        if let Some(a) = &self.authorization {
+            all.push(("Authorization", a.clone()));
+        }
+        let answer = exchange(method, &url, &all, body).await?;
+        if answer.status != 401 || self.authorization.is_some() {
+            return Ok(answer);
+        }
+        let challenge = answer.header("WWW-Authenticate").unwrap_or_default().to_owned();
+        let without_user = self.auth.and_then(|a| a.username.as_deref()).is_none();
+        if without_user && challenge.trim_start().get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("basic")) {
+            return Err(push_denied("authorization failed: no basic auth credentials"));
+        }
+        let authorization = authorize(&challenge, &self.image.repository, "pull,push", self.auth).await?;
+        all.push(("Authorization", authorization.clone()));
+        self.authorization = Some(authorization);
+        let answer = exchange(method, &url, &all, body).await?;
+        if matches!(answer.status, 401 | 403) {
+            return Err(push_denied(&registry_message(&answer)));
+        }
+        Ok(answer)
+    }
+
+    /// Uploads `data` as a blob unless the repository has it (a monolithic upload: `POST`
+    /// for a session, `PUT` of the whole content with its digest).
+    async fn push_blob(&mut self, data: &[u8]) -> EngineResult<()> {
+        let digest = oci::digest(data);
+        let repository = self.image.repository.clone();
+        let blob = format!("/v2/{repository}/blobs/{digest}");
+        if self.send("HEAD", &blob, &[], None).await?.status == 200 {
+            return Ok(());
+        }
+        let start = format!("/v2/{repository}/blobs/uploads/");
+        let answer = self.send("POST", &start, &[], None).await?;
+        if answer.status != 202 {
+            return Err(unexpected("POST", &start, &answer));
+        }
+        let location = answer.header("Location").filter(|l| !l.is_empty()).ok_or_else(|| EngineError::Protocol {
+            message: format!("the registry started an upload to {repository} without saying where (no Location)"),
+        })?;
+        let separator = if location.contains('?') { '&' } else { '?' };
+        let target = format!("{location}{separator}digest={}", query_escape(&digest));
+        let headers = [("Content-Type", "application/octet-stream".to_owned())];
+        let answer = self.send("PUT", &target, &headers, Some(data)).await?;
+        if answer.status != 201 {
+            return Err(unexpected("PUT", &target, &answer));
+        }
+        Ok(())
+    }
+
+    /// Pushes the config blob and the manifest of `artifact` following `version`.
+    async fn push_manifest(&mut self, artifact: &ArtifactPush, version: OciVersion) -> EngineResult<ArtifactPushed> {
+        let manifest = oci::manifest(artifact, version);
+        self.push_blob(&manifest.config.data).await?;
+        let target = format!("/v2/{}/manifests/{}", self.image.repository, self.image.reference);
+        let headers = [("Content-Type", oci::IMAGE_MANIFEST_MEDIA_TYPE.to_owned())];
+        let answer = self.send("PUT", &target, &headers, Some(&manifest.bytes)).await?;
+        if answer.status != 201 {
+            return Err(unexpected("PUT", &target, &answer));
+        }
+        let digest = answer.header("Docker-Content-Digest").filter(|d| !d.is_empty()).map_or_else(|| manifest.digest(), str::to_owned);
+        Ok(ArtifactPushed { digest, oci_version: version })
+    }
+}
+
+/// A push the registry refused for want of (valid) credentials, in containerd's words.
+fn push_denied(detail: &str) -> EngineError {
+    EngineError::Api {
+        status: 401,
+        message: format!("push access denied, repository does not exist or may require authorization: {detail}"),
+    }
+}
+
+/// A registry's refusal of `method target`, with its own words when it gave any.
+fn unexpected(method: &str, target: &str, answer: &RawResponse) -> EngineError {
+    let path = target.split('?').next().unwrap_or(target);
+    EngineError::Api { status: answer.status, message: format!("{method} {path}: {}", registry_message(answer)) }
+}
+
+/// The `Authorization` header answering `challenge`; a token is asked for `actions`
+/// (`pull`, `pull,push`) on `repository` when the challenge names no scope.
+async fn authorize(challenge: &str, repository: &str, actions: &str, auth: Option<&RegistryAuth>) -> EngineResult<String> {
     let (scheme, params) = challenge.trim().split_once(' ').unwrap_or((challenge.trim(), ""));
     let basic = auth.and_then(|a| {
         let user = a.username.as_deref()?;
@@ -165,7 +293,7 @@ async fn authorize(challenge: &str, repository: &str, auth: Option<&RegistryAuth
             message: format!("the registry's token service {realm} needs HTTPS, which berth does not speak"),
         });
     }
-    let scope = param("scope").unwrap_or_else(|| format!("repository:{repository}:pull"));
+    let scope = param("scope").unwrap_or_else(|| format!("repository:{repository}:{actions}"));
     let mut token_url = format!("{realm}{}scope={}", if realm.contains('?') { '&' } else { '?' }, query_escape(&scope));
     if let Some(service) = param("service") {
         let _ = write!(token_url, "&service={}", query_escape(&service));
@@ -243,6 +371,15 @@ fn registry_message(answer: &RawResponse) -> String {
 
 /// `GET url` (plain HTTP) with `accept` and an optional `Authorization`.
 async fn get(url: &str, accept: &str, authorization: Option<&str>) -> EngineResult<RawResponse> {
+    let mut headers = vec![("Accept", accept.to_owned())];
+    if let Some(a) = authorization {
+        headers.push(("Authorization", a.to_owned()));
+    }
+    exchange("GET", url, &headers, None).await
+}
+
+/// `method url` (plain HTTP) with `headers` and an optional body, reported to [`trace`].
+async fn exchange(method: &str, url: &str, headers: &[(&str, String)], body: Option<&[u8]>) -> EngineResult<RawResponse> {
     let rest = url.strip_prefix("http://").ok_or_else(|| EngineError::invalid(format!("not a plain HTTP URL: {url}")))?;
     let (host, path) = rest.find('/').map_or((rest, "/"), |i| rest.split_at(i));
     let address = if host.rsplit_once(':').is_some_and(|(_, p)| p.chars().all(|c| c.is_ascii_digit())) {
@@ -250,21 +387,37 @@ async fn get(url: &str, accept: &str, authorization: Option<&str>) -> EngineResu
     } else {
         format!("{host}:80")
     };
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: berth\r\nAccept: {accept}\r\nConnection: close\r\n");
-    if let Some(a) = authorization {
-        let _ = write!(request, "Authorization: {a}\r\n");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: berth\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        let _ = write!(request, "{name}: {value}\r\n");
+    }
+    if body.is_some() || matches!(method, "POST" | "PUT") {
+        let _ = write!(request, "Content-Length: {}\r\n", body.map_or(0, <[u8]>::len));
     }
     request.push_str("\r\n");
-    let failed = |e: std::io::Error| EngineError::Io { context: format!("Get {url:?}"), source: e };
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body.unwrap_or_default());
+    let context = format!("{}{} {url:?}", method.get(..1).unwrap_or_default(), method.get(1..).unwrap_or_default().to_lowercase());
+    let failed = |e: std::io::Error| EngineError::Io { context: context.clone(), source: e };
+    let started = trace::start();
     let exchange = async {
         let stream = tokio::net::TcpStream::connect(&address).await?;
-        raw::round_trip(stream, request.as_bytes()).await
+        raw::round_trip(stream, &bytes).await
     };
-    let bytes = tokio::time::timeout(TIMEOUT, exchange)
-        .await
-        .map_err(|_| failed(std::io::Error::new(std::io::ErrorKind::TimedOut, "the registry did not answer in time")))?
-        .map_err(failed)?;
-    raw::parse_response(&bytes, false)
+    let answer = match tokio::time::timeout(TIMEOUT, exchange).await {
+        Ok(Ok(answer)) => raw::parse_response(&answer, method == "HEAD"),
+        Ok(Err(e)) => Err(failed(e)),
+        Err(_) => Err(failed(std::io::Error::new(std::io::ErrorKind::TimedOut, "the registry did not answer in time"))),
+    };
+    if started.is_some() {
+        let reason = answer.as_ref().err().map(ToString::to_string);
+        let outcome = match &answer {
+            Ok(a) => Ok(a.status),
+            Err(_) => Err(reason.as_deref().unwrap_or_default()),
+        };
+        trace::report(started, trace::Peer::Registry, method, url, outcome);
+    }
+    answer
 }
 
 #[cfg(test)]
@@ -391,5 +544,82 @@ mod tests {
         task.await.unwrap();
         let err = manifest_digest(&ManifestRef::parse("127.0.0.1:1/a:1"), None).await.unwrap_err();
         assert!(err.to_string().starts_with("Get \"http://127.0.0.1:1/v2/a/manifests/1\": "), "{err}");
+    }
+
+    fn artifact(reference: &str, auth: Option<RegistryAuth>) -> ArtifactPush {
+        ArtifactPush {
+            reference: reference.to_owned(),
+            layers: vec![crate::types::artifact::ArtifactBlob {
+                media_type: "application/x+yaml".into(),
+                data: b"services: {}\n".to_vec(),
+                annotations: std::collections::BTreeMap::new(),
+            }],
+            artifact_type: "application/x.project".into(),
+            config_media_type: "application/x.config+json".into(),
+            annotations: std::collections::BTreeMap::new(),
+            oci_version: None,
+            auth,
+        }
+    }
+
+    #[tokio::test]
+    async fn artifacts_fall_back_to_oci_1_0_when_the_registry_refuses_1_1() {
+        let invalid = r#"{"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid"}]}"#;
+        let (address, task) = registry(|_| {
+            vec![
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                "HTTP/1.1 202 Accepted\r\nLocation: /v2/a/blobs/uploads/u1?_state=x\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                format!("HTTP/1.1 400 Bad Request\r\nContent-Length: {}\r\n\r\n{invalid}", invalid.len()),
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                "HTTP/1.1 201 Created\r\nDocker-Content-Digest: sha256:abc\r\nContent-Length: 0\r\n\r\n".to_owned(),
+            ]
+        })
+        .await;
+        let pushed = push_artifact(&ManifestRef::parse(&format!("{address}/a:v1")), &artifact("x", None)).await.unwrap();
+        assert_eq!(pushed, ArtifactPushed { digest: "sha256:abc".into(), oci_version: OciVersion::V1_0 });
+        let seen = task.await.unwrap();
+        let layer = oci::digest(b"services: {}\n");
+        assert!(seen[0].starts_with(&format!("HEAD /v2/a/blobs/{layer} HTTP/1.1\r\n")), "{}", seen[0]);
+        assert!(seen[1].starts_with("POST /v2/a/blobs/uploads/ HTTP/1.1\r\n"), "{}", seen[1]);
+        let put = format!("PUT /v2/a/blobs/uploads/u1?_state=x&digest={} HTTP/1.1\r\n", query_escape(&layer));
+        assert!(seen[2].starts_with(&put) && seen[2].ends_with("\r\n\r\nservices: {}\n"), "{}", seen[2]);
+        assert!(seen[4].starts_with("PUT /v2/a/manifests/v1 HTTP/1.1\r\n") && seen[4].contains(r#""artifactType":"application/x.project""#));
+        assert!(seen[4].contains("Content-Type: application/vnd.oci.image.manifest.v1+json\r\n"), "{}", seen[4]);
+        assert!(!seen[6].contains("artifactType") && seen[6].contains(r#""mediaType":"application/x.config+json""#), "{}", seen[6]);
+    }
+
+    #[tokio::test]
+    async fn artifact_pushes_authenticate_once_and_refusals_are_worded_as_containerd_words_them() {
+        let challenge = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"\r\nContent-Length: 0\r\n\r\n";
+        let (address, task) = registry(|_| {
+            vec![
+                challenge.to_owned(),
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                challenge.to_owned(),
+                challenge.to_owned(),
+                challenge.to_owned(),
+            ]
+        })
+        .await;
+        let mut push = artifact(&format!("{address}/a:v1"), Some(RegistryAuth { username: Some("u".into()), password: Some("p".into()), ..RegistryAuth::default() }));
+        push.oci_version = Some(OciVersion::V1_1);
+        let image = ManifestRef::parse(&push.reference);
+        let pushed = push_artifact(&image, &push).await.unwrap();
+        assert_eq!(pushed.oci_version, OciVersion::V1_1);
+        // Without credentials, and with credentials the registry refuses.
+        let denied = "push access denied, repository does not exist or may require authorization: ";
+        let err = push_artifact(&image, &artifact("x", None)).await.unwrap_err();
+        assert_eq!(err.to_string(), format!("{denied}authorization failed: no basic auth credentials"));
+        let err = push_artifact(&image, &push).await.unwrap_err();
+        assert_eq!(err.to_string(), format!("{denied}unauthorized: authentication required"));
+        let seen = task.await.unwrap();
+        assert!(!seen[0].contains("Authorization"));
+        for later in &seen[1..4] {
+            assert!(later.contains("Authorization: Basic dTpw\r\n"), "{later}");
+        }
     }
 }

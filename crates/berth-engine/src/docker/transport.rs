@@ -2,7 +2,7 @@
 //! TCP address (one connection per request, no pool), or TLS over TCP (see [`tls`]), with one
 //! difference: a request that fails on its way to the engine is sent once more when
 //! [`retry::should_retry`] says it is safe (reads after a reset, anything that never reached
-//! the engine).
+//! the engine). Each try is reported to [`crate::trace`].
 //!
 //! Every request path is given the negotiated API version (`/v1.41/containers/json`), as the
 //! docker CLI sends it: bollard 0.19 builds that prefix and then drops it (it joins the
@@ -26,6 +26,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpStream;
 
 use super::{retry, tls};
+use crate::trace;
 use crate::connect::EngineHost;
 
 /// bollard's request body: a whole body, or a stream (uploads, attach input).
@@ -155,7 +156,7 @@ where
 {
     let again = replay(&request);
     let method = request.method().clone();
-    let error = match client.request(request).await {
+    let error = match traced(&client, request).await {
         Ok(response) => return Ok(response),
         Err(e) => e,
     };
@@ -163,10 +164,28 @@ where
     match again {
         Some(again) if retry::should_retry(method.as_str(), failure) => {
             tokio::time::sleep(retry::PAUSE).await;
-            client.request(again).await.map_err(BollardError::from)
+            traced(&client, again).await.map_err(BollardError::from)
         }
         _ => Err(BollardError::from(error)),
     }
+}
+
+/// One try of `request`, reported to [`trace`] when someone watches.
+async fn traced<C>(client: &Client<C, Body>, request: BollardRequest) -> Result<Response<Incoming>, hyper_util::client::legacy::Error>
+where
+    C: Connect + Clone + Send + Sync + 'static,
+{
+    let Some(started) = trace::start() else { return client.request(request).await };
+    let method = request.method().clone();
+    let target = request.uri().path_and_query().map_or_else(String::new, ToString::to_string);
+    let result = client.request(request).await;
+    let reason = result.as_ref().err().map(ToString::to_string);
+    let outcome = match &result {
+        Ok(response) => Ok(response.status().as_u16()),
+        Err(_) => Err(reason.as_deref().unwrap_or_default()),
+    };
+    trace::report(Some(started), trace::Peer::Engine, method.as_str(), &target, outcome);
+    result
 }
 
 /// A copy of `request` to send again; `None` for a streamed body, which cannot be replayed.

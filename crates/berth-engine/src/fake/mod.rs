@@ -38,6 +38,7 @@ use self::state::{
 use crate::archive::{read_tar, EntryKind, TarBuilder, TarEntry};
 use crate::engine::{AttachedIo, ByteStream, ContainerCreated, Engine, EngineStream, ExecStarted};
 use crate::error::{EngineError, EngineResult, ObjectKind};
+use crate::types::artifact::{ArtifactBlob, ArtifactPush, ArtifactPushed, OciVersion};
 use crate::filters::Filters;
 use crate::types::container::{
     ArchivePutOptions, AttachOptions, ContainerCreate, ContainerDetails, ContainerListOptions, ContainerState,
@@ -508,6 +509,12 @@ impl FakeEngine {
     /// with `error`; with `target`, only when called on that id or name.
     pub fn inject_failure(&self, op: &str, target: Option<&str>, error: EngineError) {
         self.inner.lock().failures.push(Injected { op: op.to_owned(), target: target.map(str::to_owned), error });
+    }
+
+    /// The manifest of the artifact pushed as `reference` and the blobs it names (layers,
+    /// then the config).
+    pub fn artifact(&self, reference: &str) -> Option<(Vec<u8>, Vec<ArtifactBlob>)> {
+        self.read(|s| s.artifacts.get(&normalize_ref(reference)).cloned())
     }
 
     /// Every mutating call so far, as `"<method> <target>"`.
@@ -1675,6 +1682,21 @@ impl Engine for FakeEngine {
         // A stand-in for the manifest's digest: stable for the same content.
         let manifest = serde_json::to_vec(&(&norm, config)).unwrap_or_default();
         Ok(format!("sha256:{}", hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&manifest))))
+    }
+
+    async fn push_artifact(&self, artifact: &ArtifactPush) -> EngineResult<ArtifactPushed> {
+        let reference = artifact.reference.clone();
+        self.mutate(|s| {
+            s.take_failure("push_artifact", &reference)?;
+            s.record(format!("push_artifact {reference}"));
+            let version = artifact.oci_version.unwrap_or(OciVersion::V1_1);
+            let manifest = crate::oci::manifest(artifact, version);
+            let digest = manifest.digest();
+            let mut blobs = artifact.layers.clone();
+            blobs.push(manifest.config);
+            s.artifacts.insert(normalize_ref(&reference), (manifest.bytes, blobs));
+            Ok((ArtifactPushed { digest, oci_version: version }, Vec::new()))
+        })
     }
 
     fn push_image(&self, options: &PushOptions) -> EngineStream<ProgressEvent> {

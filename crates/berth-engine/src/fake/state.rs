@@ -17,6 +17,7 @@ use crate::types::container::{
     ExecConfig, Health, HealthConfig, HealthLogEntry, HealthStatus, LogFrame, OutputStream,
     PortBinding, RestartPolicyName,
 };
+use crate::types::artifact::ArtifactBlob;
 use crate::types::image::ImageConfig;
 use crate::types::network::{NetworkDetails, VolumeDetails};
 use crate::types::swarm::{ServiceSpec, SwarmObject};
@@ -242,6 +243,8 @@ pub(crate) struct State {
     pub containers: Vec<FakeContainer>,
     pub images: Vec<FakeImage>,
     pub registry: BTreeMap<String, ImageConfig>,
+    /// Artifacts pushed, by normalised reference: the manifest and every blob it names.
+    pub artifacts: BTreeMap<String, (Vec<u8>, Vec<ArtifactBlob>)>,
     pub networks: Vec<NetworkDetails>,
     pub network_next_ip: HashMap<String, u32>,
     pub volumes: BTreeMap<String, VolumeDetails>,
@@ -323,6 +326,7 @@ impl State {
             containers: Vec::new(),
             images: Vec::new(),
             registry: BTreeMap::new(),
+            artifacts: BTreeMap::new(),
             networks: Vec::new(),
             network_next_ip: HashMap::new(),
             volumes: BTreeMap::new(),

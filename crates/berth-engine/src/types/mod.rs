@@ -3,6 +3,7 @@
 //! Nothing here refers to bollard: the Docker engine converts at its edge (`docker::convert`),
 //! the fake engine stores these types directly.
 
+pub mod artifact;
 pub mod container;
 pub mod image;
 pub mod network;
