@@ -243,6 +243,8 @@ fn publish_refuses_what_compose_refuses_and_dry_run_pushes_nothing() {
         (vec!["alpha", "publish", "127.0.0.1:5000/Berth/X"], "invalid reference format: repository name (Berth/X) must be lowercase"),
         (vec!["alpha", "publish", "127.0.0.1:5000/a b"], "invalid reference format"),
         (vec!["alpha", "publish", "--oci-version", "2", "127.0.0.1:5000/berth-e2e/x"], "unsupported OCI version: 2"),
+        (vec!["alpha", "publish"], "accepts 1 arg(s), received 0"),
+        (vec!["alpha", "publish", "a", "b"], "accepts 1 arg(s), received 2"),
     ] {
         for out in [reference(&p, &args), berth(&p, &args)] {
             assert_eq!(out.status.code(), Some(1), "{args:?}\n{}", describe(&out));

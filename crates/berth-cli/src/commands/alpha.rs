@@ -33,8 +33,9 @@ pub enum AlphaCommand {
 #[derive(Debug, Args)]
 pub struct PublishArgs {
     /// Where to publish the project: `REPOSITORY[:TAG]`
+    // A list, so that a wrong count gets Compose's message and exit code, not clap's.
     #[arg(value_name = "REPOSITORY")]
-    pub repository: String,
+    pub repository: Vec<String>,
     /// Pin image tags to digests
     #[arg(long)]
     pub resolve_image_digests: bool,
@@ -72,6 +73,9 @@ pub fn run(global: &GlobalArgs, args: &AlphaArgs) -> anyhow::Result<u8> {
 }
 
 fn run_publish(global: &GlobalArgs, args: &PublishArgs) -> anyhow::Result<u8> {
+    let [repository] = args.repository.as_slice() else {
+        anyhow::bail!("accepts 1 arg(s), received {}", args.repository.len());
+    };
     // An empty `--oci-version` is Compose's default: decided by the registry's answer.
     let oci_version = match args.oci_version.as_deref().filter(|v| !v.is_empty()) {
         Some(v) => Some(v.parse::<OciVersion>().map_err(|e| anyhow::anyhow!("{e}"))?),
@@ -93,7 +97,7 @@ fn run_publish(global: &GlobalArgs, args: &PublishArgs) -> anyhow::Result<u8> {
         None
     };
     let opts = PublishOptions {
-        repository: args.repository.clone(),
+        repository: repository.clone(),
         oci_version,
         credentials: super::pull::credentials(),
         parallel: engine::run_options(global).parallel,

@@ -545,4 +545,81 @@ mod tests {
         let err = manifest_digest(&ManifestRef::parse("127.0.0.1:1/a:1"), None).await.unwrap_err();
         assert!(err.to_string().starts_with("Get \"http://127.0.0.1:1/v2/a/manifests/1\": "), "{err}");
     }
+
+    fn artifact(reference: &str, auth: Option<RegistryAuth>) -> ArtifactPush {
+        ArtifactPush {
+            reference: reference.to_owned(),
+            layers: vec![crate::types::artifact::ArtifactBlob {
+                media_type: "application/x+yaml".into(),
+                data: b"services: {}\n".to_vec(),
+                annotations: std::collections::BTreeMap::new(),
+            }],
+            artifact_type: "application/x.project".into(),
+            config_media_type: "application/x.config+json".into(),
+            annotations: std::collections::BTreeMap::new(),
+            oci_version: None,
+            auth,
+        }
+    }
+
+    #[tokio::test]
+    async fn artifacts_fall_back_to_oci_1_0_when_the_registry_refuses_1_1() {
+        let invalid = r#"{"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid"}]}"#;
+        let (address, task) = registry(|_| {
+            vec![
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                "HTTP/1.1 202 Accepted\r\nLocation: /v2/a/blobs/uploads/u1?_state=x\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                format!("HTTP/1.1 400 Bad Request\r\nContent-Length: {}\r\n\r\n{invalid}", invalid.len()),
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                "HTTP/1.1 201 Created\r\nDocker-Content-Digest: sha256:abc\r\nContent-Length: 0\r\n\r\n".to_owned(),
+            ]
+        })
+        .await;
+        let pushed = push_artifact(&ManifestRef::parse(&format!("{address}/a:v1")), &artifact("x", None)).await.unwrap();
+        assert_eq!(pushed, ArtifactPushed { digest: "sha256:abc".into(), oci_version: OciVersion::V1_0 });
+        let seen = task.await.unwrap();
+        let layer = oci::digest(b"services: {}\n");
+        assert!(seen[0].starts_with(&format!("HEAD /v2/a/blobs/{layer} HTTP/1.1\r\n")), "{}", seen[0]);
+        assert!(seen[1].starts_with("POST /v2/a/blobs/uploads/ HTTP/1.1\r\n"), "{}", seen[1]);
+        let put = format!("PUT /v2/a/blobs/uploads/u1?_state=x&digest={} HTTP/1.1\r\n", query_escape(&layer));
+        assert!(seen[2].starts_with(&put) && seen[2].ends_with("\r\n\r\nservices: {}\n"), "{}", seen[2]);
+        assert!(seen[4].starts_with("PUT /v2/a/manifests/v1 HTTP/1.1\r\n") && seen[4].contains(r#""artifactType":"application/x.project""#));
+        assert!(seen[4].contains("Content-Type: application/vnd.oci.image.manifest.v1+json\r\n"), "{}", seen[4]);
+        assert!(!seen[6].contains("artifactType") && seen[6].contains(r#""mediaType":"application/x.config+json""#), "{}", seen[6]);
+    }
+
+    #[tokio::test]
+    async fn artifact_pushes_authenticate_once_and_refusals_are_worded_as_containerd_words_them() {
+        let challenge = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"\r\nContent-Length: 0\r\n\r\n";
+        let (address, task) = registry(|_| {
+            vec![
+                challenge.to_owned(),
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                challenge.to_owned(),
+                challenge.to_owned(),
+                challenge.to_owned(),
+            ]
+        })
+        .await;
+        let mut push = artifact(&format!("{address}/a:v1"), Some(RegistryAuth { username: Some("u".into()), password: Some("p".into()), ..RegistryAuth::default() }));
+        push.oci_version = Some(OciVersion::V1_1);
+        let image = ManifestRef::parse(&push.reference);
+        let pushed = push_artifact(&image, &push).await.unwrap();
+        assert_eq!(pushed.oci_version, OciVersion::V1_1);
+        // Without credentials, and with credentials the registry refuses.
+        let denied = "push access denied, repository does not exist or may require authorization: ";
+        let err = push_artifact(&image, &artifact("x", None)).await.unwrap_err();
+        assert_eq!(err.to_string(), format!("{denied}authorization failed: no basic auth credentials"));
+        let err = push_artifact(&image, &push).await.unwrap_err();
+        assert_eq!(err.to_string(), format!("{denied}unauthorized: authentication required"));
+        let seen = task.await.unwrap();
+        assert!(!seen[0].contains("Authorization"));
+        for later in &seen[1..4] {
+            assert!(later.contains("Authorization: Basic dTpw\r\n"), "{later}");
+        }
+    }
 }
