@@ -45,3 +45,35 @@ fn start_of_a_project_without_containers_fails() {
     assert_eq!(got.code, Some(1), "{got:?}");
     project.cleanup();
 }
+
+/// Command-line mistakes: Compose words them as cobra and pflag do, with exit 16 for a flag
+/// and 1 for a missing or extra argument. Nothing reaches the engine.
+#[test]
+fn command_line_mistakes_are_worded_as_compose() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cases: &[&[&str]] = &[
+        &["ps", "--nosuch"],
+        &["ps", "--nosuch=1"],
+        &["--nosuch", "ps"],
+        &["ps", "-qz"],
+        &["stop", "--timeout", "abc"],
+        &["stop", "-t", "99999999999999999999"],
+        &["up", "-d", "--timeout"],
+        &["logs", "-n"],
+        &["--parallel", "x", "ps"],
+        &["exec", "web"],
+        &["run"],
+        &["port", "web"],
+        &["ls", "extra"],
+        &["version", "extra"],
+    ];
+    for args in cases {
+        same_as_reference(dir.path(), args);
+    }
+    // An unknown command also prints the help on stdout, which is berth's own.
+    let unknown = ["nosuchcmd"];
+    let reference = answer(reference_command(), dir.path(), &unknown);
+    let berth = answer(Command::new(berth_bin()), dir.path(), &unknown);
+    assert_eq!((berth.code, &berth.stderr), (reference.code, &reference.stderr), "{berth:?}");
+    assert!(berth.stdout.contains("Usage"), "{berth:?}");
+}
