@@ -7,12 +7,13 @@ mod commands;
 mod display;
 mod exit;
 mod menu;
+mod parse_error;
 mod plugin;
 mod terminal;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 fn main() -> ExitCode {
     let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -35,6 +36,14 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             let code = if e.use_stderr() { exit::USAGE } else { 0 };
+            let words: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+            if let Some(reworded) = parse_error::reword(&e, &cli::Cli::command(), &words) {
+                if let Some(help) = reworded.stdout {
+                    print!("{help}");
+                }
+                eprintln!("{}", reworded.message);
+                return ExitCode::from(reworded.code);
+            }
             let _ = e.print();
             return ExitCode::from(code);
         }

@@ -43,7 +43,9 @@ fn verbose_logs_requests_and_plans_on_stderr_only() {
     verbose_args.extend(format);
     let verbose = p.berth_ok(&verbose_args);
     assert_eq!(text(&verbose.stdout), text(&plain.stdout));
-    assert_eq!(text(&plain.stdout), format!("{container} app running berth-test/busybox:latest\n"));
+    // Podman names the image in full (docker.io/...), for the reference too (docs/engines.md).
+    let image = if e2e_support::is_podman() { "docker.io/berth-test/busybox:latest" } else { "berth-test/busybox:latest" };
+    assert_eq!(text(&plain.stdout), format!("{container} app running {image}\n"));
     assert!(debug_lines(&plain.stderr).is_empty(), "{}", describe(&plain));
     let listed = |l: &String| l.contains("msg=\"GET /") && l.contains("/containers/json?") && l.contains(" 200 (");
     assert!(debug_lines(&verbose.stderr).iter().any(listed), "{}", describe(&verbose));

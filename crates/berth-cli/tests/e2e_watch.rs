@@ -50,8 +50,14 @@ fn in_container(project: &Project, script: &str) -> String {
     text(&out.stdout)
 }
 
-fn container_id(project: &Project) -> String {
-    project.container("app")["Id"].as_str().unwrap_or_default().to_owned()
+/// The id of the project's one container when there is just one, `app-1` (while it is being
+/// recreated there are two, or the old one renamed).
+fn only_container(project: &Project) -> Option<String> {
+    let name = format!("/{}-app-1", project.name);
+    match &project.containers()[..] {
+        [c] if c["Name"] == name.as_str() => c["Id"].as_str().map(str::to_owned),
+        _ => None,
+    }
 }
 
 #[test]
@@ -82,19 +88,26 @@ fn watch_syncs_files_and_rebuilds() {
     write(root, "src/a.txt", "two\n");
     write(root, "src/new/deep.txt", "deep\n");
     write(root, "src/debug.log", "ignored\n");
+    // Owned by someone else (given its owner before it appears under the watched path): the
+    // container has no user, so the copy keeps the host's owner, as Compose's does on Docker.
+    write(root, "owned.txt", "owned\n");
+    let chowned = Command::new("chown").args(["1234:5678"]).arg(root.join("owned.txt")).status().expect("chown");
+    assert!(chowned.success());
+    std::fs::rename(root.join("owned.txt"), root.join("src/new/owned.txt")).expect("rename");
     eventually(Duration::from_secs(90), "changed files synced", || {
-        in_container(&project, "cat /app/src/a.txt /app/src/new/deep.txt 2>&1") == "two\ndeep\n"
+        in_container(&project, "cat /app/src/a.txt /app/src/new/deep.txt /app/src/new/owned.txt 2>&1") == "two\ndeep\nowned\n"
     });
+    assert_eq!(in_container(&project, "stat -c %u:%g /app/src/new/owned.txt"), "1234:5678\n");
     assert!(printed("Syncing \"app\" after changes were detected"), "{:?}", lines.lock().expect("lines"));
     assert_eq!(in_container(&project, "ls /app/src"), "a.txt\nnew\n", "the rule's ignore keeps debug.log out");
 
     std::fs::remove_dir_all(root.join("src/new")).expect("remove");
     eventually(Duration::from_secs(90), "removed files deleted", || in_container(&project, "ls /app/src") == "a.txt\n");
 
-    let before = container_id(&project);
+    let before = only_container(&project).expect("one container");
     write(root, "version", "2\n");
     eventually(Duration::from_secs(90), "rebuilt and recreated", || {
-        printed("service \"app\" successfully built") && project.containers().len() == 1 && container_id(&project) != before
+        printed("service \"app\" successfully built") && only_container(&project).is_some_and(|id| id != before)
     });
     assert!(printed("Rebuilding service \"app\" after changes were detected..."));
     drop(watching);

@@ -188,6 +188,9 @@ pub enum ReconcileError {
     InvalidContainerNumber { container: String, label: String },
     #[error("service {0:?} has no container to start")]
     NoContainerToStart(String),
+    /// Named by `-p` alone, the project has no container to rebuild its services from.
+    #[error("no container found for project {0:?}: not found")]
+    NoContainerForProject(String),
 }
 
 // ---------------------------------------------------------------------------------------------

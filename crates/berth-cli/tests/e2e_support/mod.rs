@@ -276,7 +276,7 @@ impl Project {
         out
     }
 
-    /// The ids of the project's containers (one-off ones included), by container name.
+    /// The project's containers (one-off ones included), inspected, sorted by container name.
     pub fn containers(&self) -> Vec<Value> {
         self.containers_within(5)
     }

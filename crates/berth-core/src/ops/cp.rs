@@ -145,6 +145,18 @@ pub async fn copy(
     Ok(())
 }
 
+/// Whether to send `copyUIDGID` (`wanted`: the caller asks for the files to become the
+/// container user's) when extracting an archive into `container`. For a container without a
+/// user, Docker then keeps the archive's owners, while Podman 4.3 makes them root's: there the
+/// flag is not sent, which keeps them on both engines.
+pub(crate) async fn copy_uid_gid_for(engine: &dyn Engine, container: &str, wanted: bool) -> Result<bool, EngineError> {
+    if !wanted || !engine.capabilities().is_podman {
+        return Ok(wanted);
+    }
+    let user = engine.inspect_container(container).await?.config.user.unwrap_or_default();
+    Ok(!matches!(user.as_str(), "" | "root" | "0" | "0:0" | "root:root"))
+}
+
 fn invalid(message: impl Into<String>) -> CopyError {
     CopyError::Invalid(message.into())
 }
@@ -232,14 +244,7 @@ async fn copy_to_container(
         dst.exists = true;
         dst.is_dir = s.mode & MODE_DIR != 0;
     }
-    // `-a` makes the files the container user's. For a container without a user, Docker
-    // keeps the archive's owners, while Podman 4.3 makes them root's: there the flag is not
-    // sent, which keeps them.
-    let mut copy_uid_gid = opts.copy_uid_gid;
-    if copy_uid_gid && engine.capabilities().is_podman {
-        let user = engine.inspect_container(container).await?.config.user.unwrap_or_default();
-        copy_uid_gid = !matches!(user.as_str(), "" | "root" | "0" | "0:0" | "root:root");
-    }
+    let copy_uid_gid = copy_uid_gid_for(engine, container, opts.copy_uid_gid).await?;
     let (dst_dir, archive) = if src_path == "-" {
         if !dst.is_dir {
             return Err(invalid(format!("destination \"{container}:{dst_path}\" must be a directory")));

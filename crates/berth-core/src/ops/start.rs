@@ -40,6 +40,11 @@ pub async fn start(
     cancel: &CancellationToken,
 ) -> Result<Outcome, OpsError> {
     let observed = observe(engine.as_ref(), project_name, false).await?;
+    // Without a compose file the services come from the containers' labels, so none means
+    // there is no project to start (Compose fails the same way).
+    if project.is_none() && !observed.containers.iter().any(|c| !c.oneoff) {
+        return Err(reconcile::ReconcileError::NoContainerForProject(project_name.to_owned()).into());
+    }
     let desired = project.map(|p| desired_from_project(p, &BTreeMap::new())).transpose()?;
     let reconcile_opts = reconcile::StartOptions { services: opts.services.clone(), wait: opts.wait };
     let plan = plan_start(desired.as_ref(), &observed, &reconcile_opts)?;

@@ -22,6 +22,7 @@ use berth_engine::{bytes_stream, ArchivePutOptions, Engine};
 use berth_spec::model::{Project, ServiceConfig, ServiceHook};
 use futures::StreamExt;
 
+use super::cp::copy_uid_gid_for;
 use super::exec::{exit_code, start_exec, ExecRequest, ExecSession};
 use super::restart::{restart, RestartOptions};
 use super::up::{up, ImageBuilder, UpOptions};
@@ -405,11 +406,12 @@ async fn sync(engine: &dyn Engine, project: &Project, service: &str, events: &[&
                 return Err(OpsError::Image(format!("deleting paths in {}: exit code {code}", c.id)));
             }
         }
-        let put = ArchivePutOptions { copy_uid_gid: true, ..ArchivePutOptions::default() };
-        engine
-            .archive_put(&c.id, "/", bytes_stream(archive.clone()), &put)
-            .await
-            .map_err(|source| OpsError::Engine { context: format!("copying files to {}", c.id), source })?;
+        let copying = |source| OpsError::Engine { context: format!("copying files to {}", c.id), source };
+        // Compose asks for the container user's owners; on Podman that would make root own what
+        // Docker leaves to the host's owners (see `cp`).
+        let copy_uid_gid = copy_uid_gid_for(engine, &c.id, true).await.map_err(copying)?;
+        let put = ArchivePutOptions { copy_uid_gid, ..ArchivePutOptions::default() };
+        engine.archive_put(&c.id, "/", bytes_stream(archive.clone()), &put).await.map_err(copying)?;
     }
     Ok(())
 }

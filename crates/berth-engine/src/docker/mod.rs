@@ -72,16 +72,28 @@ impl std::fmt::Debug for DockerEngine {
     }
 }
 
+/// What Podman 4.3's refusals end with when an object's state, name or users are in the way,
+/// which Docker answers with 409 (a network in use: 403 or 409).
+const PODMAN_CONFLICTS: [&str; 3] = ["container state improper", "that name is already in use", "network is being used"];
+
+/// An engine's refusal other than 404. Podman 4.3 answers 500 for the refusals Docker
+/// answers 409 ([`PODMAN_CONFLICTS`]); they are read as the conflict they are.
+pub(crate) fn refusal(status: u16, message: String) -> EngineError {
+    let podman_conflict = status == 500 && PODMAN_CONFLICTS.iter().any(|c| message.ends_with(c));
+    if status == 409 || podman_conflict {
+        EngineError::Conflict { message }
+    } else {
+        EngineError::Api { status, message }
+    }
+}
+
 /// Maps a bollard error to an `EngineError`, naming the object for 404s.
 fn map_err(host: &str, kind: ObjectKind, id: &str, e: BollardError) -> EngineError {
     match e {
         BollardError::DockerResponseServerError { status_code: 404, message } => {
             EngineError::NotFound { kind, id: id.to_owned(), message }
         }
-        BollardError::DockerResponseServerError { status_code: 409, message } => EngineError::Conflict { message },
-        BollardError::DockerResponseServerError { status_code, message } => {
-            EngineError::Api { status: status_code, message }
-        }
+        BollardError::DockerResponseServerError { status_code, message } => refusal(status_code, message),
         BollardError::HyperLegacyError { err } if tls::failure(&err).is_some() => {
             tls::unreachable(host, tls::failure(&err).unwrap_or_default())
         }
@@ -144,8 +156,16 @@ fn build_query(o: &BuildOptions, podman: bool) -> EngineResult<String> {
     for t in &o.tags {
         push("t", t.clone());
     }
-    for h in &o.extra_hosts {
-        push("extrahosts", h.clone());
+    // Docker repeats the parameter; Podman 4.3 reads one JSON list and refuses anything else
+    // (400 without a message).
+    if podman {
+        if !o.extra_hosts.is_empty() {
+            push("extrahosts", serde_json::json!(o.extra_hosts).to_string());
+        }
+    } else {
+        for h in &o.extra_hosts {
+            push("extrahosts", h.clone());
+        }
     }
     if o.quiet {
         push("q", "1".to_owned());
@@ -396,8 +416,7 @@ impl DockerEngine {
         match r.status {
             200..=299 | 304 => Ok(r),
             404 => Err(EngineError::NotFound { kind, id: id.to_owned(), message: r.message() }),
-            409 => Err(EngineError::Conflict { message: r.message() }),
-            status => Err(EngineError::Api { status, message: r.message() }),
+            status => Err(refusal(status, r.message())),
         }
     }
 
@@ -1041,7 +1060,11 @@ impl Engine for DockerEngine {
     }
 
     async fn remove_network(&self, id: &str) -> EngineResult<()> {
-        self.docker.remove_network(id).await.map_err(self.err(ObjectKind::Network, id))
+        // Podman 4.3 removes a network named by its id even while containers use it (its check
+        // looks for the containers by the network's name); named by its name, it refuses as
+        // Docker does.
+        let target = if self.caps.is_podman { self.inspect_network(id).await?.name } else { id.to_owned() };
+        self.docker.remove_network(&target).await.map_err(self.err(ObjectKind::Network, id))
     }
 
     async fn list_volumes(&self, options: &ListOptions) -> EngineResult<Vec<VolumeDetails>> {
@@ -1269,6 +1292,15 @@ mod tests {
         assert!(e.is_conflict());
         let e = map_err("h", ObjectKind::Other, "", BollardError::DockerResponseServerError { status_code: 500, message: "x".into() });
         assert_eq!(e.status(), Some(500));
+        // Podman's 500s for a state or a name in the way are conflicts, as Docker's 409s.
+        for message in [
+            "\"created\" is not running, can't pause: container state improper",
+            "container create: creating container storage: the container name \"a\" is already in use by 44. You have to remove that container to be able to reuse that name: that name is already in use",
+        ] {
+            let e = refusal(500, message.to_owned());
+            assert!(e.is_conflict(), "{e:?}");
+            assert_eq!(e.to_string(), message);
+        }
         let e = map_err("h", ObjectKind::Other, "", BollardError::DockerStreamError { error: "pull failed".into() });
         assert!(matches!(e, EngineError::Stream { .. }));
     }
@@ -1296,6 +1328,9 @@ mod tests {
         let o = BuildOptions { labels: std::collections::BTreeMap::from([("b".to_owned(), "2".to_owned()), ("a".to_owned(), "1".to_owned())]), ..Default::default() };
         assert!(build_query(&o, false).unwrap().contains("&labels=%7B%22a%22%3A%221%22%2C%22b%22%3A%222%22%7D"));
         assert!(build_query(&o, true).unwrap().contains("&labels=%5B%22a%3D1%22%2C%22b%3D2%22%5D"));
+        // Extra hosts: repeated for Docker, one JSON list for Podman.
+        let o = BuildOptions { extra_hosts: vec!["h1:10.0.0.1".into(), "h2:10.0.0.2".into()], ..Default::default() };
+        assert!(build_query(&o, true).unwrap().contains("&extrahosts=%5B%22h1%3A10.0.0.1%22%2C%22h2%3A10.0.0.2%22%5D&"));
     }
 
     #[test]

@@ -212,8 +212,7 @@ impl RawClient {
         let r = RawResponse { status, headers: Vec::new(), body: all.concat() };
         Err(match status {
             404 => EngineError::NotFound { kind: crate::ObjectKind::Image, id: String::new(), message: r.message() },
-            409 => EngineError::Conflict { message: r.message() },
-            _ => EngineError::Api { status, message: r.message() },
+            _ => super::refusal(status, r.message()),
         })
     }
 }
