@@ -614,25 +614,32 @@ mod tests {
         assert!(err.to_string().starts_with("Get \"http://127.0.0.1:1/v2/a/manifests/1\": "), "{err}");
     }
 
-    /// A certificate for 127.0.0.1 signed by a new CA: the CA certificate, and the server's
-    /// TLS configuration.
-    fn tls_server() -> (rustls::pki_types::CertificateDer<'static>, rustls::ServerConfig) {
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        let ca = ca.self_signed(&ca_key).unwrap();
+    /// A new CA: its certificate and key.
+    fn test_ca() -> (rcgen::Certificate, rcgen::KeyPair) {
         let key = rcgen::KeyPair::generate().unwrap();
-        let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap().signed_by(&key, &ca, &ca_key).unwrap();
-        let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        (params.self_signed(&key).unwrap(), key)
+    }
+
+    /// The TLS configuration of a server at 127.0.0.1 with a certificate of `ca`, requiring a
+    /// client certificate of `ca` when `client_auth`.
+    fn tls_server((ca, ca_key): &(rcgen::Certificate, rcgen::KeyPair), client_auth: bool) -> rustls::ServerConfig {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap().signed_by(&key, ca, ca_key).unwrap();
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions().unwrap();
+        let builder = if client_auth {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(ca.der().clone()).unwrap();
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(std::sync::Arc::new(roots), provider).build().unwrap();
+            builder.with_client_cert_verifier(verifier)
+        } else {
+            builder.with_no_client_auth()
+        };
+        builder
+            .with_single_cert(vec![cert.der().clone()], rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()))
             .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![cert.der().clone()],
-                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-            )
-            .unwrap();
-        (ca.der().clone(), config)
     }
 
     /// As [`registry`], over TLS; the first connection's handshake is expected to fail when
@@ -649,7 +656,10 @@ mod tests {
         let task = tokio::spawn(async move {
             if refused_first {
                 let (s, _) = listener.accept().await.unwrap();
-                assert!(acceptor.accept(s).await.is_err());
+                // Drained until the client closes, so the client reads the alert rather than
+                // a reset.
+                let Err((_, mut tcp)) = acceptor.accept(s).into_fallible().await else { panic!("the handshake succeeded") };
+                let _ = tcp.read_to_end(&mut Vec::new()).await;
             }
             let mut seen = Vec::new();
             for answer in answers {
@@ -668,14 +678,14 @@ mod tests {
 
     #[tokio::test]
     async fn https_registries_and_token_realms_are_trusted_through_their_ca() {
-        let (ca, config) = tls_server();
-        let (address, task) = tls_registry(config, true, |here| bearer_answers("https", here)).await;
+        let ca = test_ca();
+        let (address, task) = tls_registry(tls_server(&ca, false), true, |here| bearer_answers("https", here)).await;
         let image = ManifestRef::parse(&format!("{address}/a:2"));
         // Not trusted yet: the system's roots do not hold the test CA.
         let err = manifest_digest(&image, Scheme::Https, None).await.unwrap_err().to_string();
         assert!(err.starts_with(&format!("Get \"https://{address}/v2/a/manifests/2\": TLS handshake with the registry {address} failed: its certificate is not signed by a trusted CA")), "{err}");
         let mut roots = rustls::RootCertStore::empty();
-        roots.add(ca).unwrap();
+        roots.add(ca.0.der().clone()).unwrap();
         let trusted = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
             .unwrap()
@@ -685,6 +695,30 @@ mod tests {
         let digest = manifest_digest(&image, Scheme::Https, None).await.unwrap();
         assert_eq!(digest, format!("sha256:{}", hex::encode(sha2::Sha256::digest(b"{}"))));
         token_was_fetched_and_sent(&task.await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn the_registry_directory_gives_the_ca_and_the_client_certificate() {
+        let ca = test_ca();
+        let (address, task) = tls_registry(tls_server(&ca, true), true, |_| {
+            vec!["HTTP/1.1 200 OK\r\nDocker-Content-Digest: sha256:abc\r\nContent-Length: 2\r\n\r\n{}".to_owned()]
+        })
+        .await;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ca.crt"), ca.0.pem()).unwrap();
+        let sources = registry_tls::TrustSources { bundles: vec![], directories: vec![], registry_dir: dir.path().to_path_buf() };
+        let image = ManifestRef::parse(&format!("{address}/a:1"));
+        // The CA alone: the registry wants a client certificate.
+        registry_tls::preset(&address, registry_tls::build(&sources).unwrap());
+        let err = manifest_digest(&image, Scheme::Https, None).await.unwrap_err().to_string();
+        assert!(err.contains(&format!("TLS handshake with the registry {address} failed: it did not accept the client certificate")), "{err}");
+        let key = rcgen::KeyPair::generate().unwrap();
+        let client = rcgen::CertificateParams::new(vec!["client".to_owned()]).unwrap().signed_by(&key, &ca.0, &ca.1).unwrap();
+        std::fs::write(dir.path().join("client.cert"), client.pem()).unwrap();
+        std::fs::write(dir.path().join("client.key"), key.serialize_pem()).unwrap();
+        registry_tls::preset(&address, registry_tls::build(&sources).unwrap());
+        assert_eq!(manifest_digest(&image, Scheme::Https, None).await.unwrap(), "sha256:abc");
+        task.await.unwrap();
     }
 
     #[tokio::test]
