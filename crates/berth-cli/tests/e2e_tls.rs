@@ -9,43 +9,14 @@
 
 mod e2e_support;
 
-use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
+use e2e_support::pki::Ca;
 use e2e_support::{berth_bin, describe, text, Project};
-use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType};
+use rcgen::{ExtendedKeyUsagePurpose, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivatePkcs8KeyDer};
-
-/// A certificate authority.
-struct Ca {
-    cert: rcgen::Certificate,
-    key: KeyPair,
-}
-
-impl Ca {
-    fn new(name: &str) -> Self {
-        let key = KeyPair::generate().expect("CA key");
-        let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
-        params.distinguished_name.push(DnType::CommonName, name);
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
-        let cert = params.self_signed(&key).expect("self-signed CA");
-        Self { cert, key }
-    }
-
-    /// A certificate and its key signed by this CA, for `purpose`.
-    fn issue(&self, name: &str, purpose: ExtendedKeyUsagePurpose) -> (rcgen::Certificate, KeyPair) {
-        let key = KeyPair::generate().expect("key");
-        let mut params = CertificateParams::new(vec!["localhost".to_owned()]).expect("parameters");
-        params.distinguished_name.push(DnType::CommonName, name);
-        params.subject_alt_names.push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
-        params.extended_key_usages = vec![purpose];
-        let cert = params.signed_by(&key, &self.cert, &self.key).expect("signed certificate");
-        (cert, key)
-    }
-}
 
 /// The certificates of one test, and directories laid out as `DOCKER_CERT_PATH` expects.
 struct Pki {

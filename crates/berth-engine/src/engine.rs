@@ -245,17 +245,17 @@ pub trait Engine: Send + Sync {
 
     /// The digest (`sha256:…`) the registry serves for `reference`, asked through the engine
     /// (`GET /distribution/{name}/json`, as `docker compose config --resolve-image-digests`);
-    /// on Podman, which lacks that endpoint, asked of the registry directly where the engine
-    /// reaches it over plain HTTP.
+    /// on Podman, which lacks that endpoint, asked of the registry directly (plain HTTP where
+    /// the engine reaches it so, else HTTPS).
     async fn registry_digest(&self, reference: &str, auth: Option<&RegistryAuth>) -> EngineResult<String>;
 
     /// Pushes an image.
     fn push_image(&self, options: &PushOptions) -> EngineStream<ProgressEvent>;
 
     /// Pushes an OCI artifact (blobs and their manifest) to a registry. The engine has no
-    /// endpoint for it: berth speaks to the registry itself, over plain HTTP, to the
+    /// endpoint for it: berth speaks to the registry itself, over plain HTTP to the
     /// registries the docker tools reach that way (loopback addresses, and those the engine's
-    /// configuration marks insecure).
+    /// configuration marks insecure), over HTTPS to the others.
     async fn push_artifact(&self, artifact: &ArtifactPush) -> EngineResult<ArtifactPushed>;
 
     /// Builds an image from a tar build context.

@@ -14,6 +14,8 @@
 
 #![allow(dead_code)]
 
+pub mod pki;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -90,7 +92,7 @@ fn select_engine() {
     });
 }
 
-fn engine_required() -> bool {
+pub fn engine_required() -> bool {
     std::env::var("BERTH_REQUIRE_ENGINE").is_ok_and(|v| v == "1") || std::env::var("CI").is_ok_and(|v| !v.is_empty())
 }
 

@@ -10,6 +10,7 @@
 mod convert;
 mod raw;
 mod registry;
+mod registry_tls;
 mod retry;
 mod tls;
 mod transport;
@@ -469,26 +470,16 @@ impl DockerEngine {
     }
 
     /// The digest of `reference` asked of its registry by berth itself, for engines without
-    /// `GET /distribution/{name}/json`: only over plain HTTP, to a registry the engine's own
-    /// configuration marks insecure (see [`registry`]); others are an error saying so.
+    /// `GET /distribution/{name}/json`: over plain HTTP to a registry the engine's own
+    /// configuration marks insecure, else over HTTPS (see [`registry`]). Podman, unlike the
+    /// docker tools, does not take loopback registries for insecure ones.
     async fn registry_digest_direct(&self, reference: &str, auth: Option<&RegistryAuth>) -> EngineResult<String> {
         let info = self.raw_ok("GET", "/info", None, ObjectKind::Other, "").await?;
         let info: serde_json::Value = serde_json::from_slice(&info.body)
             .map_err(|e| EngineError::Protocol { message: format!("the engine's /info: {e}") })?;
         let image = registry::ManifestRef::parse(reference);
-        if !registry::plain_http(&info, &image) {
-            return Err(EngineError::Unsupported {
-                what: format!(
-                    "resolving the digest of {reference} (Podman has no GET /distribution/{{name}}/json; berth asks the \
-                     registry itself, but only over plain HTTP, to registries that registries.conf marks insecure, \
-                     and {} is not one)",
-                    image.host
-                ),
-                min_api: None,
-                have: self.caps.api_version,
-            });
-        }
-        registry::manifest_digest(&image, auth).await
+        let scheme = registry::Scheme::plain_if(registry::plain_http(&info, &image));
+        registry::manifest_digest(&image, scheme, auth).await
     }
 
     /// Splits endpoints into those sent with create and those connected afterwards, moving
@@ -981,23 +972,15 @@ impl Engine for DockerEngine {
     async fn push_artifact(&self, artifact: &ArtifactPush) -> EngineResult<ArtifactPushed> {
         let image = registry::ManifestRef::parse(&artifact.reference);
         // The docker tools speak plain HTTP to loopback registries (containerd's
-        // `MatchLocalhost`); berth also to those the engine is told are insecure.
+        // `MatchLocalhost`); berth also to those the engine is told are insecure, and HTTPS
+        // to the others.
         let plain = registry::loopback(&image.host) || {
             let info = self.raw_ok("GET", "/info", None, ObjectKind::Other, "").await?;
             let info: serde_json::Value = serde_json::from_slice(&info.body)
                 .map_err(|e| EngineError::Protocol { message: format!("the engine's /info: {e}") })?;
             registry::plain_http(&info, &image)
         };
-        if !plain {
-            return Err(EngineError::Io {
-                context: format!("pushing to {}", image.host),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::Unsupported,
-                    "berth speaks plain HTTP only, to loopback registries and to those the engine's configuration marks insecure",
-                ),
-            });
-        }
-        registry::push_artifact(&image, artifact).await
+        registry::push_artifact(&image, registry::Scheme::plain_if(plain), artifact).await
     }
 
     fn push_image(&self, options: &PushOptions) -> EngineStream<ProgressEvent> {

@@ -4,10 +4,11 @@
 //! registry itself, with the credentials the engine would have been given), and pushing an OCI
 //! artifact (blobs, then the manifest), which Docker Compose does from the client too.
 //!
-//! Only plain HTTP is spoken (TLS serves the engine connection only), so only registries the engine
-//! itself reaches over plain HTTP are asked: those its configuration marks insecure (Podman's
-//! `registries.conf`, listed in `/info` as `RegistryConfig.IndexConfigs` with `Secure: false`;
-//! Docker's insecure CIDRs, 127.0.0.0/8 by default). Any other registry is a clear error.
+//! Registries the engine itself reaches over plain HTTP are spoken to so: those its
+//! configuration marks insecure (Podman's `registries.conf`, listed in `/info` as
+//! `RegistryConfig.IndexConfigs` with `Secure: false`; Docker's insecure CIDRs, 127.0.0.0/8 by
+//! default). Any other registry is spoken to over HTTPS, trusting what the docker CLI trusts
+//! (see [`super::registry_tls`]).
 //!
 //! Authentication follows the registry's challenge (`WWW-Authenticate`): `Basic` takes the
 //! user and password; `Bearer` gets a pull token from the realm first (with the user and
@@ -20,7 +21,10 @@ use std::time::Duration;
 use base64::Engine as _;
 use sha2::Digest as _;
 
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+
 use super::raw::{self, RawResponse};
+use super::{registry_tls, tls};
 use crate::auth::registry_host;
 use crate::trace;
 use crate::error::{EngineError, EngineResult, ObjectKind};
@@ -37,6 +41,34 @@ const ACCEPT: &str = "application/vnd.docker.distribution.manifest.list.v2+json,
                       application/vnd.oci.image.index.v1+json, \
                       application/vnd.docker.distribution.manifest.v2+json, \
                       application/vnd.oci.image.manifest.v1+json";
+
+/// How berth speaks to a registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scheme {
+    /// Plain HTTP, for registries the engine reaches so.
+    Http,
+    /// HTTPS, for every other registry.
+    Https,
+}
+
+impl Scheme {
+    /// `http` for registries the engine reaches over plain HTTP (see [`plain_http`]), else
+    /// `https`.
+    pub(crate) fn plain_if(plain: bool) -> Self {
+        if plain {
+            Self::Http
+        } else {
+            Self::Https
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Https => "https",
+        }
+    }
+}
 
 /// An image reference split for the Distribution API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,9 +153,9 @@ fn in_cidr(ip: IpAddr, cidr: &str) -> bool {
     ip & mask == net & mask
 }
 
-/// The digest `image`'s registry serves for it, asked over plain HTTP with `auth`.
-pub(crate) async fn manifest_digest(image: &ManifestRef, auth: Option<&RegistryAuth>) -> EngineResult<String> {
-    let url = format!("http://{}/v2/{}/manifests/{}", image.host, image.repository, image.reference);
+/// The digest `image`'s registry serves for it, asked over `scheme` with `auth`.
+pub(crate) async fn manifest_digest(image: &ManifestRef, scheme: Scheme, auth: Option<&RegistryAuth>) -> EngineResult<String> {
+    let url = format!("{}://{}/v2/{}/manifests/{}", scheme.name(), image.host, image.repository, image.reference);
     let mut answer = get(&url, ACCEPT, None).await?;
     if answer.status == 401 {
         let challenge = answer.header("WWW-Authenticate").unwrap_or_default().to_owned();
@@ -148,12 +180,12 @@ pub(crate) async fn manifest_digest(image: &ManifestRef, auth: Option<&RegistryA
     Ok(format!("sha256:{}", hex::encode(sha2::Sha256::digest(&answer.body))))
 }
 
-/// Pushes `artifact` to `image`'s repository over plain HTTP: each layer blob the registry
+/// Pushes `artifact` to `image`'s repository over `scheme`: each layer blob the registry
 /// lacks, then the config blob and the manifest (tagged `image.reference`) in the OCI version
 /// asked for, else in 1.1, and in 1.0 when the registry refuses that with a client error other
 /// than an authentication one (as Docker Compose decides it).
-pub(crate) async fn push_artifact(image: &ManifestRef, artifact: &ArtifactPush) -> EngineResult<ArtifactPushed> {
-    let mut session = Session { image, auth: artifact.auth.as_ref(), authorization: None };
+pub(crate) async fn push_artifact(image: &ManifestRef, scheme: Scheme, artifact: &ArtifactPush) -> EngineResult<ArtifactPushed> {
+    let mut session = Session { image, scheme, auth: artifact.auth.as_ref(), authorization: None };
     for layer in &artifact.layers {
         session.push_blob(&layer.data).await?;
     }
@@ -172,6 +204,7 @@ pub(crate) async fn push_artifact(image: &ManifestRef, artifact: &ArtifactPush) 
 /// asked for sent on every later request.
 struct Session<'a> {
     image: &'a ManifestRef,
+    scheme: Scheme,
     auth: Option<&'a RegistryAuth>,
     authorization: Option<String>,
 }
@@ -180,13 +213,11 @@ impl Session<'_> {
     /// `method target` (a path on the registry, or an absolute URL it gave) with `headers`
     /// and `body`, answering an authentication challenge once.
     async fn send(&mut self, method: &str, target: &str, headers: &[(&str, String)], body: Option<&[u8]>) -> EngineResult<RawResponse> {
-        if target.starts_with("https://") {
-            return Err(EngineError::Api {
-                status: 0,
-                message: format!("the registry sent berth to {target}, over HTTPS, which berth does not speak"),
-            });
-        }
-        let url = if target.starts_with("http://") { target.to_owned() } else { format!("http://{}{target}", self.image.host) };
+        let url = if target.starts_with("http://") || target.starts_with("https://") {
+            target.to_owned()
+        } else {
+            format!("{}://{}{target}", self.scheme.name(), self.image.host)
+        };
         let mut all = headers.to_vec();
         if let Some(a) = &self.authorization {
             all.push(("Authorization", a.clone()));
@@ -287,11 +318,8 @@ async fn authorize(challenge: &str, repository: &str, actions: &str, auth: Optio
     }
     let param = |key: &str| challenge_param(params, key);
     let realm = param("realm").ok_or_else(refused)?;
-    if !realm.starts_with("http://") {
-        return Err(EngineError::Api {
-            status: 401,
-            message: format!("the registry's token service {realm} needs HTTPS, which berth does not speak"),
-        });
+    if !realm.starts_with("http://") && !realm.starts_with("https://") {
+        return Err(EngineError::Api { status: 401, message: format!("the registry's token service {realm:?} is not an HTTP(S) URL") });
     }
     let scope = param("scope").unwrap_or_else(|| format!("repository:{repository}:{actions}"));
     let mut token_url = format!("{realm}{}scope={}", if realm.contains('?') { '&' } else { '?' }, query_escape(&scope));
@@ -369,7 +397,7 @@ fn registry_message(answer: &RawResponse) -> String {
     }
 }
 
-/// `GET url` (plain HTTP) with `accept` and an optional `Authorization`.
+/// `GET url` with `accept` and an optional `Authorization`.
 async fn get(url: &str, accept: &str, authorization: Option<&str>) -> EngineResult<RawResponse> {
     let mut headers = vec![("Accept", accept.to_owned())];
     if let Some(a) = authorization {
@@ -378,15 +406,21 @@ async fn get(url: &str, accept: &str, authorization: Option<&str>) -> EngineResu
     exchange("GET", url, &headers, None).await
 }
 
-/// `method url` (plain HTTP) with `headers` and an optional body, reported to [`trace`].
+/// `method url` (`http://` or `https://`) with `headers` and an optional body, reported to
+/// [`trace`].
 async fn exchange(method: &str, url: &str, headers: &[(&str, String)], body: Option<&[u8]>) -> EngineResult<RawResponse> {
-    let rest = url.strip_prefix("http://").ok_or_else(|| EngineError::invalid(format!("not a plain HTTP URL: {url}")))?;
-    let (host, path) = rest.find('/').map_or((rest, "/"), |i| rest.split_at(i));
-    let address = if host.rsplit_once(':').is_some_and(|(_, p)| p.chars().all(|c| c.is_ascii_digit())) {
-        host.to_owned()
-    } else {
-        format!("{host}:80")
+    let (secure, rest) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => (true, rest),
+        (None, Some(rest)) => (false, rest),
+        (None, None) => return Err(EngineError::invalid(format!("not an HTTP(S) URL: {url}"))),
     };
+    let (host, path) = rest.find('/').map_or((rest, "/"), |i| rest.split_at(i));
+    let has_port = match host.strip_prefix('[') {
+        Some(v6) => v6.split_once("]:").is_some(),
+        None => host.rsplit_once(':').is_some_and(|(_, p)| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())),
+    };
+    let address = if has_port { host.to_owned() } else { format!("{host}:{}", if secure { 443 } else { 80 }) };
+    let tls = if secure { Some(connector(host)?) } else { None };
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: berth\r\nConnection: close\r\n");
     for (name, value) in headers {
         let _ = write!(request, "{name}: {value}\r\n");
@@ -398,11 +432,17 @@ async fn exchange(method: &str, url: &str, headers: &[(&str, String)], body: Opt
     let mut bytes = request.into_bytes();
     bytes.extend_from_slice(body.unwrap_or_default());
     let context = format!("{}{} {url:?}", method.get(..1).unwrap_or_default(), method.get(1..).unwrap_or_default().to_lowercase());
-    let failed = |e: std::io::Error| EngineError::Io { context: context.clone(), source: e };
+    let failed = |e: std::io::Error| match registry_tls::failure(host, &e) {
+        Some(why) => EngineError::Io { context: context.clone(), source: std::io::Error::other(why) },
+        None => EngineError::Io { context: context.clone(), source: e },
+    };
     let started = trace::start();
     let exchange = async {
         let stream = tokio::net::TcpStream::connect(&address).await?;
-        raw::round_trip(stream, &bytes).await
+        match tls {
+            Some((connector, name)) => round_trip(connector.connect(name, stream).await?, &bytes).await,
+            None => round_trip(stream, &bytes).await,
+        }
     };
     let answer = match tokio::time::timeout(TIMEOUT, exchange).await {
         Ok(Ok(answer)) => raw::parse_response(&answer, method == "HEAD"),
@@ -418,6 +458,28 @@ async fn exchange(method: &str, url: &str, headers: &[(&str, String)], body: Opt
         trace::report(started, trace::Peer::Registry, method, url, outcome);
     }
     answer
+}
+
+/// The TLS connector and server name for the registry `host` (`host[:port]`).
+fn connector(host: &str) -> EngineResult<(tokio_rustls::TlsConnector, rustls::pki_types::ServerName<'static>)> {
+    let name = tls::host_part(host);
+    let server_name = rustls::pki_types::ServerName::try_from(name.to_owned())
+        .map_err(|e| EngineError::invalid(format!("registry {host}: {name:?} is not a valid TLS server name: {e}")))?;
+    Ok((tokio_rustls::TlsConnector::from(registry_tls::client_config(host)?), server_name))
+}
+
+/// Writes a whole `Connection: close` request to `stream` and reads the answer until the
+/// registry closes the connection. A TLS peer that closes without saying so (no
+/// `close_notify`, which some servers skip) has still answered when it sent anything.
+async fn round_trip<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, request: &[u8]) -> std::io::Result<Vec<u8>> {
+    stream.write_all(request).await?;
+    stream.flush().await?;
+    let mut answer = Vec::new();
+    match stream.read_to_end(&mut answer).await {
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !answer.is_empty() => Ok(answer),
+        Err(e) => Err(e),
+        Ok(_) => Ok(answer),
+    }
 }
 
 #[cfg(test)]
@@ -501,30 +563,36 @@ mod tests {
         })
         .await;
         let auth = RegistryAuth { username: Some("u".into()), password: Some("p".into()), ..RegistryAuth::default() };
-        let digest = manifest_digest(&ManifestRef::parse(&format!("{address}/a/b:1")), Some(&auth)).await.unwrap();
+        let digest = manifest_digest(&ManifestRef::parse(&format!("{address}/a/b:1")), Scheme::Http, Some(&auth)).await.unwrap();
         assert_eq!(digest, "sha256:abc");
         let seen = task.await.unwrap();
         assert!(seen[0].starts_with("GET /v2/a/b/manifests/1 HTTP/1.1\r\n") && !seen[0].contains("Authorization"));
         assert!(seen[1].contains("Authorization: Basic dTpw\r\n"), "{}", seen[1]);
     }
 
-    #[tokio::test]
-    async fn bearer_tokens_come_from_the_realm_and_digests_from_the_body() {
-        // The token service and the registry are the same test server.
-        let (address, task) = registry(|here| {
-            let challenge = format!("Bearer realm=\"http://{here}/token\",service=\"reg\"");
-            vec![
-                format!("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: {challenge}\r\nContent-Length: 0\r\n\r\n"),
-                "HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n{\"token\":\"tok\"}".to_owned(),
-                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}".to_owned(),
-            ]
-        })
-        .await;
-        let digest = manifest_digest(&ManifestRef::parse(&format!("{address}/a:2")), None).await.unwrap();
-        assert_eq!(digest, format!("sha256:{}", hex::encode(sha2::Sha256::digest(b"{}"))));
-        let seen = task.await.unwrap();
+    /// A registry's answers to a manifest request behind a `Bearer` challenge whose realm is
+    /// `realm_scheme://here/token` (the token service and the registry are the same server).
+    fn bearer_answers(realm_scheme: &str, here: &str) -> Vec<String> {
+        let challenge = format!("Bearer realm=\"{realm_scheme}://{here}/token\",service=\"reg\"");
+        vec![
+            format!("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: {challenge}\r\nContent-Length: 0\r\n\r\n"),
+            "HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n{\"token\":\"tok\"}".to_owned(),
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}".to_owned(),
+        ]
+    }
+
+    /// Checks the requests [`bearer_answers`] answered: the token asked for, then sent.
+    fn token_was_fetched_and_sent(seen: &[String]) {
         assert!(seen[1].starts_with("GET /token?scope=repository%3Aa%3Apull&service=reg HTTP/1.1"), "{}", seen[1]);
         assert!(seen[2].contains("Authorization: Bearer tok\r\n"), "{}", seen[2]);
+    }
+
+    #[tokio::test]
+    async fn bearer_tokens_come_from_the_realm_and_digests_from_the_body() {
+        let (address, task) = registry(|here| bearer_answers("http", here)).await;
+        let digest = manifest_digest(&ManifestRef::parse(&format!("{address}/a:2")), Scheme::Http, None).await.unwrap();
+        assert_eq!(digest, format!("sha256:{}", hex::encode(sha2::Sha256::digest(b"{}"))));
+        token_was_fetched_and_sent(&task.await.unwrap());
     }
 
     #[tokio::test]
@@ -537,13 +605,128 @@ mod tests {
             ]
         })
         .await;
-        let err = manifest_digest(&ManifestRef::parse(&format!("{address}/a:nope")), None).await.unwrap_err();
+        let err = manifest_digest(&ManifestRef::parse(&format!("{address}/a:nope")), Scheme::Http, None).await.unwrap_err();
         assert!(matches!(&err, EngineError::NotFound { message, .. } if message == "manifest unknown: manifest unknown"), "{err:?}");
-        let err = manifest_digest(&ManifestRef::parse(&format!("{address}/a:1")), None).await.unwrap_err();
+        let err = manifest_digest(&ManifestRef::parse(&format!("{address}/a:1")), Scheme::Http, None).await.unwrap_err();
         assert_eq!(err.to_string(), "unauthorized: authentication required");
         task.await.unwrap();
-        let err = manifest_digest(&ManifestRef::parse("127.0.0.1:1/a:1"), None).await.unwrap_err();
+        let err = manifest_digest(&ManifestRef::parse("127.0.0.1:1/a:1"), Scheme::Http, None).await.unwrap_err();
         assert!(err.to_string().starts_with("Get \"http://127.0.0.1:1/v2/a/manifests/1\": "), "{err}");
+    }
+
+    /// A new CA: its certificate and key.
+    fn test_ca() -> (rcgen::Certificate, rcgen::KeyPair) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        (params.self_signed(&key).unwrap(), key)
+    }
+
+    /// The TLS configuration of a server at 127.0.0.1 with a certificate of `ca`, requiring a
+    /// client certificate of `ca` when `client_auth`.
+    fn tls_server((ca, ca_key): &(rcgen::Certificate, rcgen::KeyPair), client_auth: bool) -> rustls::ServerConfig {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap().signed_by(&key, ca, ca_key).unwrap();
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions().unwrap();
+        let builder = if client_auth {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(ca.der().clone()).unwrap();
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(std::sync::Arc::new(roots), provider).build().unwrap();
+            builder.with_client_cert_verifier(verifier)
+        } else {
+            builder.with_no_client_auth()
+        };
+        builder
+            .with_single_cert(vec![cert.der().clone()], rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()))
+            .unwrap()
+    }
+
+    /// As [`registry`], over TLS; the first connection's handshake is expected to fail when
+    /// `refused_first`.
+    async fn tls_registry(
+        config: rustls::ServerConfig,
+        refused_first: bool,
+        answers: impl FnOnce(&str) -> Vec<String>,
+    ) -> (String, tokio::task::JoinHandle<Vec<String>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let answers = answers(&address);
+        let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+        let task = tokio::spawn(async move {
+            if refused_first {
+                let (s, _) = listener.accept().await.unwrap();
+                // Drained until the client closes, so the client reads the alert rather than
+                // a reset.
+                let Err((_, mut tcp)) = acceptor.accept(s).into_fallible().await else { panic!("the handshake succeeded") };
+                let _ = tcp.read_to_end(&mut Vec::new()).await;
+            }
+            let mut seen = Vec::new();
+            for answer in answers {
+                let (s, _) = listener.accept().await.unwrap();
+                let mut s = acceptor.accept(s).await.unwrap();
+                let mut buf = vec![0u8; 4096];
+                let n = s.read(&mut buf).await.unwrap();
+                seen.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+                s.write_all(answer.as_bytes()).await.unwrap();
+                s.shutdown().await.unwrap();
+            }
+            seen
+        });
+        (address, task)
+    }
+
+    #[tokio::test]
+    async fn https_registries_and_token_realms_are_trusted_through_their_ca() {
+        let ca = test_ca();
+        let (address, task) = tls_registry(tls_server(&ca, false), true, |here| bearer_answers("https", here)).await;
+        let image = ManifestRef::parse(&format!("{address}/a:2"));
+        // Not trusted yet: the system's roots do not hold the test CA.
+        let err = manifest_digest(&image, Scheme::Https, None).await.unwrap_err().to_string();
+        assert!(err.starts_with(&format!("Get \"https://{address}/v2/a/manifests/2\": TLS handshake with the registry {address} failed: its certificate is not signed by a trusted CA")), "{err}");
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(ca.0.der().clone()).unwrap();
+        let trusted = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        registry_tls::preset(&address, trusted);
+        let digest = manifest_digest(&image, Scheme::Https, None).await.unwrap();
+        assert_eq!(digest, format!("sha256:{}", hex::encode(sha2::Sha256::digest(b"{}"))));
+        token_was_fetched_and_sent(&task.await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn the_registry_directory_gives_the_ca_and_the_client_certificate() {
+        let ca = test_ca();
+        let (address, task) = tls_registry(tls_server(&ca, true), true, |_| {
+            vec!["HTTP/1.1 200 OK\r\nDocker-Content-Digest: sha256:abc\r\nContent-Length: 2\r\n\r\n{}".to_owned()]
+        })
+        .await;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ca.crt"), ca.0.pem()).unwrap();
+        let sources = registry_tls::TrustSources { bundles: vec![], directories: vec![], registry_dir: dir.path().to_path_buf() };
+        let image = ManifestRef::parse(&format!("{address}/a:1"));
+        // The CA alone: the registry wants a client certificate.
+        registry_tls::preset(&address, registry_tls::build(&sources).unwrap());
+        let err = manifest_digest(&image, Scheme::Https, None).await.unwrap_err().to_string();
+        assert!(err.contains(&format!("TLS handshake with the registry {address} failed: it did not accept the client certificate")), "{err}");
+        let key = rcgen::KeyPair::generate().unwrap();
+        let client = rcgen::CertificateParams::new(vec!["client".to_owned()]).unwrap().signed_by(&key, &ca.0, &ca.1).unwrap();
+        std::fs::write(dir.path().join("client.cert"), client.pem()).unwrap();
+        std::fs::write(dir.path().join("client.key"), key.serialize_pem()).unwrap();
+        registry_tls::preset(&address, registry_tls::build(&sources).unwrap());
+        assert_eq!(manifest_digest(&image, Scheme::Https, None).await.unwrap(), "sha256:abc");
+        task.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn plain_http_servers_asked_in_tls_are_named() {
+        let (address, task) = registry(|_| vec!["HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_owned()]).await;
+        let err = manifest_digest(&ManifestRef::parse(&format!("{address}/a:1")), Scheme::Https, None).await.unwrap_err().to_string();
+        assert!(err.contains(&format!("TLS handshake with the registry {address} failed: it did not answer in TLS")), "{err}");
+        task.abort();
     }
 
     fn artifact(reference: &str, auth: Option<RegistryAuth>) -> ArtifactPush {
@@ -577,7 +760,7 @@ mod tests {
             ]
         })
         .await;
-        let pushed = push_artifact(&ManifestRef::parse(&format!("{address}/a:v1")), &artifact("x", None)).await.unwrap();
+        let pushed = push_artifact(&ManifestRef::parse(&format!("{address}/a:v1")), Scheme::Http, &artifact("x", None)).await.unwrap();
         assert_eq!(pushed, ArtifactPushed { digest: "sha256:abc".into(), oci_version: OciVersion::V1_0 });
         let seen = task.await.unwrap();
         let layer = oci::digest(b"services: {}\n");
@@ -608,13 +791,13 @@ mod tests {
         let mut push = artifact(&format!("{address}/a:v1"), Some(RegistryAuth { username: Some("u".into()), password: Some("p".into()), ..RegistryAuth::default() }));
         push.oci_version = Some(OciVersion::V1_1);
         let image = ManifestRef::parse(&push.reference);
-        let pushed = push_artifact(&image, &push).await.unwrap();
+        let pushed = push_artifact(&image, Scheme::Http, &push).await.unwrap();
         assert_eq!(pushed.oci_version, OciVersion::V1_1);
         // Without credentials, and with credentials the registry refuses.
         let denied = "push access denied, repository does not exist or may require authorization: ";
-        let err = push_artifact(&image, &artifact("x", None)).await.unwrap_err();
+        let err = push_artifact(&image, Scheme::Http, &artifact("x", None)).await.unwrap_err();
         assert_eq!(err.to_string(), format!("{denied}authorization failed: no basic auth credentials"));
-        let err = push_artifact(&image, &push).await.unwrap_err();
+        let err = push_artifact(&image, Scheme::Http, &push).await.unwrap_err();
         assert_eq!(err.to_string(), format!("{denied}unauthorized: authentication required"));
         let seen = task.await.unwrap();
         assert!(!seen[0].contains("Authorization"));

@@ -58,7 +58,7 @@ impl Tls {
 }
 
 /// The host of `host:port` (`[v6]:port` gives `v6`).
-fn host_part(addr: &str) -> &str {
+pub(crate) fn host_part(addr: &str) -> &str {
     if let Some(rest) = addr.strip_prefix('[') {
         return rest.split_once(']').map_or(rest, |(h, _)| h);
     }
@@ -191,10 +191,15 @@ impl ServerCertVerifier for AcceptAnyCertificate {
 /// The TLS failure among the causes of `error`, described for the user; `None` when the error
 /// is not about TLS.
 pub(crate) fn failure(error: &(dyn StdError + 'static)) -> Option<String> {
+    find(error).map(describe)
+}
+
+/// The rustls error among the causes of `error`.
+pub(crate) fn find<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
     let mut cause = Some(error);
     while let Some(e) = cause {
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
-            return Some(describe(tls));
+            return Some(tls);
         }
         // An I/O error's `source` skips the error it wraps (tokio-rustls wraps rustls's so).
         cause = match e.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
