@@ -96,6 +96,11 @@ fn ps_json_template_escapes_like_the_docker_cli() {
     let field = |a: &Answer| serde_json::from_str::<serde_json::Value>(a.stdout.trim()).expect("one JSON row")["Ports"].clone();
     assert_eq!(field(&berth), field(&reference));
     assert!(berth.stdout.contains("-\\u003e8080/tcp"), "{berth:?}");
+    // From `-p` alone, `start` rebuilds the services from the labels and names a missing one
+    // as Compose's `projectFromName` does.
+    let empty = tempfile::tempdir().expect("temp dir");
+    let got = same_as_reference(empty.path(), &["-p", &project.name, "start", "nosuch"]);
+    assert_eq!(got.code, Some(1), "{got:?}");
     // An unknown `config --format` is a plain failure (1), not a usage error.
     same_as_reference(&project.dir, &["-p", &project.name, "config", "--format", "xml"]);
     project.cleanup();
