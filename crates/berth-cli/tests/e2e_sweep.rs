@@ -77,3 +77,31 @@ fn command_line_mistakes_are_worded_as_compose() {
     assert_eq!((berth.code, &berth.stderr), (reference.code, &reference.stderr), "{berth:?}");
     assert!(berth.stdout.contains("Usage"), "{berth:?}");
 }
+
+/// `{{json .}}` encodes the row as the docker CLI's formatting context does, escaping `>` in
+/// the ports (`-\u003e`) like `--format json`, while `{{json .Ports}}` does not escape.
+#[test]
+fn ps_json_template_escapes_like_the_docker_cli() {
+    let Some(project) = Project::new("sweep") else { return };
+    project.reference_ok(&["up", "-d"]);
+    let ports = |format: &str| {
+        let reference = answer(project.reference_cmd(), &project.dir, &["ps", "--format", format, "web"]);
+        let berth = answer(project.berth_cmd(), &project.dir, &["ps", "--format", format, "web"]);
+        (reference, berth)
+    };
+    let (reference, berth) = ports("{{json .Ports}}");
+    assert_eq!(berth, reference);
+    assert!(berth.stdout.contains("->8080/tcp"), "{berth:?}");
+    let (reference, berth) = ports("{{json .}}");
+    let field = |a: &Answer| serde_json::from_str::<serde_json::Value>(a.stdout.trim()).expect("one JSON row")["Ports"].clone();
+    assert_eq!(field(&berth), field(&reference));
+    assert!(berth.stdout.contains("-\\u003e8080/tcp"), "{berth:?}");
+    // From `-p` alone, `start` rebuilds the services from the labels and names a missing one
+    // as Compose's `projectFromName` does.
+    let empty = tempfile::tempdir().expect("temp dir");
+    let got = same_as_reference(empty.path(), &["-p", &project.name, "start", "nosuch"]);
+    assert_eq!(got.code, Some(1), "{got:?}");
+    // An unknown `config --format` is a plain failure (1), not a usage error.
+    same_as_reference(&project.dir, &["-p", &project.name, "config", "--format", "xml"]);
+    project.cleanup();
+}

@@ -188,6 +188,10 @@ pub enum ReconcileError {
     InvalidContainerNumber { container: String, label: String },
     #[error("service {0:?} has no container to start")]
     NoContainerToStart(String),
+    /// A service `start` was asked for is not among those rebuilt from the containers' labels
+    /// (Compose words it apart from [`ReconcileError::NoSuchService`]).
+    #[error("no such service: {0:?}: not found")]
+    NoSuchServiceFound(String),
     /// Named by `-p` alone, the project has no container to rebuild its services from.
     #[error("no container found for project {0:?}: not found")]
     NoContainerForProject(String),
@@ -1293,7 +1297,10 @@ pub fn plan_start(desired: Option<&DesiredState>, observed: &ObservedState, opts
     let containers: Vec<&ObservedContainer> = compose_containers(observed).into_iter().filter(|c| !c.oneoff).collect();
     let mut model = model_for(desired, &containers, observed);
     if desired.is_none() {
-        model.select(&opts.services, Selection::Dependencies)?;
+        model.select(&opts.services, Selection::Dependencies).map_err(|e| match e {
+            ReconcileError::NoSuchService(name) => ReconcileError::NoSuchServiceFound(name),
+            other => other,
+        })?;
     }
     let graph = Graph::new(&model)?;
     let mut replicas: BTreeMap<String, Vec<Replica>> = BTreeMap::new();

@@ -97,7 +97,7 @@ fn start_from_labels_selects_dependencies() {
         ]
     );
     let opts = StartOptions { services: vec!["nope".into()], ..StartOptions::default() };
-    assert_eq!(plan_start(None, &observed(&ContainerState::Exited), &opts), Err(ReconcileError::NoSuchService("nope".into())));
+    assert_eq!(plan_start(None, &observed(&ContainerState::Exited), &opts), Err(ReconcileError::NoSuchServiceFound("nope".into())));
 }
 
 #[test]

@@ -8,7 +8,6 @@ use berth_spec::project::{self, LoadFlags};
 use clap::Args;
 
 use crate::cli::GlobalArgs;
-use crate::exit::UsageError;
 
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
@@ -66,7 +65,7 @@ pub struct ConfigArgs {
 
 pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> anyhow::Result<u8> {
     let format = Format::parse(&args.format)
-        .ok_or_else(|| UsageError(format!("unsupported format {:?}", args.format)))?;
+        .ok_or_else(|| anyhow::anyhow!("unsupported format {:?}", args.format))?;
     let opts = super::project_options(global)?;
     let flags = LoadFlags {
         interpolate: !args.no_interpolate,

@@ -759,7 +759,17 @@ impl Ctx<'_> {
         match name {
             "json" => {
                 arity(1)?;
-                Ok(Some(Value::String(go_json(&arg(0).unwrap_or(Value::Null)))))
+                let value = arg(0).unwrap_or(Value::Null);
+                let text = go_json(&value);
+                // The row itself is the docker CLI's formatting context, whose `MarshalJSON`
+                // uses `json.Marshal` and so escapes `<`, `>` and `&` (`{{json .}}` prints
+                // `-\u003e` in the ports); its fields go through the unescaped encoder.
+                let text = if value == *self.root {
+                    text.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+                } else {
+                    text
+                };
+                Ok(Some(Value::String(text)))
             }
             "upper" | "lower" | "title" => {
                 arity(1)?;
@@ -1155,8 +1165,9 @@ mod tests {
         assert_eq!(r("{{json .Size}}"), "null");
         assert_eq!(
             Template::parse("{{json .}}").unwrap().render(&json!({"A": "<&>", "B": 1})).unwrap(),
-            r#"{"A":"<&>","B":1}"#
+            r#"{"A":"\u003c\u0026\u003e","B":1}"#
         );
+        assert_eq!(Template::parse("{{json .A}}").unwrap().render(&json!({"A": "<&>"})).unwrap(), r#""<&>""#);
     }
 
     #[test]
