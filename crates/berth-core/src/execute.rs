@@ -848,6 +848,11 @@ impl Runtime<'_> {
         for warning in &created.warnings {
             self.emit(progress(ResourceKind::Service, service, Status::Warning, warning));
         }
+        // Podman 4.3 accepts `domainname` and drops it without a word (docs/engines.md).
+        if !config.domainname.is_empty() && self.engine.capabilities().is_podman {
+            let warning = "domainname is ignored by Podman: the container's domain name stays empty";
+            self.emit(progress(ResourceKind::Service, service, Status::Warning, warning));
+        }
         for (network, endpoint) in spec.connect {
             let request = NetworkConnect { container: created.id.clone(), endpoint };
             self.engine

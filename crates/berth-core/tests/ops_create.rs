@@ -149,3 +149,19 @@ services:
     let app = engine.inspect_container("lab-app-1").await.expect("app");
     assert_eq!(app.host_config.network_mode, Some(format!("container:{new_vpn}")));
 }
+
+#[tokio::test(start_paused = true)]
+async fn podman_is_said_to_ignore_domainname() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let yaml = "services:\n  web:\n    image: berth-test/busybox:latest\n    domainname: example.org\n";
+    let project = load(dir.path(), "lab", yaml);
+    for is_podman in [true, false] {
+        let fake = FakeEngine::with_options(berth_engine::ApiVersion::new(1, 41), None, is_podman);
+        fake.add_image(IMAGE, ImageConfig::default());
+        let engine: Arc<dyn Engine> = Arc::new(fake);
+        let recorder = Recorder::new();
+        up(engine, &project, &UpOptions::default(), &recorder, &CancellationToken::new()).await.expect("up");
+        let warned = lines(&recorder).into_iter().any(|l| l.contains("domainname is ignored by Podman"));
+        assert_eq!(warned, is_podman, "a warning on Podman only (Docker honours domainname)");
+    }
+}
