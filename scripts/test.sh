@@ -51,7 +51,7 @@ if [ "${BERTH_SKIP_PODMAN:-}" != 1 ]; then
         # test's).
         podman_status=0
         podman_suites=(e2e_attach e2e_attached e2e_build e2e_containers e2e_cp e2e_demo e2e_down
-            e2e_dry_run e2e_exec e2e_interop e2e_logs e2e_publish e2e_pull e2e_registry_tls e2e_run e2e_scale e2e_tls e2e_up
+            e2e_dry_run e2e_exec e2e_interop e2e_logs e2e_publish e2e_pull e2e_registry_tls e2e_run e2e_scale e2e_sweep e2e_tls e2e_up
             e2e_verbose e2e_wait e2e_watch lifecycle_flags read_commands read_plugin)
         BERTH_TEST_ENGINE=podman cargo test -p berth-cli --locked --no-fail-fast \
             "${podman_suites[@]/#/--test=}" || podman_status=$?

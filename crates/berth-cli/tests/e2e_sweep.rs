@@ -91,11 +91,14 @@ fn ps_json_template_escapes_like_the_docker_cli() {
     };
     let (reference, berth) = ports("{{json .Ports}}");
     assert_eq!(berth, reference);
-    assert!(berth.stdout.contains("->8080/tcp"), "{berth:?}");
+    // Podman 4.3 lists a port published on an ephemeral host port without its host side, for
+    // the reference too: nothing to escape there.
+    let mapped = !e2e_support::is_podman();
+    assert!(!mapped || berth.stdout.contains("->8080/tcp"), "{berth:?}");
     let (reference, berth) = ports("{{json .}}");
     let field = |a: &Answer| serde_json::from_str::<serde_json::Value>(a.stdout.trim()).expect("one JSON row")["Ports"].clone();
     assert_eq!(field(&berth), field(&reference));
-    assert!(berth.stdout.contains("-\\u003e8080/tcp"), "{berth:?}");
+    assert!(!mapped || berth.stdout.contains("-\\u003e8080/tcp"), "{berth:?}");
     // From `-p` alone, `start` rebuilds the services from the labels and names a missing one
     // as Compose's `projectFromName` does.
     let empty = tempfile::tempdir().expect("temp dir");
