@@ -38,6 +38,17 @@ fn exits(recorder: &Recorder) -> Vec<(String, i64)> {
         .collect()
 }
 
+/// Project `lab` with one long-running service `web`, brought up on a fresh fake engine.
+async fn web_up(dir: &std::path::Path) -> (berth_spec::model::Project, FakeEngine, Arc<dyn Engine>, berth_core::ops::Outcome) {
+    let yaml = format!("services:\n  web:\n    image: {IMAGE}\n    command: [sleep, infinity]\n");
+    let project = load(dir, "lab", &yaml);
+    let fake = FakeEngine::new();
+    fake.add_image(IMAGE, ImageConfig::default());
+    let engine: Arc<dyn Engine> = Arc::new(fake.clone());
+    let outcome = up(Arc::clone(&engine), &project, &UpOptions::default(), &Recorder::new(), &CancellationToken::new()).await.expect("up");
+    (project, fake, engine, outcome)
+}
+
 #[tokio::test(start_paused = true)]
 async fn output_lines_and_exit_code() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -65,13 +76,7 @@ async fn output_lines_and_exit_code() {
 #[tokio::test(start_paused = true)]
 async fn restarted_containers_are_followed_until_cancelled() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let yaml = format!("services:\n  web:\n    image: {IMAGE}\n    command: [sleep, infinity]\n");
-    let project = load(dir.path(), "lab", &yaml);
-    let fake = FakeEngine::new();
-    fake.add_image(IMAGE, ImageConfig::default());
-    let engine: Arc<dyn Engine> = Arc::new(fake.clone());
-    let cancel = CancellationToken::new();
-    let outcome = up(Arc::clone(&engine), &project, &UpOptions::default(), &Recorder::new(), &cancel).await.expect("up");
+    let (_, fake, engine, outcome) = web_up(dir.path()).await;
     let recorder = Recorder::new();
     let attach_cancel = CancellationToken::new();
     let driver = {
@@ -107,13 +112,8 @@ async fn logs_follow_goes_on_through_a_recreation_and_a_scale_up_and_ends_after_
     use berth_core::reconcile::RecreatePolicy;
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let yaml = format!("services:\n  web:\n    image: {IMAGE}\n    command: [sleep, infinity]\n");
-    let project = load(dir.path(), "lab", &yaml);
-    let fake = FakeEngine::new();
-    fake.add_image(IMAGE, ImageConfig::default());
-    let engine: Arc<dyn Engine> = Arc::new(fake.clone());
+    let (project, fake, engine, _) = web_up(dir.path()).await;
     let cancel = CancellationToken::new();
-    up(Arc::clone(&engine), &project, &UpOptions::default(), &Recorder::new(), &cancel).await.expect("up");
     let recorder = Recorder::new();
     let request = LogsRequest { follow: true, services: vec!["web".to_owned()], ..LogsRequest::default() };
     let found = sources(engine.as_ref(), "lab", &request.services, 0).await.expect("sources");

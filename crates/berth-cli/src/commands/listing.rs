@@ -261,24 +261,8 @@ pub fn ellipsis(s: &str, max: usize) -> String {
 /// Go's `strconv.Quote`, shared with the loader's messages.
 pub use berth_spec::template::go_quote;
 
-/// JSON text as Go's `encoding/json` writes it: compact, and with `escape_html` the
-/// characters `<`, `>` and `&` as `\u003c`, `\u003e`, `\u0026`. U+2028 and U+2029 are
-/// always escaped.
-pub fn go_json(value: &serde_json::Value, escape_html: bool) -> String {
-    let s = serde_json::to_string(value).unwrap_or_default();
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' if escape_html => out.push_str("\\u003c"),
-            '>' if escape_html => out.push_str("\\u003e"),
-            '&' if escape_html => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// JSON text as Go's `encoding/json` writes it (see [`crate::display::template::go_json_escaping`]).
+pub use crate::display::template::go_json_escaping as go_json;
 
 #[cfg(test)]
 mod tests {

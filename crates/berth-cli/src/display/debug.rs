@@ -5,12 +5,12 @@
 //! berth-engine sends (through [`berth_engine::trace`]) and the plan a command ran, one line
 //! per operation with its cause.
 
-use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use berth_core::wait::go_duration;
 use berth_engine::trace::{self, Peer, Request};
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
@@ -67,49 +67,15 @@ fn terminal_line(message: &str, elapsed: Duration) -> String {
     format!("\x1b[37mDEBU\x1b[0m[{:04}] {message:<44} \n", elapsed.as_secs())
 }
 
-/// A value as logrus writes it: bare when it has only safe characters, else Go-quoted.
+/// A value as logrus writes it: bare when it has only safe characters, else quoted as Go's
+/// `%q` does.
 fn quote(value: &str) -> String {
     let safe = !value.is_empty()
         && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '/' | '@' | '^' | '+'));
     if safe {
-        return value.to_owned();
-    }
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\x{:02x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A duration as Go's `time.Duration` prints it (`1.5ms`, `2.000123s`, `850µs`).
-fn go_duration(d: Duration) -> String {
-    let nanos = d.as_nanos();
-    let (unit, scale) = match nanos {
-        0 => return "0s".to_owned(),
-        n if n < 1_000 => return format!("{n}ns"),
-        n if n < 1_000_000 => ("µs", 1_000),
-        n if n < 1_000_000_000 => ("ms", 1_000_000),
-        _ => ("s", 1_000_000_000),
-    };
-    let whole = nanos / scale;
-    let fraction = format!("{:0width$}", nanos % scale, width = usize::try_from(scale.ilog10()).unwrap_or(0));
-    let fraction = fraction.trim_end_matches('0');
-    if fraction.is_empty() {
-        format!("{whole}{unit}")
+        value.to_owned()
     } else {
-        format!("{whole}.{fraction}{unit}")
+        berth_spec::template::go_quote(value)
     }
 }
 

@@ -760,15 +760,10 @@ impl Ctx<'_> {
             "json" => {
                 arity(1)?;
                 let value = arg(0).unwrap_or(Value::Null);
-                let text = go_json(&value);
                 // The row itself is the docker CLI's formatting context, whose `MarshalJSON`
                 // uses `json.Marshal` and so escapes `<`, `>` and `&` (`{{json .}}` prints
                 // `-\u003e` in the ports); its fields go through the unescaped encoder.
-                let text = if value == *self.root {
-                    text.replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
-                } else {
-                    text
-                };
+                let text = go_json_escaping(&value, value == *self.root);
                 Ok(Some(Value::String(text)))
             }
             "upper" | "lower" | "title" => {
@@ -1018,12 +1013,26 @@ fn go_fmt(v: &Value, out: &mut String) {
 /// JSON as the docker CLI's `json` function writes it: compact, no HTML escaping, and the two
 /// line separators escaped as Go always does.
 pub fn go_json(v: &Value) -> String {
-    let s = serde_json::to_string(v).unwrap_or_else(|_| "null".to_string());
-    if s.contains(['\u{2028}', '\u{2029}']) {
-        s.replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029")
-    } else {
-        s
+    go_json_escaping(v, false)
+}
+
+/// JSON text as Go's `encoding/json` writes it: compact, and with `escape_html` the
+/// characters `<`, `>` and `&` as `\u003c`, `\u003e`, `\u0026`. U+2028 and U+2029 are
+/// always escaped.
+pub fn go_json_escaping(value: &Value, escape_html: bool) -> String {
+    let s = serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned());
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' if escape_html => out.push_str("\\u003c"),
+            '>' if escape_html => out.push_str("\\u003e"),
+            '&' if escape_html => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
     }
+    out
 }
 
 /// Go's `strings.Title`: upper-cases the first letter of every word.
