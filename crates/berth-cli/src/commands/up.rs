@@ -273,13 +273,9 @@ pub fn run(global: &GlobalArgs, args: &UpArgs) -> anyhow::Result<u8> {
     let (attach, watch) = attach_sets(&project, args)?;
     let menu = crate::menu::wanted(args.menu, std::env::var("COMPOSE_MENU").ok().as_deref(), crate::terminal::stdout_is_terminal());
     // As in Compose 2.26.1, only attached `up` watches (`-d` and `--wait` ignore `--watch`).
-    let watching = if args.watch {
-        let watched = watched_services(&project, &args.services, &super::watch::Printer::default())?;
-        let builder = opts.builder.clone().unwrap_or_else(|| EngineBuilder::shared(BuildSettings::default()));
-        let watch_opts = super::watch::options(&args.services, builder, opts.clone());
-        Some(Watching { initial: Some(watched), setup: Ok((args.services.clone(), watch_opts)) })
-    } else if menu {
-        Some(Watching { initial: None, setup: menu_watch_setup(&project, args, &opts) })
+    let watching = if args.watch || menu {
+        let initial = if args.watch { Some(watched_services(&project, &args.services, &super::watch::Printer::default())?) } else { None };
+        Some(Watching { initial, setup: watch_setup(&project, args, &opts) })
     } else {
         None
     };
@@ -425,9 +421,10 @@ struct Watching {
     setup: Result<(Vec<String>, WatchOptions), String>,
 }
 
-/// What the menu's `w` needs, as Compose checks it when the key is typed: a service with a
-/// `develop.watch` section, and building allowed.
-fn menu_watch_setup(project: &Project, args: &UpArgs, opts: &UpOptions) -> Result<(Vec<String>, WatchOptions), String> {
+/// What watching needs, as Compose's menu checks it when `w` is typed: a service with a
+/// `develop.watch` section, and building allowed (`--watch` with `--no-build` is refused
+/// before, and finds its services first).
+fn watch_setup(project: &Project, args: &UpArgs, opts: &UpOptions) -> Result<(Vec<String>, WatchOptions), String> {
     if !project.services.values().any(|s| s.develop.as_ref().is_some_and(|d| !d.watch.is_empty())) {
         return Err("Watch is not yet configured. Learn more: https://docs.docker.com/compose/file-watch/".to_owned());
     }
