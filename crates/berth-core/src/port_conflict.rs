@@ -47,7 +47,7 @@ pub async fn explain(engine: &dyn Engine, container: &str, error: &EngineError) 
         Some(h) => format!("{h}:{port}"),
         None => format!("port {port}"),
     };
-    let running = engine.list_containers(&ContainerListOptions { all: false, filters: Filters::new() }).await.ok()?;
+    let running = running_containers(engine).await?;
     let holder = running
         .iter()
         .filter(|c| c.id != container)
@@ -63,6 +63,19 @@ pub async fn explain(engine: &dyn Engine, container: &str, error: &EngineError) 
         None => format!("no container publishes {shown}: another program on this machine holds it"),
     };
     Some(format!("{message} ({hint})"))
+}
+
+/// The running containers. Podman 4.3 can fail a listing while another container is being
+/// removed (the `--rm` container of a failed `run`, say): it is asked again, a few times.
+async fn running_containers(engine: &dyn Engine) -> Option<Vec<berth_engine::ContainerSummary>> {
+    let options = ContainerListOptions { all: false, filters: Filters::new() };
+    for _ in 0..3 {
+        if let Ok(list) = engine.list_containers(&options).await {
+            return Some(list);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    engine.list_containers(&options).await.ok()
 }
 
 /// `error` (from starting `container`) with [`explain`]'s hint when it is about a taken port.
