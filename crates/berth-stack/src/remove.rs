@@ -3,12 +3,16 @@
 //! the end. Unless detached, it then waits until the tasks (and their containers) are gone,
 //! removes networks the swarm refused while tasks still used them, and waits until the
 //! networks are gone too.
+//!
+//! A node sometimes never removes the containers of tasks the swarm has already deleted
+//! (moby/moby#24244, #42723): once the tasks are gone, berth gives the node a few seconds and
+//! then removes such leftovers itself, so a waiting `stack rm` leaves nothing behind.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use berth_engine::{ContainerListOptions, Engine, Filters, ListOptions};
+use berth_engine::{ContainerListOptions, ContainerSummary, Engine, Filters, ListOptions, RemoveOptions};
 
 use crate::error::{Error, Result};
 use crate::events::{ObjectKind, Reporter, StackEvent};
@@ -17,6 +21,8 @@ use crate::names::Namespace;
 /// How long a waiting removal waits for tasks and networks to go.
 pub const REMOVE_TIMEOUT: Duration = Duration::from_mins(2);
 const POLL: Duration = Duration::from_millis(500);
+/// How long the node may take to remove the containers of deleted tasks before berth does.
+const LEFTOVER_GRACE: Duration = Duration::from_secs(10);
 
 fn by_stack(ns: &Namespace) -> ListOptions {
     ListOptions { filters: Filters::new().label(ns.filter()) }
@@ -114,12 +120,18 @@ async fn remove_stack(engine: &dyn Engine, ns: &Namespace, wait: bool, report: R
 async fn wait_until_tasks_gone(engine: &dyn Engine, ns: &Namespace, services: &[&str]) -> Result<()> {
     let deadline = Instant::now() + REMOVE_TIMEOUT;
     let containers = ContainerListOptions { all: true, filters: Filters::new().label(ns.filter()) };
+    let mut tasks_gone_at: Option<Instant> = None;
     loop {
         let mut tasks = engine.list_tasks(&by_stack(ns)).await.map_err(Error::engine("listing tasks"))?;
         tasks.retain(|t| services.contains(&t.service_id.as_str()));
         let left = engine.list_containers(&containers).await.map_err(Error::engine("listing containers"))?;
         if tasks.is_empty() && left.is_empty() {
             return Ok(());
+        }
+        if !tasks.is_empty() {
+            tasks_gone_at = None;
+        } else if tasks_gone_at.get_or_insert_with(Instant::now).elapsed() >= LEFTOVER_GRACE {
+            remove_leftovers(engine, &left).await;
         }
         if Instant::now() >= deadline {
             return Err(Error::Invalid(format!(
@@ -131,6 +143,15 @@ async fn wait_until_tasks_gone(engine: &dyn Engine, ns: &Namespace, services: &[
             )));
         }
         tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Removes containers whose tasks the swarm has deleted, as the node itself would have. Errors
+/// are left to the next round of waiting: the node may be removing the same container.
+async fn remove_leftovers(engine: &dyn Engine, containers: &[ContainerSummary]) {
+    let options = RemoveOptions { force: true, volumes: true, link: false };
+    for c in containers {
+        let _ = engine.remove_container(&c.id, &options).await;
     }
 }
 

@@ -214,3 +214,26 @@ async fn waiting_reports_progress_until_converged() {
     assert_eq!(last.phase, berth_stack::progress::Phase::Converged);
     assert!(seen.iter().any(|p| matches!(p.phase, berth_stack::progress::Phase::Verifying { .. })));
 }
+
+/// A node sometimes keeps the containers of tasks the swarm deleted: a waiting `stack rm` removes
+/// them itself after a grace period instead of waiting for them until it times out.
+#[tokio::test(start_paused = true)]
+async fn rm_removes_containers_the_node_left_behind() {
+    let engine = swarm().await;
+    let dir = Dir::new();
+    dir.write("compose.yaml", "services:\n  a: {image: berth-test/debian:bookworm}\n");
+    deploy(&engine, &dir.stack("left"), &options(), &|_| {}).await.expect("deploy");
+    engine.add_image("berth-test/debian:bookworm", berth_engine::ImageConfig::default());
+    let mut leftover = berth_engine::ContainerCreate::default();
+    leftover.name = Some("left_a.1.oldtask".to_owned());
+    leftover.config.image = "berth-test/debian:bookworm".to_owned();
+    leftover.config.labels.insert("com.docker.stack.namespace".to_owned(), "left".to_owned());
+    engine.create_container(&leftover).await.expect("a leftover container");
+    let started = tokio::time::Instant::now();
+
+    remove_stacks(&engine, &["left".to_owned()], true, &|_| {}).await.expect("rm");
+    let all = berth_engine::ContainerListOptions { all: true, filters: Filters::new() };
+    assert!(engine.list_containers(&all).await.expect("containers").is_empty());
+    let waited = started.elapsed();
+    assert!(waited >= std::time::Duration::from_secs(10) && waited < std::time::Duration::from_secs(20), "{waited:?}");
+}
