@@ -56,7 +56,10 @@ impl Error {
 
     /// A conversion error for `service`.
     pub fn service(service: &str, message: impl Into<String>) -> Error {
-        Error::Service { service: service.to_owned(), message: message.into() }
+        Error::Service {
+            service: service.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
