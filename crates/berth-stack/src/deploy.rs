@@ -5,9 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use berth_engine::{
-    Engine, Filters, ListOptions, RegistryAuth, ServiceDetails, ServiceSpec, SwarmObject,
-};
+use berth_engine::{Engine, Filters, ListOptions, RegistryAuth, ServiceDetails, ServiceSpec, SwarmObject};
 
 use crate::convert::{ObjectPlan, StackSpec};
 use crate::error::{Error, Result};
@@ -35,9 +33,7 @@ impl std::str::FromStr for ResolveImage {
             "always" => Ok(ResolveImage::Always),
             "changed" => Ok(ResolveImage::Changed),
             "never" => Ok(ResolveImage::Never),
-            other => Err(Error::Invalid(format!(
-                "invalid option {other} for flag --resolve-image"
-            ))),
+            other => Err(Error::Invalid(format!("invalid option {other} for flag --resolve-image"))),
         }
     }
 }
@@ -63,26 +59,18 @@ pub struct DeployOutcome {
 }
 
 fn stack_filter(ns: &Namespace) -> ListOptions {
-    ListOptions {
-        filters: Filters::new().label(ns.filter()),
-    }
+    ListOptions { filters: Filters::new().label(ns.filter()) }
 }
 
 /// Services of stack `ns`.
 pub async fn stack_services(engine: &dyn Engine, ns: &Namespace) -> Result<Vec<ServiceDetails>> {
-    engine
-        .list_services(&stack_filter(ns))
-        .await
-        .map_err(Error::engine("listing services"))
+    engine.list_services(&stack_filter(ns)).await.map_err(Error::engine("listing services"))
 }
 
 /// Fails unless the engine is a swarm manager (networks must exist before services, and
 /// creating a swarm network elsewhere fails without a clear error).
 pub async fn check_manager(engine: &dyn Engine) -> Result<()> {
-    let info = engine
-        .info()
-        .await
-        .map_err(Error::engine("reading engine information"))?;
+    let info = engine.info().await.map_err(Error::engine("reading engine information"))?;
     if info.swarm_manager {
         Ok(())
     } else {
@@ -110,11 +98,8 @@ pub async fn deploy(
     let secret_ids = ensure_objects(engine, ObjectKind::Secret, &stack.secrets, report).await?;
     let config_ids = ensure_objects(engine, ObjectKind::Config, &stack.configs, report).await?;
 
-    let existing: BTreeMap<String, ServiceDetails> = stack_services(engine, ns)
-        .await?
-        .into_iter()
-        .map(|s| (s.spec.name.clone(), s))
-        .collect();
+    let existing: BTreeMap<String, ServiceDetails> =
+        stack_services(engine, ns).await?.into_iter().map(|s| (s.spec.name.clone(), s)).collect();
     let mut outcome = DeployOutcome::default();
     let mut new_specs = Vec::with_capacity(stack.services.len());
     for plan in &stack.services {
@@ -123,26 +108,13 @@ pub async fn deploy(
         let id = if let Some(current) = existing.get(&spec.name) {
             update_service(engine, current, &mut spec, options, report).await?
         } else {
-            report(StackEvent::Creating {
-                kind: ObjectKind::Service,
-                name: spec.name.clone(),
-            });
+            report(StackEvent::Creating { kind: ObjectKind::Service, name: spec.name.clone() });
             let auth = options.registry_auth.get(&spec.container.image);
-            spec.container.image = resolve(
-                engine,
-                &spec.container.image,
-                options.resolve_image,
-                auth,
-                report,
-            )
-            .await;
+            spec.container.image = resolve(engine, &spec.container.image, options.resolve_image, auth, report).await;
             engine
                 .create_service(&spec, auth)
                 .await
-                .map_err(Error::engine(format!(
-                    "failed to create service {}",
-                    spec.name
-                )))?
+                .map_err(Error::engine(format!("failed to create service {}", spec.name)))?
         };
         outcome.services.push((spec.name.clone(), id));
         new_specs.push(spec);
@@ -154,13 +126,7 @@ pub async fn deploy(
         .values()
         .map(|s| &s.spec)
         .chain(new_specs.iter())
-        .flat_map(|s| {
-            s.container
-                .secrets
-                .iter()
-                .chain(s.container.configs.iter())
-                .map(|r| r.name.clone())
-        })
+        .flat_map(|s| s.container.secrets.iter().chain(s.container.configs.iter()).map(|r| r.name.clone()))
         .collect();
     remove_unused_versions(engine, ns, &in_use, report).await;
 
@@ -179,56 +145,34 @@ async fn update_service(
     options: &DeployOptions,
     report: Reporter<'_>,
 ) -> Result<String> {
-    report(StackEvent::Updating {
-        name: spec.name.clone(),
-        id: current.id.clone(),
-    });
+    report(StackEvent::Updating { name: spec.name.clone(), id: current.id.clone() });
     let auth = options.registry_auth.get(&spec.container.image);
     let image = spec.labels.get(LABEL_IMAGE).cloned().unwrap_or_default();
     let unchanged = current.spec.labels.get(LABEL_IMAGE) == Some(&image);
     if options.resolve_image == ResolveImage::Always || !unchanged {
-        spec.container.image = resolve(
-            engine,
-            &spec.container.image,
-            options.resolve_image,
-            auth,
-            report,
-        )
-        .await;
+        spec.container.image = resolve(engine, &spec.container.image, options.resolve_image, auth, report).await;
     } else {
         // Keep the digest the last deploy pinned, or the update would restart every task
         // for nothing.
-        spec.container
-            .image
-            .clone_from(&current.spec.container.image);
+        spec.container.image.clone_from(&current.spec.container.image);
     }
     // `stack deploy` has no `--force`: keep the counter so nothing restarts.
     spec.force_update = current.spec.force_update;
     let warnings = engine
         .update_service(&current.id, current.version, spec, auth)
         .await
-        .map_err(Error::engine(format!(
-            "failed to update service {}",
-            spec.name
-        )))?;
+        .map_err(Error::engine(format!("failed to update service {}", spec.name)))?;
     for w in warnings {
         report(StackEvent::Warning(w));
     }
     Ok(current.id.clone())
 }
 
-async fn prune_services(
-    engine: &dyn Engine,
-    stack: &StackSpec,
-    report: Reporter<'_>,
-) -> Result<()> {
+async fn prune_services(engine: &dyn Engine, stack: &StackSpec, report: Reporter<'_>) -> Result<()> {
     let ns = &stack.namespace;
     let wanted: BTreeSet<&str> = stack.services.iter().map(|s| s.key.as_str()).collect();
     let mut stale: Vec<ServiceDetails> = match stack_services(engine, ns).await {
-        Ok(list) => list
-            .into_iter()
-            .filter(|s| !wanted.contains(ns.descope(&s.spec.name)))
-            .collect(),
+        Ok(list) => list.into_iter().filter(|s| !wanted.contains(ns.descope(&s.spec.name))).collect(),
         Err(e) => {
             report(StackEvent::Warning(format!("Failed to list services: {e}")));
             Vec::new()
@@ -236,16 +180,9 @@ async fn prune_services(
     };
     stale.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
     for s in stale {
-        report(StackEvent::Removing {
-            kind: ObjectKind::Service,
-            name: s.spec.name.clone(),
-        });
+        report(StackEvent::Removing { kind: ObjectKind::Service, name: s.spec.name.clone() });
         if let Err(e) = engine.remove_service(&s.id).await {
-            report(StackEvent::RemoveFailed {
-                kind: ObjectKind::Service,
-                name: s.id.clone(),
-                error: e.to_string(),
-            });
+            report(StackEvent::RemoveFailed { kind: ObjectKind::Service, name: s.id.clone(), error: e.to_string() });
         }
     }
     Ok(())
@@ -277,11 +214,7 @@ async fn check_external_networks(engine: &dyn Engine, names: &[String]) -> Resul
     Ok(())
 }
 
-async fn create_networks(
-    engine: &dyn Engine,
-    stack: &StackSpec,
-    report: Reporter<'_>,
-) -> Result<()> {
+async fn create_networks(engine: &dyn Engine, stack: &StackSpec, report: Reporter<'_>) -> Result<()> {
     let existing: BTreeSet<String> = engine
         .list_networks(&stack_filter(&stack.namespace))
         .await
@@ -293,35 +226,19 @@ async fn create_networks(
         if existing.contains(&net.create.name) {
             continue;
         }
-        report(StackEvent::Creating {
-            kind: ObjectKind::Network,
-            name: net.create.name.clone(),
-        });
+        report(StackEvent::Creating { kind: ObjectKind::Network, name: net.create.name.clone() });
         engine
             .create_network(&net.create)
             .await
-            .map_err(Error::engine(format!(
-                "failed to create network {}",
-                net.create.name
-            )))?;
+            .map_err(Error::engine(format!("failed to create network {}", net.create.name)))?;
     }
     Ok(())
 }
 
-async fn list_objects(
-    engine: &dyn Engine,
-    kind: ObjectKind,
-    options: &ListOptions,
-) -> Result<Vec<SwarmObject>> {
+async fn list_objects(engine: &dyn Engine, kind: ObjectKind, options: &ListOptions) -> Result<Vec<SwarmObject>> {
     match kind {
-        ObjectKind::Config => engine
-            .list_configs(options)
-            .await
-            .map_err(Error::engine("listing configs")),
-        _ => engine
-            .list_secrets(options)
-            .await
-            .map_err(Error::engine("listing secrets")),
+        ObjectKind::Config => engine.list_configs(options).await.map_err(Error::engine("listing configs")),
+        _ => engine.list_secrets(options).await.map_err(Error::engine("listing secrets")),
     }
 }
 
@@ -336,20 +253,12 @@ async fn ensure_objects(
     let mut ids = BTreeMap::new();
     for plan in plans {
         let name = &plan.create.name;
-        let options = ListOptions {
-            filters: Filters::new().with("name", name.clone()),
-        };
-        let found = list_objects(engine, kind, &options)
-            .await?
-            .into_iter()
-            .find(|o| &o.name == name);
+        let options = ListOptions { filters: Filters::new().with("name", name.clone()) };
+        let found = list_objects(engine, kind, &options).await?.into_iter().find(|o| &o.name == name);
         let id = if let Some(o) = found {
             o.id
         } else {
-            report(StackEvent::Creating {
-                kind,
-                name: name.clone(),
-            });
+            report(StackEvent::Creating { kind, name: name.clone() });
             let created = match kind {
                 ObjectKind::Config => engine.create_config(&plan.create).await,
                 _ => engine.create_secret(&plan.create).await,
@@ -378,21 +287,11 @@ async fn fill_ids(
                 r.id.clone_from(id);
                 continue;
             }
-            let options = ListOptions {
-                filters: Filters::new().with("name", r.name.clone()),
-            };
-            let found = list_objects(engine, kind, &options)
-                .await?
-                .into_iter()
-                .find(|o| o.name == r.name);
+            let options = ListOptions { filters: Filters::new().with("name", r.name.clone()) };
+            let found = list_objects(engine, kind, &options).await?.into_iter().find(|o| o.name == r.name);
             match found {
                 Some(o) => r.id = o.id,
-                None => {
-                    return Err(Error::Invalid(format!(
-                        "service {}: {kind} not found: {}",
-                        spec.name, r.name
-                    )))
-                }
+                None => return Err(Error::Invalid(format!("service {}: {kind} not found: {}", spec.name, r.name))),
             }
         }
     }
@@ -401,12 +300,7 @@ async fn fill_ids(
 
 /// Removes the stack's secrets and configs that no service refers to (older versions).
 /// Failures are reported and skipped: an object still in use stays for the next deploy.
-async fn remove_unused_versions(
-    engine: &dyn Engine,
-    ns: &Namespace,
-    in_use: &BTreeSet<String>,
-    report: Reporter<'_>,
-) {
+async fn remove_unused_versions(engine: &dyn Engine, ns: &Namespace, in_use: &BTreeSet<String>, report: Reporter<'_>) {
     for kind in [ObjectKind::Secret, ObjectKind::Config] {
         let Ok(objects) = list_objects(engine, kind, &stack_filter(ns)).await else {
             continue;
@@ -417,10 +311,7 @@ async fn remove_unused_versions(
                 _ => engine.remove_secret(&o.id).await,
             };
             if let Err(e) = removed {
-                report(StackEvent::Warning(format!(
-                    "Keeping unused {kind} {}: {e}",
-                    o.name
-                )));
+                report(StackEvent::Warning(format!("Keeping unused {kind} {}: {e}", o.name)));
             }
         }
     }
@@ -470,54 +361,18 @@ mod tests {
                 warnings.lock().unwrap().push(w);
             }
         };
-        let pinned = resolve(
-            &engine,
-            "reg.test:5000/app:1",
-            ResolveImage::Always,
-            None,
-            &report,
-        )
-        .await;
-        assert!(
-            pinned.starts_with("reg.test:5000/app:1@sha256:"),
-            "{pinned}"
-        );
-        assert_eq!(
-            resolve(
-                &engine,
-                "local/only:1",
-                ResolveImage::Changed,
-                None,
-                &report
-            )
-            .await,
-            "local/only:1"
-        );
-        assert_eq!(
-            resolve(
-                &engine,
-                "reg.test:5000/app:1",
-                ResolveImage::Never,
-                None,
-                &report
-            )
-            .await,
-            "reg.test:5000/app:1"
-        );
+        let pinned = resolve(&engine, "reg.test:5000/app:1", ResolveImage::Always, None, &report).await;
+        assert!(pinned.starts_with("reg.test:5000/app:1@sha256:"), "{pinned}");
+        assert_eq!(resolve(&engine, "local/only:1", ResolveImage::Changed, None, &report).await, "local/only:1");
+        assert_eq!(resolve(&engine, "reg.test:5000/app:1", ResolveImage::Never, None, &report).await, "reg.test:5000/app:1");
         let warnings = warnings.into_inner().unwrap();
         assert_eq!(warnings.len(), 1);
-        assert!(
-            warnings[0].starts_with("image local/only:1 could not be accessed"),
-            "{warnings:?}"
-        );
+        assert!(warnings[0].starts_with("image local/only:1 could not be accessed"), "{warnings:?}");
     }
 
     #[test]
     fn resolve_image_flag() {
-        assert_eq!(
-            "changed".parse::<ResolveImage>().ok(),
-            Some(ResolveImage::Changed)
-        );
+        assert_eq!("changed".parse::<ResolveImage>().ok(), Some(ResolveImage::Changed));
         assert!("sometimes".parse::<ResolveImage>().is_err());
     }
 }

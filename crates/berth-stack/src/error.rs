@@ -56,10 +56,7 @@ impl Error {
 
     /// A conversion error for `service`.
     pub fn service(service: &str, message: impl Into<String>) -> Error {
-        Error::Service {
-            service: service.to_owned(),
-            message: message.into(),
-        }
+        Error::Service { service: service.to_owned(), message: message.into() }
     }
 }
 

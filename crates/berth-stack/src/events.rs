@@ -77,12 +77,7 @@ pub enum StackEvent {
 impl StackEvent {
     /// Whether the event belongs on stderr (warnings and failures), as the docker CLI prints it.
     pub fn is_diagnostic(&self) -> bool {
-        matches!(
-            self,
-            StackEvent::Warning(_)
-                | StackEvent::RemoveFailed { .. }
-                | StackEvent::NothingFound { .. }
-        )
+        matches!(self, StackEvent::Warning(_) | StackEvent::RemoveFailed { .. } | StackEvent::NothingFound { .. })
     }
 }
 
@@ -93,9 +88,7 @@ impl fmt::Display for StackEvent {
             StackEvent::Creating { kind, name } => write!(f, "Creating {kind} {name}"),
             StackEvent::Updating { name, id } => write!(f, "Updating service {name} (id: {id})"),
             StackEvent::Removing { kind, name } => write!(f, "Removing {kind} {name}"),
-            StackEvent::RemoveFailed { kind, name, error } => {
-                write!(f, "Failed to remove {kind} {name}: {error}")
-            }
+            StackEvent::RemoveFailed { kind, name, error } => write!(f, "Failed to remove {kind} {name}: {error}"),
             StackEvent::NothingFound { stack } => write!(f, "Nothing found in stack: {stack}"),
             StackEvent::Progress(p) => write!(f, "{}: {}", p.service, p.summary),
         }

@@ -23,8 +23,5 @@ pub fn load_project(options: &ProjectOptions, stack: &str) -> Result<LoadedStack
     let mut options = options.clone();
     options.name = Some(project_name_for(stack));
     let loaded = project::load_project(&options, &LoadFlags::default(), &[])?;
-    Ok(LoadedStack {
-        project: loaded.project,
-        warnings: loaded.warnings,
-    })
+    Ok(LoadedStack { project: loaded.project, warnings: loaded.warnings })
 }

@@ -58,9 +58,7 @@ impl Namespace {
 pub fn validate_stack_name(name: &str) -> Result<(), crate::Error> {
     let trimmed = name.trim_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'');
     if trimmed.is_empty() {
-        return Err(crate::Error::Invalid(format!(
-            "invalid stack name: {name:?}"
-        )));
+        return Err(crate::Error::Invalid(format!("invalid stack name: {name:?}")));
     }
     Ok(())
 }

@@ -26,19 +26,8 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Task states in lifecycle order; everything after `running` is terminal.
 const STATES: [&str; 13] = [
-    "new",
-    "allocated",
-    "pending",
-    "assigned",
-    "accepted",
-    "preparing",
-    "ready",
-    "starting",
-    "running",
-    "complete",
-    "shutdown",
-    "failed",
-    "rejected",
+    "new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting", "running", "complete",
+    "shutdown", "failed", "rejected",
 ];
 
 /// The position of a task state in the lifecycle (0 for unknown states).
@@ -126,10 +115,7 @@ fn slot_key(task: &TaskDetails) -> String {
 /// Per slot (or node), the task that matters: the one with the lowest desired state, ties
 /// broken by the lowest observed state (several exist during restarts and start-first
 /// updates), as the docker CLI picks it.
-fn current_tasks<'a>(
-    tasks: &'a [TaskDetails],
-    active_nodes: &BTreeSet<String>,
-) -> BTreeMap<String, &'a TaskDetails> {
+fn current_tasks<'a>(tasks: &'a [TaskDetails], active_nodes: &BTreeSet<String>) -> BTreeMap<String, &'a TaskDetails> {
     let mut by_slot: BTreeMap<String, &TaskDetails> = BTreeMap::new();
     for t in tasks {
         if state_rank(&t.desired_state) == 0 || state_rank(&t.state) == 0 {
@@ -166,28 +152,16 @@ fn task_error(t: &TaskDetails) -> Option<String> {
 }
 
 /// Looks at `service` and its up-to-date `tasks` once.
-pub fn evaluate(
-    service: &ServiceDetails,
-    tasks: &[TaskDetails],
-    active_nodes: &BTreeSet<String>,
-) -> Evaluation {
+pub fn evaluate(service: &ServiceDetails, tasks: &[TaskDetails], active_nodes: &BTreeSet<String>) -> Evaluation {
     let current = current_tasks(tasks, active_nodes);
     let failed_tasks = tasks.iter().filter(|t| is_failure(&t.state)).count();
-    let job = matches!(
-        service.spec.mode,
-        ServiceMode::ReplicatedJob { .. } | ServiceMode::GlobalJob
-    );
+    let job = matches!(service.spec.mode, ServiceMode::ReplicatedJob { .. } | ServiceMode::GlobalJob);
     let wanted = match service.spec.mode {
         ServiceMode::Replicated { replicas } => replicas,
-        ServiceMode::ReplicatedJob {
-            total_completions, ..
-        } => total_completions,
+        ServiceMode::ReplicatedJob { total_completions, .. } => total_completions,
         ServiceMode::Global | ServiceMode::GlobalJob => current.len() as u64,
     };
-    let global = matches!(
-        service.spec.mode,
-        ServiceMode::Global | ServiceMode::GlobalJob
-    );
+    let global = matches!(service.spec.mode, ServiceMode::Global | ServiceMode::GlobalJob);
     let mut done = 0u64;
     let mut lines = Vec::new();
     let mut abandoned = None;
@@ -211,12 +185,7 @@ pub fn evaluate(
             abandoned = Some(task_error(t).unwrap_or_else(|| "task failed".to_owned()));
         }
         let label = if global {
-            t.node_id
-                .clone()
-                .unwrap_or_default()
-                .chars()
-                .take(12)
-                .collect()
+            t.node_id.clone().unwrap_or_default().chars().take(12).collect()
         } else {
             format!("{}/{wanted}", n + 1)
         };
@@ -224,25 +193,10 @@ pub fn evaluate(
             Some(e) => (e, true),
             None => (t.state.clone(), false),
         };
-        lines.push(TaskLine {
-            label,
-            status,
-            error,
-        });
+        lines.push(TaskLine { label, status, error });
     }
-    let converged = if global && !job {
-        wanted > 0 && done == wanted
-    } else {
-        done == wanted
-    };
-    Evaluation {
-        done,
-        wanted,
-        converged,
-        failed_tasks,
-        abandoned,
-        lines,
-    }
+    let converged = if global && !job { wanted > 0 && done == wanted } else { done == wanted };
+    Evaluation { done, wanted, converged, failed_tasks, abandoned, lines }
 }
 
 fn summary(service: &ServiceDetails, e: &Evaluation, rolling_back: bool) -> String {
@@ -250,9 +204,7 @@ fn summary(service: &ServiceDetails, e: &Evaluation, rolling_back: bool) -> Stri
         ServiceMode::ReplicatedJob { .. } | ServiceMode::GlobalJob => {
             format!("job progress: {} out of {} complete", e.done, e.wanted)
         }
-        ServiceMode::Global if e.wanted == 0 => {
-            "overall progress: waiting for new tasks".to_owned()
-        }
+        ServiceMode::Global if e.wanted == 0 => "overall progress: waiting for new tasks".to_owned(),
         _ if rolling_back => format!("rolling back update: {} out of {} tasks", e.done, e.wanted),
         _ => format!("overall progress: {} out of {} tasks", e.done, e.wanted),
     }
@@ -266,19 +218,10 @@ fn failure_budget(wanted: u64) -> usize {
 
 /// Waits until every service in `services` (`(name, id)`) has converged, reporting progress;
 /// fails, after all have finished, if any was rolled back, paused, or kept failing.
-pub async fn wait_for_services(
-    engine: &dyn Engine,
-    services: &[(String, String)],
-    report: Reporter<'_>,
-) -> Result<()> {
-    let waits = services
-        .iter()
-        .map(|(name, id)| wait_for_service(engine, name, id, report));
+pub async fn wait_for_services(engine: &dyn Engine, services: &[(String, String)], report: Reporter<'_>) -> Result<()> {
+    let waits = services.iter().map(|(name, id)| wait_for_service(engine, name, id, report));
     let results = futures::future::join_all(waits).await;
-    let errors: Vec<String> = results
-        .into_iter()
-        .filter_map(|r| r.err().map(|e| e.to_string()))
-        .collect();
+    let errors: Vec<String> = results.into_iter().filter_map(|r| r.err().map(|e| e.to_string())).collect();
     if errors.is_empty() {
         Ok(())
     } else {
@@ -287,42 +230,20 @@ pub async fn wait_for_services(
 }
 
 async fn active_nodes(engine: &dyn Engine) -> Result<BTreeSet<String>> {
-    let nodes = engine
-        .list_nodes(&ListOptions::default())
-        .await
-        .map_err(Error::engine("listing nodes"))?;
-    Ok(nodes
-        .into_iter()
-        .filter(|n| n.state != "down")
-        .map(|n| n.id)
-        .collect())
+    let nodes = engine.list_nodes(&ListOptions::default()).await.map_err(Error::engine("listing nodes"))?;
+    Ok(nodes.into_iter().filter(|n| n.state != "down").map(|n| n.id).collect())
 }
 
 /// Waits for one service; see [`wait_for_services`].
-pub async fn wait_for_service(
-    engine: &dyn Engine,
-    name: &str,
-    id: &str,
-    report: Reporter<'_>,
-) -> Result<()> {
+pub async fn wait_for_service(engine: &dyn Engine, name: &str, id: &str, report: Reporter<'_>) -> Result<()> {
     let mut converged_at: Option<Instant> = None;
     let mut last: Option<ServiceProgress> = None;
     let mut rolling_back = false;
     let mut rollback_reason: Option<String> = None;
     loop {
-        let service = engine
-            .inspect_service(id)
-            .await
-            .map_err(Error::engine(format!("inspecting service {name}")))?;
-        let monitor = service
-            .spec
-            .update_config
-            .as_ref()
-            .and_then(|u| u.monitor)
-            .unwrap_or(DEFAULT_MONITOR);
-        let filters = Filters::new()
-            .with("service", id.to_owned())
-            .with("_up-to-date", "true");
+        let service = engine.inspect_service(id).await.map_err(Error::engine(format!("inspecting service {name}")))?;
+        let monitor = service.spec.update_config.as_ref().and_then(|u| u.monitor).unwrap_or(DEFAULT_MONITOR);
+        let filters = Filters::new().with("service", id.to_owned()).with("_up-to-date", "true");
         let tasks = engine
             .list_tasks(&ListOptions { filters })
             .await
@@ -340,26 +261,14 @@ pub async fn wait_for_service(
         let failure = match state {
             "paused" => Some(format!("service update paused: {message}")),
             "rollback_paused" => Some(format!("service rollback paused: {message}")),
-            "rollback_completed" => Some(format!(
-                "update rolled back: {}",
-                rollback_reason.as_deref().unwrap_or(&message)
-            )),
-            _ if !updating && eval.abandoned.is_some() => eval
-                .abandoned
-                .clone()
-                .map(|why| format!("tasks failed: {why}")),
-            _ if !updating
-                && !eval.converged
-                && eval.failed_tasks >= failure_budget(eval.wanted) =>
-            {
+            "rollback_completed" => Some(format!("update rolled back: {}", rollback_reason.as_deref().unwrap_or(&message))),
+            _ if !updating && eval.abandoned.is_some() => eval.abandoned.clone().map(|why| format!("tasks failed: {why}")),
+            _ if !updating && !eval.converged && eval.failed_tasks >= failure_budget(eval.wanted) => {
                 Some(format!("tasks keep failing ({} failed)", eval.failed_tasks))
             }
             _ => None,
         };
-        let job = matches!(
-            service.spec.mode,
-            ServiceMode::ReplicatedJob { .. } | ServiceMode::GlobalJob
-        );
+        let job = matches!(service.spec.mode, ServiceMode::ReplicatedJob { .. } | ServiceMode::GlobalJob);
         let phase = if let Some(f) = &failure {
             Phase::Failed(f.clone())
         } else if state == "completed" || (eval.converged && job) {
@@ -370,9 +279,7 @@ pub async fn wait_for_service(
             if elapsed >= monitor {
                 Phase::Converged
             } else {
-                Phase::Verifying {
-                    seconds_left: monitor.saturating_sub(elapsed).as_secs() + 1,
-                }
+                Phase::Verifying { seconds_left: monitor.saturating_sub(elapsed).as_secs() + 1 }
             }
         } else {
             converged_at = None;
@@ -430,26 +337,11 @@ mod tests {
     #[test]
     fn replicated_counts_running_slots() {
         let s = service(ServiceMode::Replicated { replicas: 3 });
-        let tasks = [
-            task(1, "running", "running", None),
-            task(2, "running", "starting", None),
-            task(3, "running", "running", None),
-        ];
+        let tasks = [task(1, "running", "running", None), task(2, "running", "starting", None), task(3, "running", "running", None)];
         let e = evaluate(&s, &tasks, &nodes());
         assert_eq!((e.done, e.wanted, e.converged), (2, 3, false));
-        assert_eq!(
-            e.lines[1],
-            TaskLine {
-                label: "2/3".into(),
-                status: "starting".into(),
-                error: false
-            }
-        );
-        let tasks = [
-            task(1, "running", "running", None),
-            task(2, "running", "running", None),
-            task(3, "running", "running", None),
-        ];
+        assert_eq!(e.lines[1], TaskLine { label: "2/3".into(), status: "starting".into(), error: false });
+        let tasks = [task(1, "running", "running", None), task(2, "running", "running", None), task(3, "running", "running", None)];
         assert!(evaluate(&s, &tasks, &nodes()).converged);
     }
 
@@ -457,17 +349,11 @@ mod tests {
     fn restarts_and_start_first_pick_the_task_that_matters() {
         let s = service(ServiceMode::Replicated { replicas: 1 });
         // An old task shutting down and its replacement running: the replacement counts.
-        let tasks = [
-            task(1, "shutdown", "running", None),
-            task(1, "running", "running", None),
-        ];
+        let tasks = [task(1, "shutdown", "running", None), task(1, "running", "running", None)];
         let e = evaluate(&s, &tasks, &nodes());
         assert!(e.converged);
         // A failed task and its replacement starting: not converged, one failure seen.
-        let tasks = [
-            task(1, "shutdown", "failed", Some("task: non-zero exit (1)")),
-            task(1, "running", "starting", None),
-        ];
+        let tasks = [task(1, "shutdown", "failed", Some("task: non-zero exit (1)")), task(1, "running", "starting", None)];
         let e = evaluate(&s, &tasks, &nodes());
         assert!(!e.converged);
         assert_eq!(e.failed_tasks, 1);
@@ -477,12 +363,7 @@ mod tests {
     #[test]
     fn a_slot_with_nothing_left_to_run_is_abandoned() {
         let s = service(ServiceMode::Replicated { replicas: 1 });
-        let tasks = [task(
-            1,
-            "shutdown",
-            "failed",
-            Some("task: non-zero exit (2)"),
-        )];
+        let tasks = [task(1, "shutdown", "failed", Some("task: non-zero exit (2)"))];
         let e = evaluate(&s, &tasks, &nodes());
         assert_eq!(e.abandoned.as_deref(), Some("task: non-zero exit (2)"));
         assert_eq!(e.lines[0].status, "task: non-zero exit (2)");
@@ -491,25 +372,13 @@ mod tests {
 
     #[test]
     fn jobs_count_completions() {
-        let s = service(ServiceMode::ReplicatedJob {
-            max_concurrent: 2,
-            total_completions: 2,
-        });
-        let tasks = [
-            task(1, "complete", "complete", None),
-            task(2, "complete", "running", None),
-        ];
+        let s = service(ServiceMode::ReplicatedJob { max_concurrent: 2, total_completions: 2 });
+        let tasks = [task(1, "complete", "complete", None), task(2, "complete", "running", None)];
         let e = evaluate(&s, &tasks, &nodes());
         assert_eq!((e.done, e.converged), (1, false));
-        let tasks = [
-            task(1, "complete", "complete", None),
-            task(2, "complete", "complete", None),
-        ];
+        let tasks = [task(1, "complete", "complete", None), task(2, "complete", "complete", None)];
         assert!(evaluate(&s, &tasks, &nodes()).converged);
-        assert_eq!(
-            summary(&s, &evaluate(&s, &tasks, &nodes()), false),
-            "job progress: 2 out of 2 complete"
-        );
+        assert_eq!(summary(&s, &evaluate(&s, &tasks, &nodes()), false), "job progress: 2 out of 2 complete");
     }
 
     #[test]
@@ -517,10 +386,7 @@ mod tests {
         let s = service(ServiceMode::Global);
         let e = evaluate(&s, &[], &nodes());
         assert!(!e.converged);
-        assert_eq!(
-            summary(&s, &e, false),
-            "overall progress: waiting for new tasks"
-        );
+        assert_eq!(summary(&s, &e, false), "overall progress: waiting for new tasks");
         let mut t = task(0, "running", "running", None);
         t.slot = None;
         let e = evaluate(&s, &[t], &nodes());
@@ -546,12 +412,7 @@ mod tests {
 
     #[test]
     fn state_order() {
-        assert!(
-            is_terminal("failed")
-                && is_terminal("complete")
-                && !is_terminal("running")
-                && !is_terminal("bogus")
-        );
+        assert!(is_terminal("failed") && is_terminal("complete") && !is_terminal("running") && !is_terminal("bogus"));
         assert!(state_rank("pending") < state_rank("running"));
         assert_eq!(failure_budget(1), 3);
         assert_eq!(failure_budget(5), 5);

@@ -32,15 +32,9 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
                 let db = b.iter().take_while(|c| c.is_ascii_digit()).count();
                 let (na, ra) = a.split_at(da);
                 let (nb, rb) = b.split_at(db);
-                let trim = |n: &[u8]| -> Vec<u8> {
-                    n.iter().copied().skip_while(|c| *c == b'0').collect()
-                };
+                let trim = |n: &[u8]| -> Vec<u8> { n.iter().copied().skip_while(|c| *c == b'0').collect() };
                 let (ta, tb) = (trim(na), trim(nb));
-                let ord = ta
-                    .len()
-                    .cmp(&tb.len())
-                    .then_with(|| ta.cmp(&tb))
-                    .then_with(|| na.len().cmp(&nb.len()));
+                let ord = ta.len().cmp(&tb.len()).then_with(|| ta.cmp(&tb)).then_with(|| na.len().cmp(&nb.len()));
                 if ord != Ordering::Equal {
                     return ord;
                 }
@@ -60,27 +54,16 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
 
 /// Every stack with services, by name.
 pub async fn list_stacks(engine: &dyn Engine) -> Result<Vec<StackSummary>> {
-    let options = ListOptions {
-        filters: Filters::new().label(LABEL_NAMESPACE),
-    };
-    let services = engine
-        .list_services(&options)
-        .await
-        .map_err(Error::engine("listing services"))?;
+    let options = ListOptions { filters: Filters::new().label(LABEL_NAMESPACE) };
+    let services = engine.list_services(&options).await.map_err(Error::engine("listing services"))?;
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for s in services {
         let name = s.spec.labels.get(LABEL_NAMESPACE).cloned().ok_or_else(|| {
-            Error::Invalid(format!(
-                "cannot get label {LABEL_NAMESPACE} for service {}",
-                s.id
-            ))
+            Error::Invalid(format!("cannot get label {LABEL_NAMESPACE} for service {}", s.id))
         })?;
         *counts.entry(name).or_default() += 1;
     }
-    let mut out: Vec<StackSummary> = counts
-        .into_iter()
-        .map(|(name, services)| StackSummary { name, services })
-        .collect();
+    let mut out: Vec<StackSummary> = counts.into_iter().map(|(name, services)| StackSummary { name, services }).collect();
     out.sort_by(|a, b| natural_cmp(&a.name, &b.name));
     Ok(out)
 }
@@ -93,18 +76,9 @@ pub fn stack_filters(ns: &Namespace, filters: &Filters) -> Filters {
 }
 
 /// The services of a stack matching `filters`, by name.
-pub async fn stack_services(
-    engine: &dyn Engine,
-    ns: &Namespace,
-    filters: &Filters,
-) -> Result<Vec<ServiceDetails>> {
-    let options = ListOptions {
-        filters: stack_filters(ns, filters),
-    };
-    let mut services = engine
-        .list_services(&options)
-        .await
-        .map_err(Error::engine("listing services"))?;
+pub async fn stack_services(engine: &dyn Engine, ns: &Namespace, filters: &Filters) -> Result<Vec<ServiceDetails>> {
+    let options = ListOptions { filters: stack_filters(ns, filters) };
+    let mut services = engine.list_services(&options).await.map_err(Error::engine("listing services"))?;
     services.sort_by(|a, b| natural_cmp(&a.spec.name, &b.spec.name));
     Ok(services)
 }
@@ -126,24 +100,12 @@ pub struct TaskRow {
 
 /// The tasks of a stack matching `filters`: grouped by name, newest first within a slot,
 /// as `docker stack ps` lists them. `resolve` maps ids to service and node names.
-pub async fn stack_tasks(
-    engine: &dyn Engine,
-    ns: &Namespace,
-    filters: &Filters,
-    resolve: bool,
-) -> Result<Vec<TaskRow>> {
-    let options = ListOptions {
-        filters: stack_filters(ns, filters),
-    };
-    let tasks = engine
-        .list_tasks(&options)
-        .await
-        .map_err(Error::engine("listing tasks"))?;
+pub async fn stack_tasks(engine: &dyn Engine, ns: &Namespace, filters: &Filters, resolve: bool) -> Result<Vec<TaskRow>> {
+    let options = ListOptions { filters: stack_filters(ns, filters) };
+    let tasks = engine.list_tasks(&options).await.map_err(Error::engine("listing tasks"))?;
     let (services, nodes) = if resolve {
         let services: BTreeMap<String, String> = engine
-            .list_services(&ListOptions {
-                filters: stack_filters(ns, &Filters::new()),
-            })
+            .list_services(&ListOptions { filters: stack_filters(ns, &Filters::new()) })
             .await
             .map_err(Error::engine("listing services"))?
             .into_iter()
@@ -164,37 +126,22 @@ pub async fn stack_tasks(
 }
 
 /// Names, orders and marks history of `tasks` (pure part of [`stack_tasks`]).
-pub fn task_rows(
-    tasks: Vec<TaskDetails>,
-    services: &BTreeMap<String, String>,
-    nodes: &BTreeMap<String, String>,
-) -> Vec<TaskRow> {
+pub fn task_rows(tasks: Vec<TaskDetails>, services: &BTreeMap<String, String>, nodes: &BTreeMap<String, String>) -> Vec<TaskRow> {
     let mut rows: Vec<TaskRow> = tasks
         .into_iter()
         .map(|t| {
-            let service = services
-                .get(&t.service_id)
-                .cloned()
-                .unwrap_or_else(|| t.service_id.clone());
+            let service = services.get(&t.service_id).cloned().unwrap_or_else(|| t.service_id.clone());
             let node_id = t.node_id.clone().unwrap_or_default();
             let name = match t.slot {
                 Some(slot) if slot != 0 => format!("{service}.{slot}"),
                 _ => format!("{service}.{node_id}"),
             };
             let node = nodes.get(&node_id).cloned().unwrap_or(node_id);
-            TaskRow {
-                task: t,
-                name,
-                previous: false,
-                node,
-                service,
-            }
+            TaskRow { task: t, name, previous: false, node, service }
         })
         .collect();
     let when = |t: &TaskDetails| crate::time::parse_rfc3339(&t.timestamp);
-    rows.sort_by(|a, b| {
-        natural_cmp(&a.name, &b.name).then_with(|| when(&b.task).cmp(&when(&a.task)))
-    });
+    rows.sort_by(|a, b| natural_cmp(&a.name, &b.name).then_with(|| when(&b.task).cmp(&when(&a.task))));
     let mut prev = String::new();
     for r in &mut rows {
         r.previous = r.name == prev;
@@ -209,26 +156,9 @@ mod tests {
 
     #[test]
     fn natural_order() {
-        let mut v = vec![
-            "service-name-10-foo",
-            "service-name-2-foo",
-            "service-name-1-foo",
-            "a",
-            "a01",
-            "a1",
-        ];
+        let mut v = vec!["service-name-10-foo", "service-name-2-foo", "service-name-1-foo", "a", "a01", "a1"];
         v.sort_by(|a, b| natural_cmp(a, b));
-        assert_eq!(
-            v,
-            [
-                "a",
-                "a1",
-                "a01",
-                "service-name-1-foo",
-                "service-name-2-foo",
-                "service-name-10-foo"
-            ]
-        );
+        assert_eq!(v, ["a", "a1", "a01", "service-name-1-foo", "service-name-2-foo", "service-name-10-foo"]);
     }
 
     #[test]
@@ -244,28 +174,12 @@ mod tests {
         let services = BTreeMap::from([("sid".to_owned(), "shop_web".to_owned())]);
         let nodes = BTreeMap::from([("nid".to_owned(), "host1".to_owned())]);
         let rows = task_rows(
-            vec![
-                t("a", Some(2), "2024-01-01T00:00:01Z"),
-                t("b", Some(1), "2024-01-01T00:00:01Z"),
-                t("c", Some(1), "2024-01-01T00:00:05Z"),
-                t("d", None, "x"),
-            ],
+            vec![t("a", Some(2), "2024-01-01T00:00:01Z"), t("b", Some(1), "2024-01-01T00:00:01Z"), t("c", Some(1), "2024-01-01T00:00:05Z"), t("d", None, "x")],
             &services,
             &nodes,
         );
-        let names: Vec<(&str, &str, bool)> = rows
-            .iter()
-            .map(|r| (r.task.id.as_str(), r.name.as_str(), r.previous))
-            .collect();
-        assert_eq!(
-            names,
-            [
-                ("c", "shop_web.1", false),
-                ("b", "shop_web.1", true),
-                ("a", "shop_web.2", false),
-                ("d", "shop_web.nid", false)
-            ]
-        );
+        let names: Vec<(&str, &str, bool)> = rows.iter().map(|r| (r.task.id.as_str(), r.name.as_str(), r.previous)).collect();
+        assert_eq!(names, [("c", "shop_web.1", false), ("b", "shop_web.1", true), ("a", "shop_web.2", false), ("d", "shop_web.nid", false)]);
         assert_eq!(rows[0].node, "host1");
     }
 }

@@ -12,9 +12,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use berth_engine::{
-    ContainerListOptions, ContainerSummary, Engine, Filters, ListOptions, RemoveOptions,
-};
+use berth_engine::{ContainerListOptions, ContainerSummary, Engine, Filters, ListOptions, RemoveOptions};
 
 use crate::error::{Error, Result};
 use crate::events::{ObjectKind, Reporter, StackEvent};
@@ -27,18 +25,11 @@ const POLL: Duration = Duration::from_millis(500);
 const LEFTOVER_GRACE: Duration = Duration::from_secs(10);
 
 fn by_stack(ns: &Namespace) -> ListOptions {
-    ListOptions {
-        filters: Filters::new().label(ns.filter()),
-    }
+    ListOptions { filters: Filters::new().label(ns.filter()) }
 }
 
 /// Removes the stacks `names`; with `wait`, returns once they are completely gone.
-pub async fn remove_stacks(
-    engine: &dyn Engine,
-    names: &[String],
-    wait: bool,
-    report: Reporter<'_>,
-) -> Result<()> {
+pub async fn remove_stacks(engine: &dyn Engine, names: &[String], wait: bool, report: Reporter<'_>) -> Result<()> {
     let mut errors = Vec::new();
     for name in names {
         if let Err(e) = remove_stack(engine, &Namespace::new(name.clone()), wait, report).await {
@@ -52,68 +43,36 @@ pub async fn remove_stacks(
     }
 }
 
-async fn remove_stack(
-    engine: &dyn Engine,
-    ns: &Namespace,
-    wait: bool,
-    report: Reporter<'_>,
-) -> Result<()> {
+async fn remove_stack(engine: &dyn Engine, ns: &Namespace, wait: bool, report: Reporter<'_>) -> Result<()> {
     let filter = by_stack(ns);
-    let mut services = engine
-        .list_services(&filter)
-        .await
-        .map_err(Error::engine("listing services"))?;
-    let networks = engine
-        .list_networks(&filter)
-        .await
-        .map_err(Error::engine("listing networks"))?;
-    let secrets = engine
-        .list_secrets(&filter)
-        .await
-        .map_err(Error::engine("listing secrets"))?;
-    let configs = engine
-        .list_configs(&filter)
-        .await
-        .map_err(Error::engine("listing configs"))?;
+    let mut services = engine.list_services(&filter).await.map_err(Error::engine("listing services"))?;
+    let networks = engine.list_networks(&filter).await.map_err(Error::engine("listing networks"))?;
+    let secrets = engine.list_secrets(&filter).await.map_err(Error::engine("listing secrets"))?;
+    let configs = engine.list_configs(&filter).await.map_err(Error::engine("listing configs"))?;
     if services.is_empty() && networks.is_empty() && secrets.is_empty() && configs.is_empty() {
-        report(StackEvent::NothingFound {
-            stack: ns.name().to_owned(),
-        });
+        report(StackEvent::NothingFound { stack: ns.name().to_owned() });
         return Ok(());
     }
     let mut failed = false;
     let mut fail = |kind: ObjectKind, name: &str, error: String| {
         failed = true;
-        report(StackEvent::RemoveFailed {
-            kind,
-            name: name.to_owned(),
-            error,
-        });
+        report(StackEvent::RemoveFailed { kind, name: name.to_owned(), error });
     };
     services.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
     for s in &services {
-        report(StackEvent::Removing {
-            kind: ObjectKind::Service,
-            name: s.spec.name.clone(),
-        });
+        report(StackEvent::Removing { kind: ObjectKind::Service, name: s.spec.name.clone() });
         if let Err(e) = engine.remove_service(&s.id).await {
             fail(ObjectKind::Service, &s.id, e.to_string());
         }
     }
     for s in &secrets {
-        report(StackEvent::Removing {
-            kind: ObjectKind::Secret,
-            name: s.name.clone(),
-        });
+        report(StackEvent::Removing { kind: ObjectKind::Secret, name: s.name.clone() });
         if let Err(e) = engine.remove_secret(&s.id).await {
             fail(ObjectKind::Secret, &s.id, e.to_string());
         }
     }
     for c in &configs {
-        report(StackEvent::Removing {
-            kind: ObjectKind::Config,
-            name: c.name.clone(),
-        });
+        report(StackEvent::Removing { kind: ObjectKind::Config, name: c.name.clone() });
         if let Err(e) = engine.remove_config(&c.id).await {
             fail(ObjectKind::Config, &c.id, e.to_string());
         }
@@ -125,10 +84,7 @@ async fn remove_stack(
     }
     let mut refused = Vec::new();
     for n in &networks {
-        report(StackEvent::Removing {
-            kind: ObjectKind::Network,
-            name: n.name.clone(),
-        });
+        report(StackEvent::Removing { kind: ObjectKind::Network, name: n.name.clone() });
         match engine.remove_network(&n.id).await {
             Ok(()) => {}
             Err(e) if e.is_not_found() => {}
@@ -156,35 +112,19 @@ async fn remove_stack(
         wait_until_networks_gone(engine, ns).await?;
     }
     if failed {
-        return Err(Error::Invalid(format!(
-            "failed to remove some resources from stack: {}",
-            ns.name()
-        )));
+        return Err(Error::Invalid(format!("failed to remove some resources from stack: {}", ns.name())));
     }
     Ok(())
 }
 
-async fn wait_until_tasks_gone(
-    engine: &dyn Engine,
-    ns: &Namespace,
-    services: &[&str],
-) -> Result<()> {
+async fn wait_until_tasks_gone(engine: &dyn Engine, ns: &Namespace, services: &[&str]) -> Result<()> {
     let deadline = Instant::now() + REMOVE_TIMEOUT;
-    let containers = ContainerListOptions {
-        all: true,
-        filters: Filters::new().label(ns.filter()),
-    };
+    let containers = ContainerListOptions { all: true, filters: Filters::new().label(ns.filter()) };
     let mut tasks_gone_at: Option<Instant> = None;
     loop {
-        let mut tasks = engine
-            .list_tasks(&by_stack(ns))
-            .await
-            .map_err(Error::engine("listing tasks"))?;
+        let mut tasks = engine.list_tasks(&by_stack(ns)).await.map_err(Error::engine("listing tasks"))?;
         tasks.retain(|t| services.contains(&t.service_id.as_str()));
-        let left = engine
-            .list_containers(&containers)
-            .await
-            .map_err(Error::engine("listing containers"))?;
+        let left = engine.list_containers(&containers).await.map_err(Error::engine("listing containers"))?;
         if tasks.is_empty() && left.is_empty() {
             return Ok(());
         }
@@ -209,11 +149,7 @@ async fn wait_until_tasks_gone(
 /// Removes containers whose tasks the swarm has deleted, as the node itself would have. Errors
 /// are left to the next round of waiting: the node may be removing the same container.
 async fn remove_leftovers(engine: &dyn Engine, containers: &[ContainerSummary]) {
-    let options = RemoveOptions {
-        force: true,
-        volumes: true,
-        link: false,
-    };
+    let options = RemoveOptions { force: true, volumes: true, link: false };
     for c in containers {
         let _ = engine.remove_container(&c.id, &options).await;
     }
@@ -222,20 +158,13 @@ async fn remove_leftovers(engine: &dyn Engine, containers: &[ContainerSummary]) 
 async fn wait_until_networks_gone(engine: &dyn Engine, ns: &Namespace) -> Result<()> {
     let deadline = Instant::now() + REMOVE_TIMEOUT;
     loop {
-        let left = engine
-            .list_networks(&by_stack(ns))
-            .await
-            .map_err(Error::engine("listing networks"))?;
+        let left = engine.list_networks(&by_stack(ns)).await.map_err(Error::engine("listing networks"))?;
         if left.is_empty() {
             return Ok(());
         }
         if Instant::now() >= deadline {
             let names: Vec<String> = left.into_iter().map(|n| n.name).collect();
-            return Err(Error::Invalid(format!(
-                "stack {}: networks still there: {}",
-                ns.name(),
-                names.join(", ")
-            )));
+            return Err(Error::Invalid(format!("stack {}: networks still there: {}", ns.name(), names.join(", "))));
         }
         tokio::time::sleep(POLL).await;
     }

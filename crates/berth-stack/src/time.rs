@@ -17,13 +17,7 @@ pub fn parse_rfc3339(text: &str) -> Option<(i64, u32)> {
     let minute: i64 = parts.next()?.parse().ok()?;
     let second: i64 = parts.next()?.parse().ok()?;
     // Bounds keep the arithmetic below far from overflowing.
-    if !(-100_000..=100_000).contains(&year)
-        || !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
+    if !(-100_000..=100_000).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
         return None;
     }
     let mut nanos_text: String = frac.chars().take(9).collect();
@@ -47,10 +41,7 @@ pub fn parse_rfc3339(text: &str) -> Option<(i64, u32)> {
         }
     };
     let days = days_from_civil(year, month, day);
-    Some((
-        days * 86_400 + hour * 3600 + minute * 60 + second - offset,
-        nanos,
-    ))
+    Some((days * 86_400 + hour * 3600 + minute * 60 + second - offset, nanos))
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -71,18 +62,9 @@ mod tests {
     #[test]
     fn timestamps() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some((0, 0)));
-        assert_eq!(
-            parse_rfc3339("2024-02-29T12:30:15.5Z"),
-            Some((1_709_209_815, 500_000_000))
-        );
-        assert_eq!(
-            parse_rfc3339("2024-02-29T13:30:15.123456789+01:00"),
-            Some((1_709_209_815, 123_456_789))
-        );
-        assert_eq!(
-            parse_rfc3339("0001-01-01T00:00:00Z"),
-            Some((-62_135_596_800, 0))
-        );
+        assert_eq!(parse_rfc3339("2024-02-29T12:30:15.5Z"), Some((1_709_209_815, 500_000_000)));
+        assert_eq!(parse_rfc3339("2024-02-29T13:30:15.123456789+01:00"), Some((1_709_209_815, 123_456_789)));
+        assert_eq!(parse_rfc3339("0001-01-01T00:00:00Z"), Some((-62_135_596_800, 0)));
         assert_eq!(parse_rfc3339("yesterday"), None);
         assert_eq!(parse_rfc3339("2024-13-01T00:00:00Z"), None);
     }

@@ -17,9 +17,7 @@ pub fn ignored_attributes(project: &Project) -> Vec<String> {
     }
     for (key, secret) in &project.secrets {
         if !secret.driver_opts.is_empty() {
-            by_attr
-                .entry(format!("secrets.{key}.driver_opts"))
-                .or_default();
+            by_attr.entry(format!("secrets.{key}.driver_opts")).or_default();
         }
     }
     by_attr
@@ -28,10 +26,7 @@ pub fn ignored_attributes(project: &Project) -> Vec<String> {
             if services.is_empty() {
                 attr
             } else {
-                format!(
-                    "{attr} ({})",
-                    services.into_iter().collect::<Vec<_>>().join(", ")
-                )
+                format!("{attr} ({})", services.into_iter().collect::<Vec<_>>().join(", "))
             }
         })
         .collect()
@@ -60,12 +55,7 @@ fn service_attributes(s: &ServiceConfig) -> Vec<String> {
     set(s.cpu_rt_runtime != 0, "cpu_rt_runtime");
     set(s.cpu_shares != 0, "cpu_shares");
     set(!s.cpuset.is_empty(), "cpuset");
-    set(
-        s.credential_spec
-            .as_ref()
-            .is_some_and(|c| !c.config.is_empty()),
-        "credential_spec.config",
-    );
+    set(s.credential_spec.as_ref().is_some_and(|c| !c.config.is_empty()), "credential_spec.config");
     set(!s.depends_on.is_empty(), "depends_on");
     set(s.develop.is_some(), "develop");
     set(!s.device_cgroup_rules.is_empty(), "device_cgroup_rules");
@@ -79,10 +69,7 @@ fn service_attributes(s: &ServiceConfig) -> Vec<String> {
     set(!s.mac_address.is_empty(), "mac_address");
     set(!s.mem_swappiness.is_zero(), "mem_swappiness");
     set(!s.memswap_limit.is_zero(), "memswap_limit");
-    set(
-        !s.net.is_empty() || !s.network_mode.is_empty(),
-        "network_mode",
-    );
+    set(!s.net.is_empty() || !s.network_mode.is_empty(), "network_mode");
     set(s.oom_kill_disable, "oom_kill_disable");
     set(!s.pid.is_empty(), "pid");
     set(!s.post_start.is_empty(), "post_start");
@@ -96,45 +83,17 @@ fn service_attributes(s: &ServiceConfig) -> Vec<String> {
     set(!s.uts.is_empty(), "uts");
     set(!s.volume_driver.is_empty(), "volume_driver");
     set(!s.volumes_from.is_empty(), "volumes_from");
-    set(
-        s.ports.iter().any(|p| !p.host_ip.is_empty()),
-        "ports.host_ip",
-    );
-    set(
-        s.ports.iter().any(|p| !p.app_protocol.is_empty()),
-        "ports.app_protocol",
-    );
-    set(
-        s.volumes
-            .iter()
-            .any(|v| v.bind.as_ref().is_some_and(|b| !b.selinux.is_empty())),
-        "volumes.bind.selinux",
-    );
+    set(s.ports.iter().any(|p| !p.host_ip.is_empty()), "ports.host_ip");
+    set(s.ports.iter().any(|p| !p.app_protocol.is_empty()), "ports.app_protocol");
+    set(s.volumes.iter().any(|v| v.bind.as_ref().is_some_and(|b| !b.selinux.is_empty())), "volumes.bind.selinux");
     let nets = || s.networks.values().flatten();
-    set(
-        nets().any(|n| !n.ipv4_address.is_empty() || !n.ipv6_address.is_empty()),
-        "networks.ipv4_address/ipv6_address",
-    );
-    set(
-        nets().any(|n| !n.link_local_ips.is_empty()),
-        "networks.link_local_ips",
-    );
-    set(
-        nets().any(|n| !n.mac_address.is_empty()),
-        "networks.mac_address",
-    );
-    set(
-        nets().any(|n| n.priority != 0 || n.gw_priority != 0),
-        "networks.priority",
-    );
+    set(nets().any(|n| !n.ipv4_address.is_empty() || !n.ipv6_address.is_empty()), "networks.ipv4_address/ipv6_address");
+    set(nets().any(|n| !n.link_local_ips.is_empty()), "networks.link_local_ips");
+    set(nets().any(|n| !n.mac_address.is_empty()), "networks.mac_address");
+    set(nets().any(|n| n.priority != 0 || n.gw_priority != 0), "networks.priority");
     if let Some(d) = &s.deploy {
-        let has_devices = |r: &Option<berth_spec::model::Resource>| {
-            r.as_ref().is_some_and(|r| !r.devices.is_empty())
-        };
-        set(
-            has_devices(&d.resources.reservations) || has_devices(&d.resources.limits),
-            "deploy.resources.devices",
-        );
+        let has_devices = |r: &Option<berth_spec::model::Resource>| r.as_ref().is_some_and(|r| !r.devices.is_empty());
+        set(has_devices(&d.resources.reservations) || has_devices(&d.resources.limits), "deploy.resources.devices");
     }
     let unsupported_security = s.security_opt.iter().any(|o| {
         let key = o.split_once(['=', ':']).map_or(o.as_str(), |(k, _)| k);

@@ -81,12 +81,8 @@ pub struct StackSpec {
 impl StackSpec {
     /// The one warning naming every ignored attribute, if any.
     pub fn ignored_warning(&self) -> Option<String> {
-        (!self.ignored.is_empty()).then(|| {
-            format!(
-                "Ignoring attributes Swarm does not support: {}",
-                self.ignored.join(", ")
-            )
-        })
+        (!self.ignored.is_empty())
+            .then(|| format!("Ignoring attributes Swarm does not support: {}", self.ignored.join(", ")))
     }
 
     /// The service plan for a compose service.
@@ -96,36 +92,20 @@ impl StackSpec {
 }
 
 /// Converts a loaded project into the stack `namespace`.
-pub fn convert(
-    project: &Project,
-    namespace: &Namespace,
-    read_file: ReadFile<'_>,
-) -> Result<StackSpec> {
-    let used_networks: BTreeSet<String> = project
-        .services
-        .values()
-        .flat_map(service::network_keys)
-        .collect();
+pub fn convert(project: &Project, namespace: &Namespace, read_file: ReadFile<'_>) -> Result<StackSpec> {
+    let used_networks: BTreeSet<String> =
+        project.services.values().flat_map(service::network_keys).collect();
     let (networks, external_networks) = objects::networks(project, namespace, &used_networks);
     let secrets = objects::secrets(project, namespace, read_file)?;
     let configs = objects::configs(project, namespace, read_file)?;
     let names = ObjectNames {
-        secrets: secrets
-            .iter()
-            .map(|o| (o.key.clone(), o.create.name.clone()))
-            .collect(),
-        configs: configs
-            .iter()
-            .map(|o| (o.key.clone(), o.create.name.clone()))
-            .collect(),
+        secrets: secrets.iter().map(|o| (o.key.clone(), o.create.name.clone())).collect(),
+        configs: configs.iter().map(|o| (o.key.clone(), o.create.name.clone())).collect(),
     };
     let mut services = Vec::with_capacity(project.services.len());
     for (key, svc) in &project.services {
         let spec = service::service_spec(project, namespace, svc, &names, read_file)?;
-        services.push(ServicePlan {
-            key: key.clone(),
-            spec,
-        });
+        services.push(ServicePlan { key: key.clone(), spec });
     }
     Ok(StackSpec {
         namespace: namespace.clone(),

@@ -10,11 +10,7 @@ use crate::error::{Error, Result};
 use crate::names::Namespace;
 
 /// All mounts of `service`: its volumes, then its `tmpfs` entries.
-pub(crate) fn mounts(
-    project: &Project,
-    namespace: &Namespace,
-    service: &ServiceConfig,
-) -> Result<Vec<Mount>> {
+pub(crate) fn mounts(project: &Project, namespace: &Namespace, service: &ServiceConfig) -> Result<Vec<Mount>> {
     let mut out = Vec::with_capacity(service.volumes.len() + service.tmpfs.len());
     for v in &service.volumes {
         out.push(volume_mount(project, namespace, service, v)?);
@@ -46,16 +42,10 @@ fn volume_mount(
     match v.kind.as_str() {
         "volume" | "" => {
             if v.tmpfs.is_some() {
-                return Err(err(format!(
-                    "volumes {}: tmpfs options are incompatible with type volume",
-                    v.target
-                )));
+                return Err(err(format!("volumes {}: tmpfs options are incompatible with type volume", v.target)));
             }
             if v.bind.is_some() {
-                return Err(err(format!(
-                    "volumes {}: bind options are incompatible with type volume",
-                    v.target
-                )));
+                return Err(err(format!("volumes {}: bind options are incompatible with type volume", v.target)));
             }
             let mut m = base(v, MountKind::Volume);
             let mut options = VolumeMountOptions::default();
@@ -73,11 +63,7 @@ fn volume_mount(
                 .get(&v.source)
                 .ok_or_else(|| err(format!("undefined volume {:?}", v.source)))?;
             if top.external {
-                m.source = Some(if top.name.is_empty() {
-                    v.source.clone()
-                } else {
-                    top.name.clone()
-                });
+                m.source = Some(if top.name.is_empty() { v.source.clone() } else { top.name.clone() });
                 m.volume = Some(options);
                 return Ok(m);
             }
@@ -96,28 +82,15 @@ fn volume_mount(
         }
         "bind" | "npipe" => {
             if v.source.is_empty() {
-                return Err(err(format!(
-                    "volumes {}: invalid {} source, source cannot be empty",
-                    v.target, v.kind
-                )));
+                return Err(err(format!("volumes {}: invalid {} source, source cannot be empty", v.target, v.kind)));
             }
             if v.volume.is_some() {
-                return Err(err(format!(
-                    "volumes {}: volume options are incompatible with type {}",
-                    v.target, v.kind
-                )));
+                return Err(err(format!("volumes {}: volume options are incompatible with type {}", v.target, v.kind)));
             }
             if v.tmpfs.is_some() {
-                return Err(err(format!(
-                    "volumes {}: tmpfs options are incompatible with type {}",
-                    v.target, v.kind
-                )));
+                return Err(err(format!("volumes {}: tmpfs options are incompatible with type {}", v.target, v.kind)));
             }
-            let kind = if v.kind == "npipe" {
-                MountKind::Npipe
-            } else {
-                MountKind::Bind
-            };
+            let kind = if v.kind == "npipe" { MountKind::Npipe } else { MountKind::Bind };
             let mut m = base(v, kind);
             if let Some(b) = &v.bind {
                 let options = BindOptions {
@@ -131,16 +104,10 @@ fn volume_mount(
         }
         "tmpfs" => {
             if !v.source.is_empty() {
-                return Err(err(format!(
-                    "volumes {}: invalid tmpfs source, source must be empty",
-                    v.target
-                )));
+                return Err(err(format!("volumes {}: invalid tmpfs source, source must be empty", v.target)));
             }
             if v.bind.is_some() || v.volume.is_some() {
-                return Err(err(format!(
-                    "volumes {}: bind and volume options are incompatible with type tmpfs",
-                    v.target
-                )));
+                return Err(err(format!("volumes {}: bind and volume options are incompatible with type tmpfs", v.target)));
             }
             let mut m = base(v, MountKind::Tmpfs);
             if let Some(t) = &v.tmpfs {
@@ -155,10 +122,7 @@ fn volume_mount(
         }
         "cluster" => {
             if v.source.is_empty() {
-                return Err(err(format!(
-                    "volumes {}: invalid cluster source, source cannot be empty",
-                    v.target
-                )));
+                return Err(err(format!("volumes {}: invalid cluster source, source cannot be empty", v.target)));
             }
             let mut m = base(v, MountKind::Cluster);
             if !v.source.starts_with("group:") {
@@ -186,26 +150,19 @@ fn volume_mount(
 fn tmpfs_entry(service: &str, entry: &str) -> Result<Mount> {
     let (target, opts) = entry.split_once(':').unwrap_or((entry, ""));
     if target.is_empty() {
-        return Err(Error::service(
-            service,
-            format!("tmpfs {entry:?}: no target path"),
-        ));
+        return Err(Error::service(service, format!("tmpfs {entry:?}: no target path")));
     }
     let mut options = TmpfsOptions::default();
     for opt in opts.split(',').filter(|o| !o.is_empty()) {
-        let (name, value) = opt
-            .split_once('=')
-            .map_or((opt, None), |(n, v)| (n, Some(v)));
+        let (name, value) = opt.split_once('=').map_or((opt, None), |(n, v)| (n, Some(v)));
         match (name, value) {
             ("size", Some(v)) => {
-                let size = ram_in_bytes(v)
-                    .map_err(|e| Error::service(service, format!("tmpfs {entry:?}: {e}")))?;
+                let size = ram_in_bytes(v).map_err(|e| Error::service(service, format!("tmpfs {entry:?}: {e}")))?;
                 options.size_bytes = Some(size);
             }
             ("mode", Some(v)) => {
-                let mode = u32::from_str_radix(v, 8).map_err(|_| {
-                    Error::service(service, format!("tmpfs {entry:?}: invalid mode {v:?}"))
-                })?;
+                let mode = u32::from_str_radix(v, 8)
+                    .map_err(|_| Error::service(service, format!("tmpfs {entry:?}: invalid mode {v:?}")))?;
                 options.mode = Some(mode);
             }
             (n, Some(v)) => options.options.push(vec![n.to_owned(), v.to_owned()]),

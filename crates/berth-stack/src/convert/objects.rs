@@ -61,11 +61,7 @@ pub(crate) fn networks(
                 .collect(),
             options: BTreeMap::new(),
         });
-        let driver = if net.driver.is_empty() {
-            DEFAULT_NETWORK_DRIVER
-        } else {
-            net.driver.as_str()
-        };
+        let driver = if net.driver.is_empty() { DEFAULT_NETWORK_DRIVER } else { net.driver.as_str() };
         create.push(super::NetworkPlan {
             key: key.clone(),
             create: NetworkCreate {
@@ -110,12 +106,7 @@ pub fn versioned_name(base: &str, data: &[u8], templating: Option<&str>) -> Stri
     format!("{base}-{version}")
 }
 
-fn base_name(
-    project: &Project,
-    namespace: &Namespace,
-    key: &str,
-    obj: &FileObjectConfig,
-) -> String {
+fn base_name(project: &Project, namespace: &Namespace, key: &str, obj: &FileObjectConfig) -> String {
     if is_default_name(project, key, &obj.name) {
         namespace.scope(key)
     } else {
@@ -125,24 +116,14 @@ fn base_name(
 
 /// The bytes of a secret or config: inline (`content`, or read from `environment` by the
 /// loader), else the file.
-fn content(
-    kind: &str,
-    key: &str,
-    obj: &FileObjectConfig,
-    read_file: ReadFile<'_>,
-) -> Result<Vec<u8>> {
+fn content(kind: &str, key: &str, obj: &FileObjectConfig, read_file: ReadFile<'_>) -> Result<Vec<u8>> {
     if !obj.content.is_empty() || !obj.environment.is_empty() {
         return Ok(obj.content.clone().into_bytes());
     }
     if obj.file.is_empty() {
-        return Err(Error::Invalid(format!(
-            "{kind} {key:?} has no file, content or environment to read"
-        )));
+        return Err(Error::Invalid(format!("{kind} {key:?} has no file, content or environment to read")));
     }
-    read_file(&obj.file).map_err(|source| Error::Io {
-        path: obj.file.clone(),
-        source,
-    })
+    read_file(&obj.file).map_err(|source| Error::Io { path: obj.file.clone(), source })
 }
 
 fn objects(
@@ -161,73 +142,42 @@ fn objects(
         let templating = (!obj.template_driver.is_empty()).then(|| obj.template_driver.clone());
         let (name, data, driver) = if obj.driver.is_empty() {
             let data = content(kind, key, obj, read_file)?;
-            (
-                versioned_name(&base, &data, templating.as_deref()),
-                data,
-                None,
-            )
+            (versioned_name(&base, &data, templating.as_deref()), data, None)
         } else {
             // The driver produces the value on the nodes: there is nothing to version.
             (base, Vec::new(), Some(obj.driver.clone()))
         };
         out.push(ObjectPlan {
             key: key.clone(),
-            create: SwarmObjectCreate {
-                name,
-                labels: namespace.labelled(&obj.labels),
-                data,
-                driver,
-                templating,
-            },
+            create: SwarmObjectCreate { name, labels: namespace.labelled(&obj.labels), data, driver, templating },
         });
     }
     Ok(out)
 }
 
 /// Secrets some service uses, to create.
-pub(crate) fn secrets(
-    project: &Project,
-    namespace: &Namespace,
-    read_file: ReadFile<'_>,
-) -> Result<Vec<ObjectPlan>> {
-    let used: BTreeSet<&str> = project
-        .services
-        .values()
-        .flat_map(|s| s.secrets.iter().map(|r| r.source.as_str()))
-        .collect();
-    let defs: BTreeMap<String, FileObjectConfig> = project
-        .secrets
-        .iter()
-        .filter(|(k, _)| used.contains(k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+pub(crate) fn secrets(project: &Project, namespace: &Namespace, read_file: ReadFile<'_>) -> Result<Vec<ObjectPlan>> {
+    let used: BTreeSet<&str> =
+        project.services.values().flat_map(|s| s.secrets.iter().map(|r| r.source.as_str())).collect();
+    let defs: BTreeMap<String, FileObjectConfig> =
+        project.secrets.iter().filter(|(k, _)| used.contains(k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
     objects("secret", project, namespace, &defs, read_file)
 }
 
 /// Configs some service uses, to create.
-pub(crate) fn configs(
-    project: &Project,
-    namespace: &Namespace,
-    read_file: ReadFile<'_>,
-) -> Result<Vec<ObjectPlan>> {
+pub(crate) fn configs(project: &Project, namespace: &Namespace, read_file: ReadFile<'_>) -> Result<Vec<ObjectPlan>> {
     let used: BTreeSet<&str> = project
         .services
         .values()
         .flat_map(|s| {
-            s.configs.iter().map(|r| r.source.as_str()).chain(
-                s.credential_spec
-                    .as_ref()
-                    .map(|c| c.config.as_str())
-                    .filter(|c| !c.is_empty()),
-            )
+            s.configs
+                .iter()
+                .map(|r| r.source.as_str())
+                .chain(s.credential_spec.as_ref().map(|c| c.config.as_str()).filter(|c| !c.is_empty()))
         })
         .collect();
-    let defs: BTreeMap<String, FileObjectConfig> = project
-        .configs
-        .iter()
-        .filter(|(k, _)| used.contains(k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let defs: BTreeMap<String, FileObjectConfig> =
+        project.configs.iter().filter(|(k, _)| used.contains(k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
     objects("config", project, namespace, &defs, read_file)
 }
 

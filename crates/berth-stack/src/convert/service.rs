@@ -4,10 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use berth_engine::{
-    CredentialSpec, FileReference, HealthConfig, LogConfig, PortProtocol, SeLinuxContext,
-    SeccompOption, ServiceContainerSpec, ServiceEndpointSpec, ServiceMode, ServiceNetwork,
-    ServicePlacement, ServicePort, ServicePrivileges, ServiceResources, ServiceRestartPolicy,
-    ServiceSpec, Ulimit, UpdateConfig,
+    CredentialSpec, FileReference, HealthConfig, LogConfig, PortProtocol, SeLinuxContext, SeccompOption,
+    ServiceContainerSpec, ServiceEndpointSpec, ServiceMode, ServiceNetwork, ServicePlacement, ServicePort,
+    ServicePrivileges, ServiceResources, ServiceRestartPolicy, ServiceSpec, Ulimit, UpdateConfig,
 };
 use berth_spec::model::{
     DeployConfig, HealthCheckConfig, NanoCpus, Project, Resource, ServiceConfig, ServicePortConfig,
@@ -40,9 +39,7 @@ pub(crate) fn service_spec(
 ) -> Result<ServiceSpec> {
     let name = &service.name;
     if service.image.is_empty() {
-        return Err(Error::Invalid(format!(
-            "invalid image reference for service {name}: no image specified"
-        )));
+        return Err(Error::Invalid(format!("invalid image reference for service {name}: no image specified")));
     }
     let default_deploy = DeployConfig::default();
     let deploy = service.deploy.as_ref().unwrap_or(&default_deploy);
@@ -66,11 +63,7 @@ pub(crate) fn service_spec(
         mounts: mounts::mounts(project, namespace, service)?,
         stop_signal: non_empty(&service.stop_signal),
         stop_grace_period: service.stop_grace_period.map(|d| d.to_std()),
-        healthcheck: service
-            .healthcheck
-            .as_ref()
-            .map(|h| healthcheck(name, h))
-            .transpose()?,
+        healthcheck: service.healthcheck.as_ref().map(|h| healthcheck(name, h)).transpose()?,
         hosts: service
             .extra_hosts
             .0
@@ -130,26 +123,16 @@ fn environment(service: &ServiceConfig) -> Vec<String> {
 fn healthcheck(service: &str, h: &HealthCheckConfig) -> Result<HealthConfig> {
     if h.disable {
         if !h.test.is_empty() && h.test != ["NONE"] {
-            return Err(Error::service(
-                service,
-                "healthcheck: test and disable can't be set at the same time",
-            ));
+            return Err(Error::service(service, "healthcheck: test and disable can't be set at the same time"));
         }
-        return Ok(HealthConfig {
-            test: vec!["NONE".to_owned()],
-            ..HealthConfig::default()
-        });
+        return Ok(HealthConfig { test: vec!["NONE".to_owned()], ..HealthConfig::default() });
     }
-    let d =
-        |d: Option<berth_spec::model::Duration>| d.filter(|d| d.as_nanos() > 0).map(|d| d.to_std());
+    let d = |d: Option<berth_spec::model::Duration>| d.filter(|d| d.as_nanos() > 0).map(|d| d.to_std());
     Ok(HealthConfig {
         test: h.test.clone(),
         interval: d(h.interval),
         timeout: d(h.timeout),
-        retries: h
-            .retries
-            .filter(|r| *r > 0)
-            .map(|r| i64::try_from(r).unwrap_or(i64::MAX)),
+        retries: h.retries.filter(|r| *r > 0).map(|r| i64::try_from(r).unwrap_or(i64::MAX)),
         start_period: d(h.start_period),
         start_interval: d(h.start_interval),
     })
@@ -167,78 +150,48 @@ fn secret_target(target: &str, source: &str) -> String {
     }
 }
 
-fn file_ref(
-    name: String,
-    target: String,
-    uid: &str,
-    gid: &str,
-    mode: Option<u32>,
-) -> FileReference {
+fn file_ref(name: String, target: String, uid: &str, gid: &str, mode: Option<u32>) -> FileReference {
     FileReference {
         id: String::new(),
         name,
         target,
-        uid: if uid.is_empty() {
-            "0".to_owned()
-        } else {
-            uid.to_owned()
-        },
-        gid: if gid.is_empty() {
-            "0".to_owned()
-        } else {
-            gid.to_owned()
-        },
+        uid: if uid.is_empty() { "0".to_owned() } else { uid.to_owned() },
+        gid: if gid.is_empty() { "0".to_owned() } else { gid.to_owned() },
         mode: mode.unwrap_or(0o444),
     }
 }
 
-fn secret_refs(
-    project: &Project,
-    service: &ServiceConfig,
-    names: &ObjectNames,
-) -> Result<Vec<FileReference>> {
+fn secret_refs(project: &Project, service: &ServiceConfig, names: &ObjectNames) -> Result<Vec<FileReference>> {
     let mut out = Vec::with_capacity(service.secrets.len());
     for r in &service.secrets {
-        let def = project.secrets.get(&r.source).ok_or_else(|| {
-            Error::service(&service.name, format!("undefined secret {:?}", r.source))
-        })?;
+        let def = project
+            .secrets
+            .get(&r.source)
+            .ok_or_else(|| Error::service(&service.name, format!("undefined secret {:?}", r.source)))?;
         let name = if def.external {
             external_name(&r.source, def)
         } else {
             names.secrets.get(&r.source).cloned().unwrap_or_default()
         };
-        out.push(file_ref(
-            name,
-            secret_target(&r.target, &r.source),
-            &r.uid,
-            &r.gid,
-            r.mode,
-        ));
+        out.push(file_ref(name, secret_target(&r.target, &r.source), &r.uid, &r.gid, r.mode));
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
 }
 
-fn config_refs(
-    project: &Project,
-    service: &ServiceConfig,
-    names: &ObjectNames,
-) -> Result<Vec<FileReference>> {
+fn config_refs(project: &Project, service: &ServiceConfig, names: &ObjectNames) -> Result<Vec<FileReference>> {
     let mut out = Vec::with_capacity(service.configs.len());
     for r in &service.configs {
-        let def = project.configs.get(&r.source).ok_or_else(|| {
-            Error::service(&service.name, format!("undefined config {:?}", r.source))
-        })?;
+        let def = project
+            .configs
+            .get(&r.source)
+            .ok_or_else(|| Error::service(&service.name, format!("undefined config {:?}", r.source)))?;
         let name = if def.external {
             external_name(&r.source, def)
         } else {
             names.configs.get(&r.source).cloned().unwrap_or_default()
         };
-        let target = if r.target.is_empty() {
-            r.source.clone()
-        } else {
-            r.target.clone()
-        };
+        let target = if r.target.is_empty() { r.source.clone() } else { r.target.clone() };
         out.push(file_ref(name, target, &r.uid, &r.gid, r.mode));
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -264,10 +217,7 @@ fn effective_caps(add: &[String], drop: &[String]) -> (Vec<String>, Vec<String>)
     if drop.contains("ALL") {
         drop = BTreeSet::from(["ALL".to_owned()]);
     }
-    let drop = drop
-        .into_iter()
-        .filter(|c| !add.contains(c) && c != "RESET")
-        .collect();
+    let drop = drop.into_iter().filter(|c| !add.contains(c) && c != "RESET").collect();
     let add = add.into_iter().filter(|c| c != "RESET").collect();
     (add, drop)
 }
@@ -277,25 +227,14 @@ fn ulimits(service: &ServiceConfig) -> Vec<Ulimit> {
         .ulimits
         .iter()
         .map(|(name, u)| {
-            let (soft, hard) = if u.single == 0 {
-                (u.soft, u.hard)
-            } else {
-                (u.single, u.single)
-            };
-            Ulimit {
-                name: name.clone(),
-                soft,
-                hard,
-            }
+            let (soft, hard) = if u.single == 0 { (u.soft, u.hard) } else { (u.single, u.single) };
+            Ulimit { name: name.clone(), soft, hard }
         })
         .collect()
 }
 
 /// `security_opt` entries Swarm can express, and the service's credential spec.
-fn privileges(
-    service: &ServiceConfig,
-    read_file: ReadFile<'_>,
-) -> Result<Option<ServicePrivileges>> {
+fn privileges(service: &ServiceConfig, read_file: ReadFile<'_>) -> Result<Option<ServicePrivileges>> {
     let mut p = ServicePrivileges::default();
     if let Some(c) = &service.credential_spec {
         if !c.file.is_empty() || !c.registry.is_empty() {
@@ -307,32 +246,19 @@ fn privileges(
         }
     }
     for opt in &service.security_opt {
-        let (key, value) = opt
-            .split_once(['=', ':'])
-            .map_or((opt.as_str(), ""), |(k, v)| (k, v));
+        let (key, value) = opt.split_once(['=', ':']).map_or((opt.as_str(), ""), |(k, v)| (k, v));
         match key {
             "no-new-privileges" => p.no_new_privileges = value.is_empty() || value == "true",
             "seccomp" if value == "unconfined" => {
-                p.seccomp = Some(SeccompOption {
-                    mode: "unconfined".to_owned(),
-                    profile: None,
-                });
+                p.seccomp = Some(SeccompOption { mode: "unconfined".to_owned(), profile: None });
             }
             "seccomp" if value == "builtin" || value == "default" => {
-                p.seccomp = Some(SeccompOption {
-                    mode: "default".to_owned(),
-                    profile: None,
-                });
+                p.seccomp = Some(SeccompOption { mode: "default".to_owned(), profile: None });
             }
             "seccomp" => {
-                let profile = read_file(value).map_err(|source| Error::Io {
-                    path: value.to_owned(),
-                    source,
-                })?;
-                p.seccomp = Some(SeccompOption {
-                    mode: "custom".to_owned(),
-                    profile: Some(profile),
-                });
+                let profile =
+                    read_file(value).map_err(|source| Error::Io { path: value.to_owned(), source })?;
+                p.seccomp = Some(SeccompOption { mode: "custom".to_owned(), profile: Some(profile) });
             }
             "apparmor" if value == "unconfined" => p.apparmor = Some("disabled".to_owned()),
             "label" => {
@@ -379,37 +305,26 @@ fn resources(service: &ServiceConfig, deploy: &DeployConfig) -> Result<ServiceRe
     for g in &reservations.generic_resources {
         if let Some(d) = &g.discrete_resource_spec {
             if d.kind.is_empty() {
-                return Err(Error::service(
-                    &service.name,
-                    "generic_resources: discrete_resource_spec needs a kind",
-                ));
+                return Err(Error::service(&service.name, "generic_resources: discrete_resource_spec needs a kind"));
             }
             generic.insert(d.kind.clone(), d.value);
         }
     }
     // deploy.resources wins; the service-level attributes fill what it leaves unset.
     let cpus = |r: &Resource, fallback: f32| {
-        nano_cpus(if r.nano_cpus.is_zero() {
-            fallback
-        } else {
-            r.nano_cpus.0
-        })
+        nano_cpus(if r.nano_cpus.is_zero() { fallback } else { r.nano_cpus.0 })
     };
     Ok(ServiceResources {
         limit_nano_cpus: cpus(&limits, service.cpus),
         limit_memory_bytes: pos(limits.memory_bytes.0).or_else(|| pos(service.mem_limit.0)),
         limit_pids: pos(limits.pids).or_else(|| pos(service.pids_limit)),
         reserve_nano_cpus: cpus(&reservations, NanoCpus::default().0),
-        reserve_memory_bytes: pos(reservations.memory_bytes.0)
-            .or_else(|| pos(service.mem_reservation.0)),
+        reserve_memory_bytes: pos(reservations.memory_bytes.0).or_else(|| pos(service.mem_reservation.0)),
         reserve_generic: generic,
     })
 }
 
-fn restart_policy(
-    service: &ServiceConfig,
-    deploy: &DeployConfig,
-) -> Result<Option<ServiceRestartPolicy>> {
+fn restart_policy(service: &ServiceConfig, deploy: &DeployConfig) -> Result<Option<ServiceRestartPolicy>> {
     if let Some(p) = &deploy.restart_policy {
         return Ok(Some(ServiceRestartPolicy {
             condition: non_empty(&p.condition),
@@ -418,18 +333,11 @@ fn restart_policy(
             window: p.window.map(|d| d.to_std()),
         }));
     }
-    let (policy, count) = service
-        .restart
-        .split_once(':')
-        .map_or((service.restart.as_str(), None), |(p, n)| (p, Some(n)));
+    let (policy, count) = service.restart.split_once(':').map_or((service.restart.as_str(), None), |(p, n)| (p, Some(n)));
     let attempts = count
         .map(|n| {
-            n.parse::<u64>().map_err(|_| {
-                Error::service(
-                    &service.name,
-                    format!("invalid restart policy: maximum retry count {n:?}"),
-                )
-            })
+            n.parse::<u64>()
+                .map_err(|_| Error::service(&service.name, format!("invalid restart policy: maximum retry count {n:?}")))
         })
         .transpose()?
         .filter(|n| *n > 0);
@@ -444,12 +352,7 @@ fn restart_policy(
             ))
         }
     };
-    Ok(Some(ServiceRestartPolicy {
-        condition: Some(condition.to_owned()),
-        delay: None,
-        max_attempts: attempts,
-        window: None,
-    }))
+    Ok(Some(ServiceRestartPolicy { condition: Some(condition.to_owned()), delay: None, max_attempts: attempts, window: None }))
 }
 
 fn placement(service: &ServiceConfig, deploy: &DeployConfig) -> ServicePlacement {
@@ -464,12 +367,7 @@ fn placement(service: &ServiceConfig, deploy: &DeployConfig) -> ServicePlacement
         .unwrap_or_default();
     ServicePlacement {
         constraints: p.constraints.clone(),
-        spread: p
-            .preferences
-            .iter()
-            .filter(|x| !x.spread.is_empty())
-            .map(|x| x.spread.clone())
-            .collect(),
+        spread: p.preferences.iter().filter(|x| !x.spread.is_empty()).map(|x| x.spread.clone()).collect(),
         max_replicas: (p.max_replicas > 0).then_some(p.max_replicas),
         platforms,
     }
@@ -480,11 +378,7 @@ fn is_user_defined(network: &str) -> bool {
     !matches!(network, "default" | "bridge" | "host" | "none") && !network.starts_with("container:")
 }
 
-fn networks(
-    project: &Project,
-    namespace: &Namespace,
-    service: &ServiceConfig,
-) -> Vec<ServiceNetwork> {
+fn networks(project: &Project, namespace: &Namespace, service: &ServiceConfig) -> Vec<ServiceNetwork> {
     let mut out: Vec<ServiceNetwork> = network_keys(service)
         .into_iter()
         .map(|key| {
@@ -494,11 +388,7 @@ fn networks(
             if is_user_defined(&target) {
                 aliases.push(service.name.clone());
             }
-            ServiceNetwork {
-                target,
-                aliases,
-                driver_opts: cfg.map(|c| c.driver_opts.clone()).unwrap_or_default(),
-            }
+            ServiceNetwork { target, aliases, driver_opts: cfg.map(|c| c.driver_opts.clone()).unwrap_or_default() }
         })
         .collect();
     out.sort_by(|a, b| a.target.cmp(&b.target));
@@ -507,14 +397,10 @@ fn networks(
 
 fn logging(service: &ServiceConfig) -> Option<LogConfig> {
     match &service.logging {
-        Some(l) => Some(LogConfig {
-            driver: l.driver.clone(),
-            options: l.options.clone(),
-        }),
-        None if !service.log_driver.is_empty() => Some(LogConfig {
-            driver: service.log_driver.clone(),
-            options: service.log_opt.clone(),
-        }),
+        Some(l) => Some(LogConfig { driver: l.driver.clone(), options: l.options.clone() }),
+        None if !service.log_driver.is_empty() => {
+            Some(LogConfig { driver: service.log_driver.clone(), options: service.log_opt.clone() })
+        }
         None => None,
     }
 }
@@ -523,32 +409,20 @@ fn mode(service: &ServiceConfig, deploy: &DeployConfig) -> Result<ServiceMode> {
     let replicas = deploy
         .replicas
         .or(service.scale)
-        .map(|n| {
-            u64::try_from(n)
-                .map_err(|_| Error::service(&service.name, format!("invalid replicas {n}")))
-        })
+        .map(|n| u64::try_from(n).map_err(|_| Error::service(&service.name, format!("invalid replicas {n}"))))
         .transpose()?;
     match deploy.mode.as_str() {
-        "global" | "global-job" if deploy.replicas.is_some() => Err(Error::service(
-            &service.name,
-            "replicas can only be used with replicated or replicated-job mode",
-        )),
+        "global" | "global-job" if deploy.replicas.is_some() => {
+            Err(Error::service(&service.name, "replicas can only be used with replicated or replicated-job mode"))
+        }
         "global" => Ok(ServiceMode::Global),
         "global-job" => Ok(ServiceMode::GlobalJob),
         "replicated-job" => {
             let n = replicas.unwrap_or(1);
-            Ok(ServiceMode::ReplicatedJob {
-                max_concurrent: n,
-                total_completions: n,
-            })
+            Ok(ServiceMode::ReplicatedJob { max_concurrent: n, total_completions: n })
         }
-        "replicated" | "" => Ok(ServiceMode::Replicated {
-            replicas: replicas.unwrap_or(1),
-        }),
-        other => Err(Error::service(
-            &service.name,
-            format!("unknown mode: {other}"),
-        )),
+        "replicated" | "" => Ok(ServiceMode::Replicated { replicas: replicas.unwrap_or(1) }),
+        other => Err(Error::service(&service.name, format!("unknown mode: {other}"))),
     }
 }
 
@@ -569,25 +443,14 @@ fn published_port(service: &str, p: &ServicePortConfig) -> Result<Option<u16>> {
     if p.published.is_empty() {
         return Ok(None);
     }
-    let bad = || {
-        Error::service(
-            service,
-            format!("ports: invalid published port {:?}", p.published),
-        )
-    };
-    let (start, end) = p
-        .published
-        .split_once('-')
-        .unwrap_or((&p.published, &p.published));
+    let bad = || Error::service(service, format!("ports: invalid published port {:?}", p.published));
+    let (start, end) = p.published.split_once('-').unwrap_or((&p.published, &p.published));
     let start: u16 = start.trim().parse().map_err(|_| bad())?;
     let end: u16 = end.trim().parse().map_err(|_| bad())?;
     if start != end {
         return Err(Error::service(
             service,
-            format!(
-                "ports: a swarm publishes one port per target; range {:?} is not supported",
-                p.published
-            ),
+            format!("ports: a swarm publishes one port per target; range {:?} is not supported", p.published),
         ));
     }
     Ok(Some(start))
@@ -599,21 +462,13 @@ fn endpoint(service: &ServiceConfig, deploy: &DeployConfig) -> Result<ServiceEnd
         let target = u16::try_from(p.target)
             .ok()
             .filter(|t| *t > 0)
-            .ok_or_else(|| {
-                Error::service(
-                    &service.name,
-                    format!("ports: invalid target port {}", p.target),
-                )
-            })?;
+            .ok_or_else(|| Error::service(&service.name, format!("ports: invalid target port {}", p.target)))?;
         let protocol = if p.protocol.is_empty() {
             PortProtocol::Tcp
         } else {
-            p.protocol.parse().map_err(|_| {
-                Error::service(
-                    &service.name,
-                    format!("ports: invalid protocol {:?}", p.protocol),
-                )
-            })?
+            p.protocol
+                .parse()
+                .map_err(|_| Error::service(&service.name, format!("ports: invalid protocol {:?}", p.protocol)))?
         };
         ports.push(ServicePort {
             name: non_empty(&p.name),
@@ -624,10 +479,7 @@ fn endpoint(service: &ServiceConfig, deploy: &DeployConfig) -> Result<ServiceEnd
         });
     }
     ports.sort_by_key(|p| p.published);
-    Ok(ServiceEndpointSpec {
-        mode: non_empty(&deploy.endpoint_mode.to_ascii_lowercase()),
-        ports,
-    })
+    Ok(ServiceEndpointSpec { mode: non_empty(&deploy.endpoint_mode.to_ascii_lowercase()), ports })
 }
 
 #[cfg(test)]
@@ -648,10 +500,7 @@ mod tests {
     #[test]
     fn capabilities_like_the_docker_cli() {
         let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
-        let (add, drop) = effective_caps(
-            &s(&["net_admin", "CAP_SYS_TIME"]),
-            &s(&["NET_ADMIN", "mknod"]),
-        );
+        let (add, drop) = effective_caps(&s(&["net_admin", "CAP_SYS_TIME"]), &s(&["NET_ADMIN", "mknod"]));
         assert_eq!(add, s(&["CAP_NET_ADMIN", "CAP_SYS_TIME"]));
         assert_eq!(drop, s(&["CAP_MKNOD"]));
         let (add, drop) = effective_caps(&s(&["all", "chown"]), &s(&["ALL"]));

@@ -13,24 +13,16 @@ use crate::names::{Namespace, LABEL_IMAGE, LABEL_NAMESPACE};
 fn stack_with_files(yaml: &str, files: &[(&str, &str)]) -> Result<StackSpec, crate::Error> {
     let dir = tempfile::tempdir().map_err(|e| crate::Error::Invalid(e.to_string()))?;
     for (name, content) in files {
-        std::fs::write(dir.path().join(name), content)
-            .map_err(|e| crate::Error::Invalid(e.to_string()))?;
+        std::fs::write(dir.path().join(name), content).map_err(|e| crate::Error::Invalid(e.to_string()))?;
     }
-    std::fs::write(dir.path().join("compose.yaml"), yaml)
-        .map_err(|e| crate::Error::Invalid(e.to_string()))?;
+    std::fs::write(dir.path().join("compose.yaml"), yaml).map_err(|e| crate::Error::Invalid(e.to_string()))?;
     let opts = berth_spec::discovery::ProjectOptions {
-        files: vec![dir
-            .path()
-            .join("compose.yaml")
-            .to_string_lossy()
-            .into_owned()],
+        files: vec![dir.path().join("compose.yaml").to_string_lossy().into_owned()],
         cwd: dir.path().to_path_buf(),
         ..Default::default()
     };
     let loaded = crate::load_project(&opts, "shop")?;
-    convert(&loaded.project, &Namespace::new("shop"), &|p| {
-        std::fs::read(p)
-    })
+    convert(&loaded.project, &Namespace::new("shop"), &|p| std::fs::read(p))
 }
 
 fn stack(yaml: &str) -> StackSpec {
@@ -58,30 +50,12 @@ fn names_and_labels_match_docker_stack_deploy() {
     );
     let web = svc(&s, "web");
     assert_eq!(web.name, "shop_web");
-    assert_eq!(
-        web.labels.get(LABEL_NAMESPACE).map(String::as_str),
-        Some("shop")
-    );
-    assert_eq!(
-        web.labels.get(LABEL_IMAGE).map(String::as_str),
-        Some("berth-test/debian:bookworm")
-    );
+    assert_eq!(web.labels.get(LABEL_NAMESPACE).map(String::as_str), Some("shop"));
+    assert_eq!(web.labels.get(LABEL_IMAGE).map(String::as_str), Some("berth-test/debian:bookworm"));
     assert_eq!(web.labels.get("team").map(String::as_str), Some("shop"));
-    assert!(
-        !web.labels.contains_key("tier"),
-        "service labels are deploy.labels only"
-    );
-    assert_eq!(
-        web.container.labels.get("tier").map(String::as_str),
-        Some("front")
-    );
-    assert_eq!(
-        web.container
-            .labels
-            .get(LABEL_NAMESPACE)
-            .map(String::as_str),
-        Some("shop")
-    );
+    assert!(!web.labels.contains_key("tier"), "service labels are deploy.labels only");
+    assert_eq!(web.container.labels.get("tier").map(String::as_str), Some("front"));
+    assert_eq!(web.container.labels.get(LABEL_NAMESPACE).map(String::as_str), Some("shop"));
     assert!(!web.container.labels.contains_key("team"));
     // A service with no networks joins NAME_default, an overlay network the stack creates.
     assert_eq!(web.networks.len(), 1);
@@ -91,10 +65,7 @@ fn names_and_labels_match_docker_stack_deploy() {
     let net = &s.networks[0].create;
     assert_eq!(net.name, "shop_default");
     assert_eq!(net.driver.as_deref(), Some("overlay"));
-    assert_eq!(
-        net.labels.get(LABEL_NAMESPACE).map(String::as_str),
-        Some("shop")
-    );
+    assert_eq!(net.labels.get(LABEL_NAMESPACE).map(String::as_str), Some("shop"));
     assert!(s.ignored.is_empty());
 }
 
@@ -111,37 +82,19 @@ fn deploy_modes() {
     ));
     assert_eq!(svc(&s, "a").mode, ServiceMode::Replicated { replicas: 3 });
     assert_eq!(svc(&s, "b").mode, ServiceMode::Global);
-    assert_eq!(
-        svc(&s, "c").mode,
-        ServiceMode::ReplicatedJob {
-            max_concurrent: 4,
-            total_completions: 4
-        }
-    );
+    assert_eq!(svc(&s, "c").mode, ServiceMode::ReplicatedJob { max_concurrent: 4, total_completions: 4 });
     assert_eq!(svc(&s, "d").mode, ServiceMode::GlobalJob);
     assert_eq!(svc(&s, "e").mode, ServiceMode::Replicated { replicas: 1 });
-    assert_eq!(
-        svc(&s, "f").mode,
-        ServiceMode::ReplicatedJob {
-            max_concurrent: 1,
-            total_completions: 1
-        }
-    );
+    assert_eq!(svc(&s, "f").mode, ServiceMode::ReplicatedJob { max_concurrent: 1, total_completions: 1 });
 }
 
 #[test]
 fn replicas_with_global_mode_is_an_error() {
-    let err = stack_with_files(
-        "services:\n  a: {image: x, deploy: {mode: global, replicas: 2}}\n",
-        &[],
-    )
-    .err()
-    .map(|e| e.to_string())
-    .unwrap_or_default();
-    assert!(
-        err.contains("replicas can only be used with replicated or replicated-job mode"),
-        "{err}"
-    );
+    let err = stack_with_files("services:\n  a: {image: x, deploy: {mode: global, replicas: 2}}\n", &[])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("replicas can only be used with replicated or replicated-job mode"), "{err}");
 }
 
 #[test]
@@ -182,18 +135,9 @@ fn restart_policy_from_deploy_or_legacy_restart() {
     assert_eq!(a.delay, Some(Duration::from_secs(5)));
     assert_eq!(a.max_attempts, Some(3));
     assert_eq!(a.window, Some(Duration::from_mins(2)));
-    assert_eq!(
-        svc(&s, "b")
-            .restart_policy
-            .as_ref()
-            .and_then(|p| p.condition.as_deref()),
-        Some("any")
-    );
+    assert_eq!(svc(&s, "b").restart_policy.as_ref().and_then(|p| p.condition.as_deref()), Some("any"));
     let c = svc(&s, "c").restart_policy.clone().unwrap_or_default();
-    assert_eq!(
-        (c.condition.as_deref(), c.max_attempts),
-        (Some("on-failure"), Some(4))
-    );
+    assert_eq!((c.condition.as_deref(), c.max_attempts), (Some("on-failure"), Some(4)));
     assert_eq!(svc(&s, "d").restart_policy, None);
     assert_eq!(svc(&s, "e").restart_policy, None);
 }
@@ -207,10 +151,7 @@ fn update_and_rollback_config() {
     ));
     let a = svc(&s, "a");
     let u = a.update_config.clone().unwrap_or_default();
-    assert_eq!(
-        u.parallelism, 1,
-        "parallelism defaults to 1 when update_config is set"
-    );
+    assert_eq!(u.parallelism, 1, "parallelism defaults to 1 when update_config is set");
     assert_eq!(u.order.as_deref(), Some("start-first"));
     assert_eq!(u.failure_action.as_deref(), Some("rollback"));
     assert_eq!(u.monitor, Some(Duration::from_secs(10)));
@@ -219,10 +160,7 @@ fn update_and_rollback_config() {
     let r = a.rollback_config.clone().unwrap_or_default();
     assert_eq!(r.parallelism, 0);
     assert_eq!(r.order.as_deref(), Some("stop-first"));
-    assert_eq!(
-        svc(&stack("services:\n  b: {image: x}\n"), "b").update_config,
-        None
-    );
+    assert_eq!(svc(&stack("services:\n  b: {image: x}\n"), "b").update_config, None);
 }
 
 #[test]
@@ -233,10 +171,7 @@ fn placement() {
         "        preferences: [{spread: node.labels.zone}]\n        max_replicas_per_node: 2\n",
     ));
     let p = &svc(&s, "a").placement;
-    assert_eq!(
-        p.constraints,
-        strings(&["node.role == manager", "node.labels.zone != b"])
-    );
+    assert_eq!(p.constraints, strings(&["node.role == manager", "node.labels.zone != b"]));
     assert_eq!(p.spread, strings(&["node.labels.zone"]));
     assert_eq!(p.max_replicas, Some(2));
     assert_eq!(p.platforms, vec![("arm64".to_owned(), "linux".to_owned())]);
@@ -257,10 +192,7 @@ fn ports_in_ingress_and_host_mode_and_endpoint_mode() {
     assert_eq!((e.ports[0].target, e.ports[0].published), (443, None));
     assert_eq!((e.ports[1].target, e.ports[1].published), (80, Some(8080)));
     assert_eq!(e.ports[1].publish_mode.as_deref(), Some("host"));
-    assert_eq!(
-        (e.ports[2].target, e.ports[2].published, e.ports[2].protocol),
-        (90, Some(9090), PortProtocol::Udp)
-    );
+    assert_eq!((e.ports[2].target, e.ports[2].published, e.ports[2].protocol), (90, Some(9090), PortProtocol::Udp));
     assert_eq!(e.ports[2].publish_mode.as_deref(), Some("ingress"));
 }
 
@@ -279,15 +211,9 @@ fn overlay_networks_external_attachable_driver_opts_ipam() {
     assert_eq!(names, ["custom-net", "shop_front"]);
     let front = &s.networks[1].create;
     assert!(front.attachable && front.internal);
-    assert_eq!(
-        front.driver_opts.get("encrypted").map(String::as_str),
-        Some("")
-    );
+    assert_eq!(front.driver_opts.get("encrypted").map(String::as_str), Some(""));
     assert_eq!(front.labels.get("l").map(String::as_str), Some("1"));
-    assert_eq!(
-        front.labels.get(LABEL_NAMESPACE).map(String::as_str),
-        Some("shop")
-    );
+    assert_eq!(front.labels.get(LABEL_NAMESPACE).map(String::as_str), Some("shop"));
     let ipam = front.ipam.clone().unwrap_or_default();
     assert_eq!(ipam.driver.as_deref(), Some("default"));
     assert_eq!(ipam.config[0].subnet.as_deref(), Some("10.99.0.0/24"));
@@ -296,10 +222,7 @@ fn overlay_networks_external_attachable_driver_opts_ipam() {
     let targets: Vec<&str> = a.networks.iter().map(|n| n.target.as_str()).collect();
     assert_eq!(targets, ["custom-net", "ops-net", "shop_front"]);
     assert_eq!(a.networks[2].aliases, strings(&["www", "a"]));
-    assert_eq!(
-        a.networks[2].driver_opts.get("k").map(String::as_str),
-        Some("v")
-    );
+    assert_eq!(a.networks[2].driver_opts.get("k").map(String::as_str), Some("v"));
 }
 
 #[test]
@@ -312,42 +235,19 @@ fn volumes_bind_tmpfs_and_service_tmpfs() {
     ));
     let m = &svc(&s, "a").container.mounts;
     assert_eq!(m.len(), 7);
-    assert_eq!(
-        (
-            m[0].kind,
-            m[0].source.as_deref(),
-            m[0].target.as_str(),
-            m[0].read_only
-        ),
-        (MountKind::Volume, Some("shop_data"), "/data", true)
-    );
+    assert_eq!((m[0].kind, m[0].source.as_deref(), m[0].target.as_str(), m[0].read_only), (MountKind::Volume, Some("shop_data"), "/data", true));
     let vo = m[0].volume.clone().unwrap_or_default();
-    assert_eq!(
-        vo.labels.get(LABEL_NAMESPACE).map(String::as_str),
-        Some("shop")
-    );
+    assert_eq!(vo.labels.get(LABEL_NAMESPACE).map(String::as_str), Some("shop"));
     assert_eq!(vo.labels.get("v").map(String::as_str), Some("1"));
     assert_eq!(vo.driver.as_deref(), Some("local"));
     assert_eq!(vo.driver_opts.get("type").map(String::as_str), Some("none"));
     assert_eq!(m[1].source.as_deref(), Some("shared-data"));
-    assert!(
-        m[1].volume.as_ref().is_some_and(|v| v.labels.is_empty()),
-        "external volumes get no stack label"
-    );
-    assert_eq!(
-        (m[2].kind, m[2].source.as_deref()),
-        (MountKind::Bind, Some("/srv"))
-    );
+    assert!(m[1].volume.as_ref().is_some_and(|v| v.labels.is_empty()), "external volumes get no stack label");
+    assert_eq!((m[2].kind, m[2].source.as_deref()), (MountKind::Bind, Some("/srv")));
     assert_eq!(m[3].kind, MountKind::Tmpfs);
     assert_eq!(m[3].tmpfs.as_ref().and_then(|t| t.size_bytes), Some(1024));
-    assert_eq!(
-        (m[4].kind, m[4].source.as_deref()),
-        (MountKind::Volume, None)
-    );
-    assert_eq!(
-        (m[5].kind, m[5].target.as_str()),
-        (MountKind::Tmpfs, "/run")
-    );
+    assert_eq!((m[4].kind, m[4].source.as_deref()), (MountKind::Volume, None));
+    assert_eq!((m[5].kind, m[5].target.as_str()), (MountKind::Tmpfs, "/run"));
     let t = m[6].tmpfs.clone().unwrap_or_default();
     assert_eq!((t.size_bytes, t.mode), (Some(1024 * 1024), Some(0o1777)));
     assert_eq!(t.options, vec![strings(&["noexec"])]);
@@ -361,84 +261,37 @@ fn secrets_and_configs_get_content_versioned_names() {
         "secrets:\n  db: {file: ./db.txt}\n  api: {file: ./api.txt, labels: {x: y}}\n  outside: {external: true}\n",
         "configs:\n  site: {file: ./site.conf}\n  inline: {content: hello}\n",
     );
-    let files = [
-        ("db.txt", "pw1"),
-        ("api.txt", "k"),
-        ("site.conf", "server {}"),
-    ];
+    let files = [("db.txt", "pw1"), ("api.txt", "k"), ("site.conf", "server {}")];
     let one = stack_with_files(yaml, &files).map_err(|e| e.to_string());
     let one = one.as_ref().map_err(String::as_str);
     let Ok(one) = one else { panic!("{one:?}") };
     let secret_names: Vec<&str> = one.secrets.iter().map(|o| o.create.name.as_str()).collect();
     assert_eq!(secret_names.len(), 2, "external secrets are not created");
-    assert!(
-        secret_names[0].starts_with("shop_api-") && secret_names[1].starts_with("shop_db-"),
-        "{secret_names:?}"
-    );
+    assert!(secret_names[0].starts_with("shop_api-") && secret_names[1].starts_with("shop_db-"), "{secret_names:?}");
     assert_eq!(one.secrets[1].create.data, b"pw1");
-    assert_eq!(
-        one.secrets[0].create.labels.get("x").map(String::as_str),
-        Some("y")
-    );
-    assert_eq!(
-        one.secrets[0]
-            .create
-            .labels
-            .get(LABEL_NAMESPACE)
-            .map(String::as_str),
-        Some("shop")
-    );
+    assert_eq!(one.secrets[0].create.labels.get("x").map(String::as_str), Some("y"));
+    assert_eq!(one.secrets[0].create.labels.get(LABEL_NAMESPACE).map(String::as_str), Some("shop"));
     let a = svc(one, "a");
-    let refs: Vec<(&str, &str, &str, u32)> = a
-        .container
-        .secrets
-        .iter()
-        .map(|r| (r.name.as_str(), r.target.as_str(), r.uid.as_str(), r.mode))
-        .collect();
+    let refs: Vec<(&str, &str, &str, u32)> =
+        a.container.secrets.iter().map(|r| (r.name.as_str(), r.target.as_str(), r.uid.as_str(), r.mode)).collect();
     assert_eq!(refs[0].0, "outside");
     assert_eq!((refs[0].1, refs[0].2, refs[0].3), ("outside", "0", 0o444));
-    assert_eq!(
-        (refs[1].1, refs[1].2, refs[1].3),
-        ("api.key", "1000", 0o400)
-    );
+    assert_eq!((refs[1].1, refs[1].2, refs[1].3), ("api.key", "1000", 0o400));
     assert_eq!(refs[2].1, "db");
-    let configs: Vec<(&str, &str)> = a
-        .container
-        .configs
-        .iter()
-        .map(|r| (r.name.as_str(), r.target.as_str()))
-        .collect();
-    assert!(
-        configs[0].0.starts_with("shop_inline-") && configs[0].1 == "inline",
-        "{configs:?}"
-    );
-    assert!(
-        configs[1].0.starts_with("shop_site-") && configs[1].1 == "/etc/site.conf",
-        "{configs:?}"
-    );
+    let configs: Vec<(&str, &str)> = a.container.configs.iter().map(|r| (r.name.as_str(), r.target.as_str())).collect();
+    assert!(configs[0].0.starts_with("shop_inline-") && configs[0].1 == "inline", "{configs:?}");
+    assert!(configs[1].0.starts_with("shop_site-") && configs[1].1 == "/etc/site.conf", "{configs:?}");
 
     // Same content, same names: redeploying changes nothing. New content, new name.
     let same = stack_with_files(yaml, &files).map_err(|e| e.to_string());
     assert_eq!(same.as_ref().map(|s| &s.secrets), Ok(&one.secrets));
-    let changed = stack_with_files(
-        yaml,
-        &[
-            ("db.txt", "pw2"),
-            ("api.txt", "k"),
-            ("site.conf", "server {}"),
-        ],
-    )
-    .map_err(|e| e.to_string());
+    let changed = stack_with_files(yaml, &[("db.txt", "pw2"), ("api.txt", "k"), ("site.conf", "server {}")])
+        .map_err(|e| e.to_string());
     let changed = changed.as_ref().map_err(String::as_str);
-    let Ok(changed) = changed else {
-        panic!("{changed:?}")
-    };
+    let Ok(changed) = changed else { panic!("{changed:?}") };
     assert_eq!(changed.secrets[0].create.name, one.secrets[0].create.name);
     assert_ne!(changed.secrets[1].create.name, one.secrets[1].create.name);
-    assert_eq!(
-        svc(changed, "a").container.secrets[2].name,
-        changed.secrets[1].create.name
-    );
+    assert_eq!(svc(changed, "a").container.secrets[2].name, changed.secrets[1].create.name);
 }
 
 #[test]
@@ -446,10 +299,7 @@ fn versioned_names_fit_the_swarm_limit() {
     let long = "s".repeat(80);
     let name = super::versioned_name(&long, b"data", None);
     assert_eq!(name.len(), 64);
-    assert_ne!(
-        super::versioned_name("a", b"data", None),
-        super::versioned_name("a", b"data", Some("golang"))
-    );
+    assert_ne!(super::versioned_name("a", b"data", None), super::versioned_name("a", b"data", Some("golang")));
 }
 
 #[test]
@@ -481,15 +331,8 @@ fn container_attributes() {
     assert_eq!(c.hosts, strings(&["10.0.0.5 db.local"]));
     assert_eq!(c.cap_add, strings(&["CAP_NET_ADMIN"]));
     assert_eq!(c.cap_drop, strings(&["CAP_MKNOD"]));
-    assert_eq!(
-        c.sysctls.get("net.core.somaxconn").map(String::as_str),
-        Some("1024")
-    );
-    let ul: Vec<(&str, i64, i64)> = c
-        .ulimits
-        .iter()
-        .map(|u| (u.name.as_str(), u.soft, u.hard))
-        .collect();
+    assert_eq!(c.sysctls.get("net.core.somaxconn").map(String::as_str), Some("1024"));
+    let ul: Vec<(&str, i64, i64)> = c.ulimits.iter().map(|u| (u.name.as_str(), u.soft, u.hard)).collect();
     assert_eq!(ul, [("nofile", 1024, 2048), ("nproc", 64, 64)]);
     assert_eq!(c.stop_grace_period, Some(Duration::from_secs(30)));
     assert_eq!(c.stop_signal.as_deref(), Some("SIGINT"));
@@ -500,15 +343,7 @@ fn container_attributes() {
     assert_eq!(c.isolation.as_deref(), Some("default"));
     let h = c.healthcheck.clone().unwrap_or_default();
     assert_eq!(h.test, strings(&["CMD", "curl", "-f", "http://localhost"]));
-    assert_eq!(
-        (h.interval, h.timeout, h.retries, h.start_period),
-        (
-            Some(Duration::from_secs(2)),
-            Some(Duration::from_secs(1)),
-            Some(3),
-            Some(Duration::from_secs(5))
-        )
-    );
+    assert_eq!((h.interval, h.timeout, h.retries, h.start_period), (Some(Duration::from_secs(2)), Some(Duration::from_secs(1)), Some(3), Some(Duration::from_secs(5))));
     let log = svc(&s, "a").log_driver.clone().unwrap_or_default();
     assert_eq!(log.driver, "json-file");
     assert_eq!(log.options.get("max-size").map(String::as_str), Some("1m"));
@@ -521,14 +356,7 @@ fn container_attributes() {
 #[test]
 fn disabled_healthcheck() {
     let s = stack("services:\n  a: {image: x, healthcheck: {disable: true}}\n");
-    assert_eq!(
-        svc(&s, "a")
-            .container
-            .healthcheck
-            .as_ref()
-            .map(|h| h.test.clone()),
-        Some(strings(&["NONE"]))
-    );
+    assert_eq!(svc(&s, "a").container.healthcheck.as_ref().map(|h| h.test.clone()), Some(strings(&["NONE"])));
 }
 
 #[test]
@@ -550,14 +378,8 @@ fn one_warning_lists_every_ignored_attribute() {
 
 #[test]
 fn missing_image_is_an_error() {
-    let err = stack_with_files("services:\n  a: {build: .}\n", &[])
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
-    assert_eq!(
-        err,
-        "invalid image reference for service a: no image specified"
-    );
+    let err = stack_with_files("services:\n  a: {build: .}\n", &[]).err().map(|e| e.to_string()).unwrap_or_default();
+    assert_eq!(err, "invalid image reference for service a: no image specified");
 }
 
 #[test]
@@ -585,13 +407,8 @@ fn object_names_from_upper_case_stack_names() {
         ..Default::default()
     };
     let loaded = crate::load_project(&opts, "MyShop").map_err(|e| e.to_string());
-    let Ok(loaded) = loaded else {
-        panic!("{loaded:?}")
-    };
-    let s = convert(&loaded.project, &Namespace::new("MyShop"), &|p| {
-        std::fs::read(p)
-    })
-    .map_err(|e| e.to_string());
+    let Ok(loaded) = loaded else { panic!("{loaded:?}") };
+    let s = convert(&loaded.project, &Namespace::new("MyShop"), &|p| std::fs::read(p)).map_err(|e| e.to_string());
     let Ok(s) = s else { panic!("{s:?}") };
     assert_eq!(svc(&s, "web").name, "MyShop_web");
     assert_eq!(s.networks[0].create.name, "MyShop_default");
