@@ -87,7 +87,8 @@ ensure_docker() {
         log "starting dockerd (log: $DOCKER_LOG)"
         mkdir -p "$(dirname "$DOCKER_LOG")"
         # setsid: the daemon outlives this script and the caller's session.
-        setsid dockerd --pidfile "$DOCKER_PID" --host "unix://$DOCKER_SOCK" \
+        # From /: a daemon keeps its starting directory, which may be a checkout deleted later.
+        (cd / && exec setsid dockerd --pidfile "$DOCKER_PID" --host "unix://$DOCKER_SOCK") \
             >>"$DOCKER_LOG" 2>&1 </dev/null &
     fi
     if ! wait_for "$START_TIMEOUT" ping_socket "$DOCKER_SOCK"; then
@@ -154,10 +155,24 @@ write_conf() {
     mv -f "$2.tmp" "$2"
 }
 
+# The podman services whose working directory was deleted since they started (a checkout of
+# this project, removed and cloned again). conmon inherits that directory and then fails every
+# container start ("write child: broken pipe"), so such a service is restarted.
+stale_podman_services() {
+    local pid
+    for pid in $(pgrep -f '^podman system service' || true); do
+        case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in
+            *" (deleted)") echo "$pid" ;;
+        esac
+    done
+}
+
 ensure_podman() {
     export CONTAINERS_CONF="$PODMAN_CONF"
     export CONTAINERS_REGISTRIES_CONF="$PODMAN_REGISTRIES"
-    if ping_socket "$PODMAN_SOCK" && podman_conf | cmp -s - "$PODMAN_CONF" \
+    local stale
+    stale="$(stale_podman_services)"
+    if [ -z "$stale" ] && ping_socket "$PODMAN_SOCK" && podman_conf | cmp -s - "$PODMAN_CONF" \
         && podman_registries | cmp -s - "$PODMAN_REGISTRIES"; then
         return 0
     fi
@@ -166,6 +181,14 @@ ensure_podman() {
     local conf_changed=0
     if write_conf podman_conf "$PODMAN_CONF"; then conf_changed=1; fi
     if write_conf podman_registries "$PODMAN_REGISTRIES"; then conf_changed=1; fi
+    if [ -n "$stale" ]; then
+        log "the podman service runs in a deleted directory; restarting it"
+        local pid
+        for pid in $stale; do
+            kill "$pid" 2>/dev/null || true
+            wait_for 30 bash -c "! kill -0 $pid" || true
+        done
+    fi
     if pid_alive "$PODMAN_PID"; then
         if [ "$conf_changed" -eq 1 ]; then
             log "containers.conf or registries.conf changed; restarting the podman service"
@@ -182,8 +205,8 @@ ensure_podman() {
         rm -f "$PODMAN_SOCK"
         log "starting podman system service (log: $PODMAN_LOG)"
         # shellcheck disable=SC2016 # expanded by the inner shell
-        setsid bash -c 'echo $$ >"$1"; exec podman system service --time=0 "unix://$2"' \
-            _ "$PODMAN_PID" "$PODMAN_SOCK" >>"$PODMAN_LOG" 2>&1 </dev/null &
+        (cd / && exec setsid bash -c 'echo $$ >"$1"; exec podman system service --time=0 "unix://$2"' \
+            _ "$PODMAN_PID" "$PODMAN_SOCK") >>"$PODMAN_LOG" 2>&1 </dev/null &
     fi
     if ! wait_for "$START_TIMEOUT" ping_socket "$PODMAN_SOCK"; then
         tail -n 30 "$PODMAN_LOG" >&2 || true
