@@ -102,8 +102,8 @@ pub async fn observe_named_resources(
                 }
                 // Not found, or an ambiguous name or id prefix: Docker Compose treats both as
                 // not found.
-                Ok(_) | Err(EngineError::Api { status: 400, .. }) => {}
-                Err(e) if e.is_not_found() => {}
+                Ok(_) => {}
+                Err(e) if e.is_not_found() || e.is_ambiguous() => {}
                 Err(e) => return Err(wrap(format!("looking up network {}", network.name))(e)),
             }
             external_missing |= network.external;

@@ -165,3 +165,33 @@ async fn podman_is_said_to_ignore_domainname() {
         assert_eq!(warned, is_podman, "a warning on Podman only (Docker honours domainname)");
     }
 }
+
+/// A network name that is also an id prefix of several networks is looked up as missing and
+/// created, on both engines: Docker calls such a prefix ambiguous with a 400, Podman 4 with a
+/// 500, which `up` once took for a failure.
+#[tokio::test(start_paused = true)]
+async fn a_network_named_like_an_ambiguous_id_prefix_is_created() {
+    for is_podman in [true, false] {
+        let fake = FakeEngine::with_options(berth_engine::ApiVersion::new(1, 41), None, is_podman);
+        fake.add_image(IMAGE, ImageConfig::default());
+        // Seventeen networks: two of them share the first character of their ids.
+        let mut firsts = std::collections::BTreeMap::<char, usize>::new();
+        for i in 0..17 {
+            let spec = berth_engine::NetworkCreate { name: format!("other{i}"), ..Default::default() };
+            let id = fake.create_network(&spec).await.expect("network");
+            *firsts.entry(id.chars().next().expect("an id")).or_default() += 1;
+        }
+        let shared = firsts.iter().find(|(_, n)| **n > 1).map(|(c, _)| c.to_string()).expect("a shared prefix");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let yaml = format!("services:\n  web:\n    image: {IMAGE}\n    networks: [net]\nnetworks:\n  net:\n    name: \"{shared}\"\n");
+        let project = load(dir.path(), "lab", &yaml);
+        let ambiguous = fake.inspect_network(&shared).await.expect_err("an ambiguous prefix");
+        assert!(ambiguous.is_ambiguous(), "{ambiguous}");
+        let engine: Arc<dyn Engine> = Arc::new(fake);
+        up(Arc::clone(&engine), &project, &UpOptions::default(), &Recorder::new(), &CancellationToken::new())
+            .await
+            .unwrap_or_else(|e| panic!("up (podman: {is_podman}): {e}"));
+        let created = engine.inspect_network(&shared).await.expect("the project's network");
+        assert_eq!(created.name, shared);
+    }
+}

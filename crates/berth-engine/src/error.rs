@@ -193,6 +193,16 @@ impl EngineError {
         matches!(self, Self::NotFound { .. })
     }
 
+    /// Whether the engine found several objects for a name or id prefix: Docker answers 400
+    /// (`network 2 is ambiguous`), Podman 4 answers 500 (`more than one result for network ID 2`).
+    pub fn is_ambiguous(&self) -> bool {
+        match self {
+            Self::Api { status: 400, .. } => true,
+            Self::Api { status: 500, message } => message.contains("more than one result"),
+            _ => false,
+        }
+    }
+
     /// Whether this is a `Conflict`.
     pub fn is_conflict(&self) -> bool {
         matches!(self, Self::Conflict { .. })

@@ -460,7 +460,23 @@ impl State {
                     .collect();
                 (m.len() == 1).then(|| m[0])
             })
-            .ok_or_else(|| EngineError::not_found(ObjectKind::Network, key))
+            .ok_or_else(|| self.no_single_network(key))
+    }
+
+    /// The error for a network key that names none or, as an id prefix, several: worded and
+    /// coded as the engine being faked words and codes it.
+    fn no_single_network(&self, key: &str) -> EngineError {
+        let matches = self.networks.iter().filter(|n| !key.is_empty() && n.id.starts_with(key)).count();
+        match matches {
+            0 | 1 => EngineError::not_found(ObjectKind::Network, key),
+            _ if self.is_podman => {
+                EngineError::Api { status: 500, message: format!("more than one result for network ID {key}") }
+            }
+            n => EngineError::Api {
+                status: 400,
+                message: format!("{n} matches found based on ID prefix: network {key} is ambiguous"),
+            },
+        }
     }
 
     pub fn exec_mut(&mut self, id: &str) -> EngineResult<&mut FakeExec> {
