@@ -295,6 +295,7 @@ fn contexts_bring_their_own_tls() {
     let wrong = path(&pki.wrong_ca, "ca.pem");
     create_context(config.path(), "wrong", &format!("host={host},ca={wrong},cert={cert},key={key}"));
     create_context(config.path(), "insecure", &format!("host={host},ca={wrong},cert={cert},key={key},skip-tls-verify=true"));
+    create_context(config.path(), "system", &format!("host={host},cert={cert},key={key}"));
     let dir = config.path().display().to_string();
 
     let with = |cmd: &mut Command, env: &[(&str, &str)]| {
@@ -316,4 +317,14 @@ fn contexts_bring_their_own_tls() {
     assert_eq!(berth.status.code(), reference.status.code(), "{}\n{}", describe(&berth), describe(&reference));
     let err = text(&berth.stderr);
     assert!(err.contains(&host) && err.contains("not signed by the trusted CA"), "{err}");
+
+    // A context without a CA trusts the system's roots, found as Go finds them: the test CA is
+    // not among them, unless SSL_CERT_FILE names it.
+    let system = [("DOCKER_CONTEXT", "system")];
+    let berth = with(&mut project.berth_cmd(), &system);
+    let reference = with(&mut project.reference_cmd(), &system);
+    assert!(!berth.status.success() && !reference.status.success(), "{}\n{}", describe(&berth), describe(&reference));
+    let trusted = [("DOCKER_CONTEXT", "system"), ("SSL_CERT_FILE", ca.as_str())];
+    lists(&with(&mut project.berth_cmd(), &trusted), &project, "berth trusting SSL_CERT_FILE");
+    lists(&with(&mut project.reference_cmd(), &trusted), &project, "docker compose trusting SSL_CERT_FILE");
 }

@@ -19,6 +19,7 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
+use super::registry_tls::TrustSources;
 use crate::connect::{EngineHost, TlsSettings};
 use crate::error::{EngineError, EngineResult};
 
@@ -108,7 +109,7 @@ fn client_config(settings: &TlsSettings) -> EngineResult<ClientConfig> {
 }
 
 /// The roots the engine's certificate must chain to: the CA file's certificates, else the
-/// system's.
+/// system's as Go on Linux finds them (the docker CLI's trust; see [`TrustSources`]).
 fn roots(ca: Option<&Path>) -> EngineResult<RootCertStore> {
     let mut roots = RootCertStore::empty();
     if let Some(path) = ca {
@@ -117,7 +118,8 @@ fn roots(ca: Option<&Path>) -> EngineResult<RootCertStore> {
         }
         return Ok(roots);
     }
-    let (added, _) = roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    let (system, _) = TrustSources::new("", |name| std::env::var_os(name)).load()?;
+    let (added, _) = roots.add_parsable_certificates(system);
     if added == 0 {
         return Err(EngineError::invalid(
             "TLS: no CA certificate given and none found among the system's certificates".to_owned(),
