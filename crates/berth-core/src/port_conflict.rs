@@ -69,13 +69,14 @@ pub async fn explain(engine: &dyn Engine, container: &str, error: &EngineError) 
 /// removed (the `--rm` container of a failed `run`, say): it is asked again, a few times.
 async fn running_containers(engine: &dyn Engine) -> Option<Vec<berth_engine::ContainerSummary>> {
     let options = ContainerListOptions { all: false, filters: Filters::new() };
-    for _ in 0..3 {
-        if let Ok(list) = engine.list_containers(&options).await {
-            return Some(list);
+    for attempt in 0..4 {
+        match engine.list_containers(&options).await {
+            Ok(list) => return Some(list),
+            Err(_) if attempt < 3 => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+            Err(_) => {}
         }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    engine.list_containers(&options).await.ok()
+    None
 }
 
 /// `error` (from starting `container`) with [`explain`]'s hint when it is about a taken port.

@@ -447,35 +447,27 @@ impl State {
     }
 
     pub fn network_index(&self, key: &str) -> EngineResult<usize> {
-        self.networks
+        if let Some(i) = self.networks.iter().position(|n| n.id == key || n.name == key) {
+            return Ok(i);
+        }
+        let matches: Vec<usize> = self
+            .networks
             .iter()
-            .position(|n| n.id == key || n.name == key)
-            .or_else(|| {
-                let m: Vec<usize> = self
-                    .networks
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, n)| !key.is_empty() && n.id.starts_with(key))
-                    .map(|(i, _)| i)
-                    .collect();
-                (m.len() == 1).then(|| m[0])
-            })
-            .ok_or_else(|| self.no_single_network(key))
-    }
-
-    /// The error for a network key that names none or, as an id prefix, several: worded and
-    /// coded as the engine being faked words and codes it.
-    fn no_single_network(&self, key: &str) -> EngineError {
-        let matches = self.networks.iter().filter(|n| !key.is_empty() && n.id.starts_with(key)).count();
-        match matches {
-            0 | 1 => EngineError::not_found(ObjectKind::Network, key),
+            .enumerate()
+            .filter(|(_, n)| !key.is_empty() && n.id.starts_with(key))
+            .map(|(i, _)| i)
+            .collect();
+        // An id prefix of several networks is worded and coded as the engine being faked does.
+        match matches[..] {
+            [i] => Ok(i),
+            [] => Err(EngineError::not_found(ObjectKind::Network, key)),
             _ if self.is_podman => {
-                EngineError::Api { status: 500, message: format!("more than one result for network ID {key}") }
+                Err(EngineError::Api { status: 500, message: format!("more than one result for network ID {key}") })
             }
-            n => EngineError::Api {
+            _ => Err(EngineError::Api {
                 status: 400,
-                message: format!("{n} matches found based on ID prefix: network {key} is ambiguous"),
-            },
+                message: format!("{} matches found based on ID prefix: network {key} is ambiguous", matches.len()),
+            }),
         }
     }
 
